@@ -1,0 +1,24 @@
+"""Authentication and people errors."""
+
+from __future__ import annotations
+
+from app.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
+
+__all__ = ["EmailTaken", "InvalidToken", "NotAllowed", "UserNotFound"]
+
+
+class InvalidToken(Unauthenticated):
+    type = "invalid-token"
+
+
+class NotAllowed(Forbidden):
+    type = "forbidden"
+
+
+class UserNotFound(NotFound):
+    type = "user-not-found"
+
+
+class EmailTaken(Conflict):
+    type = "email-taken"
+    title = "Email already in use"

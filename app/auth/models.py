@@ -1,0 +1,47 @@
+"""User and API-token tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Integer
+from sqlmodel import Field, SQLModel
+
+from app.core.models import JSONType, UTCDateTime, utcnow
+
+__all__ = ["ROLES", "ApiToken", "User"]
+
+ROLES = ("admin", "lead", "agent", "facilitator", "viewer")
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    # Stored lower-cased, so uniqueness is case-insensitive on every database.
+    email: str = Field(max_length=320, unique=True)
+    role: str = Field(max_length=20)
+    team: str | None = Field(default=None, max_length=100)
+    skills: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
+    wip_limit: int | None = Field(default=None)
+    availability: str = Field(default="available", max_length=20)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    # SHA-256 of the token: tokens are 256-bit random strings, so a fast hash suffices
+    # and the clear token never touches the database.
+    token_hash: str = Field(max_length=64, unique=True)
+    name: str = Field(default="default", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

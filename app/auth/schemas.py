@@ -1,0 +1,80 @@
+"""Request and response bodies for people and tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "Role",
+    "Skill",
+    "TokenCreate",
+    "TokenPublic",
+    "UserCreate",
+    "UserPage",
+    "UserPublic",
+    "UserWithToken",
+]
+
+Role = Literal["admin", "lead", "agent", "facilitator", "viewer"]
+
+
+class Skill(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=60)
+    level: int = Field(default=1, ge=1, le=3)
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    role: Role = "agent"
+    team: str | None = Field(default=None, max_length=100)
+    skills: list[Skill] = Field(default_factory=list, max_length=50)
+    wip_limit: int | None = Field(default=None, ge=0, le=1000)
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.strip().lower()
+
+
+class UserPublic(BaseModel):
+    id: int
+    name: str
+    email: str
+    role: Role
+    team: str | None
+    skills: list[Skill]
+    wip_limit: int | None
+    availability: str
+    created_at: datetime
+
+
+class UserWithToken(UserPublic):
+    token: str
+
+
+class UserPage(BaseModel):
+    users: list[UserPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="default", min_length=1, max_length=100)
+
+
+class TokenPublic(BaseModel):
+    id: int
+    name: str
+    token: str
+    created_at: datetime

@@ -1,0 +1,170 @@
+"""People and API tokens: creation, token issuing and token resolution."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.auth import repository
+from app.auth.exceptions import EmailTaken, NotAllowed, UserNotFound
+from app.auth.models import ApiToken, User
+from app.auth.schemas import UserCreate
+
+__all__ = [
+    "Principal",
+    "TokenCache",
+    "create_user",
+    "ensure_admin_token",
+    "hash_token",
+    "issue_token",
+    "new_token",
+    "principal_for_token",
+]
+
+TOKEN_PREFIX = "sb_"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller, as cached per token."""
+
+    id: int
+    name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenCache:
+    """A small TTL cache from token hash to principal.
+
+    Resolving a token costs a database round trip; the hot paths (card moves) must not
+    pay it per request. Entries live ``ttl`` seconds, so a revoked token or a changed
+    role applies within that window on every replica.
+    """
+
+    def __init__(self, ttl: float, max_entries: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, token_hash: str) -> Principal | None:
+        hit = self._entries.get(token_hash)
+        if hit is None:
+            return None
+        expires, principal = hit
+        if expires < time.monotonic():
+            self._entries.pop(token_hash, None)
+            return None
+        return principal
+
+    def put(self, token_hash: str, principal: Principal) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[token_hash] = (time.monotonic() + self.ttl, principal)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def principal_for_token(session: Session, token_hash: str) -> Principal | None:
+    """Resolve a token hash to its user, or ``None`` for an unknown or revoked token."""
+    user = repository.user_for_token_hash(session, token_hash)
+    if user is None or user.id is None:
+        return None
+    return Principal(id=user.id, name=user.name, role=user.role)
+
+
+def issue_token(session: Session, *, user_id: int, name: str = "default") -> tuple[ApiToken, str]:
+    """Create a token for the user; the clear token is returned once and never stored."""
+    token = new_token()
+    row = ApiToken(user_id=user_id, token_hash=hash_token(token), name=name)
+    session.add(row)
+    session.flush()
+    return row, token
+
+
+def create_user(session: Session, *, actor: Principal | None, data: UserCreate) -> tuple[User, str]:
+    """Create a person with a first API token (admins only)."""
+    if actor is not None and not actor.is_admin:
+        raise NotAllowed("Only an admin can create users.")
+    if repository.user_by_email(session, data.email) is not None:
+        raise EmailTaken(f"A user with email {data.email} already exists.")
+    user = User(
+        name=data.name,
+        email=data.email,
+        role=data.role,
+        team=data.team,
+        skills=[s.model_dump() for s in data.skills],
+        wip_limit=data.wip_limit,
+    )
+    session.add(user)
+    session.flush()
+    assert user.id is not None
+    _, token = issue_token(session, user_id=user.id)
+    return user, token
+
+
+def create_token_for(
+    session: Session, *, actor: Principal, user_id: int, name: str
+) -> tuple[ApiToken, str]:
+    """Issue another token: admins for anyone, others for themselves."""
+    if not actor.is_admin and actor.id != user_id:
+        raise NotAllowed("You can only create tokens for yourself.")
+    if repository.get_user(session, user_id) is None:
+        raise UserNotFound(f"User {user_id} does not exist.")
+    return issue_token(session, user_id=user_id, name=name)
+
+
+def ensure_admin_token(session: Session, *, token: str) -> User:
+    """Make sure an admin owns exactly this token (``SWARMBOARD_ADMIN_TOKEN``)."""
+    token_hash = hash_token(token)
+    owner = repository.user_for_token_hash(session, token_hash)
+    if owner is not None:
+        if owner.role != "admin":
+            owner.role = "admin"
+        return owner
+    admin = repository.user_by_email(session, "admin@swarmboard.local")
+    if admin is None:
+        admin = User(name="Admin", email="admin@swarmboard.local", role="admin")
+        session.add(admin)
+        session.flush()
+    assert admin.id is not None
+    session.add(ApiToken(user_id=admin.id, token_hash=token_hash, name="admin-token"))
+    session.flush()
+    return admin
+
+
+def get_user(session: Session, *, actor: Principal, user_id: int) -> User:
+    """A person's profile; visible to any authenticated user."""
+    user = repository.get_user(session, user_id)
+    if user is None:
+        raise UserNotFound(f"User {user_id} does not exist.")
+    return user
+
+
+def list_users(session: Session, *, actor: Principal, limit: int, offset: int) -> dict[str, Any]:
+    """A page of people, oldest first."""
+    return {
+        "users": repository.list_users(session, limit=limit, offset=offset),
+        "total": repository.count_users(session),
+        "limit": limit,
+        "offset": offset,
+    }

@@ -1,0 +1,1 @@
+"""Boards, columns, lanes, memberships and cards, with enforced WIP limits."""

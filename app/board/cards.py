@@ -1,0 +1,496 @@
+"""Cards: creation, edits and moves, with WIP limits enforced inside the transaction.
+
+Admission (may this card enter that column/lane, with these people?) is decided here
+and only here, so the API, the web page and any future channel enforce the same
+limits. The check and the write share one transaction, and the rows being counted
+against are locked first (PostgreSQL ``FOR UPDATE``; on SQLite the single writer
+holds the database lock), so concurrent moves can never overshoot a hard limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
+
+from app.auth.service import Principal
+from app.board import repository
+from app.board.exceptions import (
+    CardNotFound,
+    InvalidReference,
+    OverrideForbidden,
+    PersonWipLimitExceeded,
+    StaleIfMatch,
+    VersionConflict,
+    WipLimitExceeded,
+)
+from app.board.schemas import CardCreate, CardMove, CardUpdate
+from app.board.service import MANAGE, WORK, actor_ref, board_role, effective_role, require_role
+from app.core.errors import DomainError
+from app.core.models import utcnow
+from app.events import service as events
+
+__all__ = ["create_card", "get_card", "move_card", "update_card"]
+
+_cols = repository.columns
+
+
+@dataclass(slots=True)
+class _Admission:
+    """The outcome of the WIP checks: events to record alongside the change."""
+
+    notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    top_position: float | None = None
+
+
+def _bad_ref(field_name: str, detail: str) -> InvalidReference:
+    return InvalidReference(detail, errors=[{"field": field_name, "in": "body", "message": detail}])
+
+
+def _breach(
+    adm: _Admission,
+    *,
+    error: DomainError,
+    policy: str,
+    role: str,
+    reason: str | None,
+    actor: Principal,
+    data: dict[str, Any],
+) -> None:
+    """Soft limits record a breach; hard ones refuse unless a lead overrides with a reason."""
+    if policy == "soft":
+        adm.notes.append(("wip.exceeded", data))
+        return
+    if reason is None:
+        raise error
+    if role not in MANAGE:
+        raise OverrideForbidden(
+            f"Your role '{role}' may not override a WIP limit; ask a lead.", **data
+        )
+    adm.notes.append(("wip.overridden", {**data, "reason": reason, "by": actor.id}))
+
+
+def _admit(
+    session: Session,
+    *,
+    actor: Principal,
+    role: str,
+    board_id: int,
+    card_id: int | None,
+    target: Row[Any],
+    lane_id: int | None,
+    from_column_id: int | None,
+    from_lane_id: int | None,
+    from_stage: str | None,
+    assignee_ids: list[int],
+    reason: str | None,
+) -> _Admission:
+    adm = _Admission()
+    entering_column = from_column_id != target.id
+    count, adm.top_position = repository.column_fill(
+        session, column_id=target.id, exclude_card=card_id
+    )
+    if entering_column and target.wip_limit is not None and count >= target.wip_limit:
+        data = {
+            "scope": "column",
+            "card_id": card_id,
+            "column_id": target.id,
+            "limit": target.wip_limit,
+            "count": count,
+        }
+        _breach(
+            adm,
+            error=WipLimitExceeded(
+                f"Column '{target.name}' is at its WIP limit of {target.wip_limit} "
+                f"({count} cards); finish something first.",
+                **data,
+            ),
+            policy=target.wip_policy,
+            role=role,
+            reason=reason,
+            actor=actor,
+            data=data,
+        )
+
+    newly_active = target.stage == "active" and from_stage != "active"
+    if (
+        lane_id is not None
+        and target.stage == "active"
+        and (newly_active or from_lane_id != lane_id)
+    ):
+        lane = repository.lock_lane(session, lane_id)
+        if lane is not None and lane.wip_limit is not None:
+            lane_count = repository.lane_active_count(
+                session, lane_id=lane_id, exclude_card=card_id
+            )
+            if lane_count >= lane.wip_limit:
+                data = {
+                    "scope": "lane",
+                    "card_id": card_id,
+                    "column_id": target.id,
+                    "lane_id": lane_id,
+                    "limit": lane.wip_limit,
+                    "count": lane_count,
+                }
+                _breach(
+                    adm,
+                    error=WipLimitExceeded(
+                        f"Lane '{lane.name}' is at its WIP limit of {lane.wip_limit} "
+                        f"({lane_count} active cards).",
+                        **data,
+                    ),
+                    policy="hard",
+                    role=role,
+                    reason=reason,
+                    actor=actor,
+                    data=data,
+                )
+
+    if newly_active and assignee_ids:
+        _admit_people(
+            session,
+            adm,
+            actor=actor,
+            role=role,
+            card_id=card_id,
+            column_id=target.id,
+            user_ids=assignee_ids,
+            reason=reason,
+        )
+    return adm
+
+
+def _admit_people(
+    session: Session,
+    adm: _Admission,
+    *,
+    actor: Principal,
+    role: str,
+    card_id: int | None,
+    column_id: int,
+    user_ids: list[int],
+    reason: str | None,
+) -> None:
+    for person in repository.lock_users(session, user_ids):
+        if person.wip_limit is None:
+            continue
+        count = repository.active_card_count_for_user(
+            session, user_id=person.id, exclude_card=card_id
+        )
+        if count >= person.wip_limit:
+            data = {
+                "scope": "person",
+                "card_id": card_id,
+                "column_id": column_id,
+                "user_id": person.id,
+                "limit": person.wip_limit,
+                "count": count,
+            }
+            _breach(
+                adm,
+                error=PersonWipLimitExceeded(
+                    f"{person.name} already works {count} active cards, their limit is "
+                    f"{person.wip_limit}.",
+                    **data,
+                ),
+                policy="hard",
+                role=role,
+                reason=reason,
+                actor=actor,
+                data=data,
+            )
+
+
+def _record(
+    session: Session, *, board_id: int, actor: Principal, adm: _Admission, card_id: int
+) -> None:
+    for type_, data in adm.notes:
+        events.append(
+            session,
+            board_id=board_id,
+            type=type_,
+            actor=actor_ref(actor),
+            data={**data, "card_id": card_id},
+        )
+
+
+def _target_column(session: Session, *, board_id: int, column_id: int | None) -> Row[Any]:
+    if column_id is None:
+        first = session.execute(
+            select(_cols.c.id)
+            .where(_cols.c.board_id == board_id)
+            .order_by(_cols.c.position)
+            .limit(1)
+        ).scalar_one()
+        column_id = int(first)
+    target = repository.lock_column(session, column_id)
+    if target is None or target.board_id != board_id:
+        raise _bad_ref("column_id", f"Column {column_id} is not on board {board_id}.")
+    return target
+
+
+def _check_lane(session: Session, *, board_id: int, lane_id: int | None) -> None:
+    if lane_id is None:
+        return
+    lane = session.execute(
+        select(repository.lanes.c.board_id).where(repository.lanes.c.id == lane_id)
+    ).scalar_one_or_none()
+    if lane != board_id:
+        raise _bad_ref("lane_id", f"Lane {lane_id} is not on board {board_id}.")
+
+
+def _check_people(session: Session, *, board_id: int, field_name: str, ids: list[int]) -> None:
+    if not ids:
+        return
+    found = set(
+        session.execute(
+            select(repository.members.c.user_id).where(
+                repository.members.c.board_id == board_id, repository.members.c.user_id.in_(ids)
+            )
+        ).scalars()
+    )
+    missing = sorted(set(ids) - found)
+    if missing:
+        raise _bad_ref(field_name, f"Users {missing} are not members of board {board_id}.")
+
+
+def create_card(
+    session: Session, *, actor: Principal, board_id: int, data: CardCreate
+) -> dict[str, Any]:
+    """Create a card (first column by default), subject to the same WIP limits as a move."""
+    role = board_role(session, actor=actor, board_id=board_id)
+    require_role(role, WORK, "create cards")
+    target = _target_column(session, board_id=board_id, column_id=data.column_id)
+    _check_lane(session, board_id=board_id, lane_id=data.lane_id)
+    assignee_ids = list(dict.fromkeys(data.assignee_ids))
+    _check_people(session, board_id=board_id, field_name="assignee_ids", ids=assignee_ids)
+    if data.owner_id is not None:
+        _check_people(session, board_id=board_id, field_name="owner_id", ids=[data.owner_id])
+    adm = _admit(
+        session,
+        actor=actor,
+        role=role,
+        board_id=board_id,
+        card_id=None,
+        target=target,
+        lane_id=data.lane_id,
+        from_column_id=None,
+        from_lane_id=None,
+        from_stage=None,
+        assignee_ids=assignee_ids,
+        reason=data.override_reason,
+    )
+    now = utcnow()
+    values = data.model_dump(exclude={"override_reason"})
+    values.update(
+        board_id=board_id,
+        column_id=target.id,
+        assignee_ids=assignee_ids,
+        position=(adm.top_position or 0.0) + 1.0,
+        blocked=False,
+        blocked_reason=None,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        column_entered_at=now,
+    )
+    card_id = repository.insert_card(session, values)
+    repository.replace_assignees(session, card_id=card_id, user_ids=assignee_ids)
+    events.append(
+        session,
+        board_id=board_id,
+        type="card.created",
+        actor=actor_ref(actor),
+        data={
+            "card_id": card_id,
+            "column_id": target.id,
+            "lane_id": data.lane_id,
+            "title": data.title,
+            "priority": data.priority,
+            "channel": data.channel,
+            "product": data.product,
+            "segment": data.segment,
+        },
+    )
+    _record(session, board_id=board_id, actor=actor, adm=adm, card_id=card_id)
+    return {"id": card_id, **values}
+
+
+def _load(session: Session, *, actor: Principal, card_id: int, lock: bool) -> tuple[Row[Any], str]:
+    row = repository.card_with_access(session, card_id=card_id, user_id=actor.id, lock=lock)
+    if row is None or (row.member_id is None and not actor.is_admin):
+        raise CardNotFound(f"Card {card_id} does not exist or you are not on its board.")
+    return row, effective_role(actor, row.member_role)
+
+
+def _check_version(row: Row[Any], *, version: int | None, if_match: str | None) -> None:
+    if if_match is not None and if_match.strip() != "*":
+        tags = {t.strip().removeprefix("W/").strip('"') for t in if_match.split(",")}
+        if str(row.version) not in tags:
+            raise StaleIfMatch(
+                f"Card {row.id} is at version {row.version}, not {if_match}; reload it.",
+                current_version=row.version,
+            )
+    if version is not None and version != row.version:
+        raise VersionConflict(
+            f"Card {row.id} is at version {row.version}, you sent {version}; reload it.",
+            current_version=row.version,
+        )
+
+
+def _card_fields(row: Row[Any]) -> dict[str, Any]:
+    return {c.name: getattr(row, c.name) for c in repository.cards.columns}
+
+
+def get_card(session: Session, *, actor: Principal, card_id: int) -> dict[str, Any]:
+    """One card, for any member of its board."""
+    row, _ = _load(session, actor=actor, card_id=card_id, lock=False)
+    return _card_fields(row)
+
+
+def move_card(
+    session: Session, *, actor: Principal, card_id: int, data: CardMove, if_match: str | None = None
+) -> dict[str, Any]:
+    """Move a card to a column (and lane/position), enforcing every WIP limit."""
+    row, role = _load(session, actor=actor, card_id=card_id, lock=True)
+    require_role(role, WORK, "move cards")
+    _check_version(row, version=data.version, if_match=if_match)
+    board_id = row.board_id
+    lane_id = data.lane_id if "lane_id" in data.model_fields_set else row.lane_id
+    if data.column_id == row.column_id and lane_id == row.lane_id and data.position is None:
+        return _card_fields(row)  # nothing to do: no version bump, no event
+    target = _target_column(session, board_id=board_id, column_id=data.column_id)
+    if lane_id != row.lane_id:
+        _check_lane(session, board_id=board_id, lane_id=lane_id)
+    adm = _admit(
+        session,
+        actor=actor,
+        role=role,
+        board_id=board_id,
+        card_id=card_id,
+        target=target,
+        lane_id=lane_id,
+        from_column_id=row.column_id,
+        from_lane_id=row.lane_id,
+        from_stage=row.column_stage,
+        assignee_ids=list(row.assignee_ids or []),
+        reason=data.override_reason,
+    )
+    if data.position is not None:
+        position = _position_at(
+            session, column_id=target.id, index=data.position, card_id=card_id, top=adm.top_position
+        )
+    elif target.id == row.column_id:
+        position = row.position
+    else:
+        position = (adm.top_position or 0.0) + 1.0
+    now = utcnow()
+    changes: dict[str, Any] = {
+        "column_id": target.id,
+        "lane_id": lane_id,
+        "position": position,
+        "version": row.version + 1,
+        "updated_at": now,
+    }
+    if target.id != row.column_id:
+        changes["column_entered_at"] = now
+    repository.update_card(session, card_id, changes)
+    events.append(
+        session,
+        board_id=board_id,
+        type="card.moved",
+        actor=actor_ref(actor),
+        data={
+            "card_id": card_id,
+            "from_column_id": row.column_id,
+            "to_column_id": target.id,
+            "from_lane_id": row.lane_id,
+            "to_lane_id": lane_id,
+            "position": position,
+            "from_stage": row.column_stage,
+            "to_stage": target.stage,
+        },
+    )
+    _record(session, board_id=board_id, actor=actor, adm=adm, card_id=card_id)
+    return {**_card_fields(row), **changes}
+
+
+def _position_at(
+    session: Session, *, column_id: int, index: int, card_id: int, top: float | None
+) -> float:
+    around = repository.neighbour_positions(
+        session, column_id=column_id, index=index, exclude_card=card_id
+    )
+    if index == 0:
+        return around[0] - 1.0 if around else 1.0
+    if len(around) == 2:
+        return (around[0] + around[1]) / 2
+    return (top if top is not None else 0.0) + 1.0
+
+
+def update_card(
+    session: Session,
+    *,
+    actor: Principal,
+    card_id: int,
+    data: CardUpdate,
+    if_match: str | None = None,
+) -> dict[str, Any]:
+    """Edit a card's fields; new assignees are checked against their personal WIP limits."""
+    row, role = _load(session, actor=actor, card_id=card_id, lock=True)
+    require_role(role, WORK, "edit cards")
+    _check_version(row, version=data.version, if_match=if_match)
+    board_id = row.board_id
+    changes = data.model_dump(exclude_unset=True, exclude={"version", "override_reason"})
+    for key in ("title", "description", "priority", "blocked"):
+        if key in changes and changes[key] is None:
+            del changes[key]
+    if "owner_id" in changes and changes["owner_id"] is not None:
+        _check_people(session, board_id=board_id, field_name="owner_id", ids=[changes["owner_id"]])
+    adm = _Admission()
+    if "assignee_ids" in changes:
+        new_ids = list(dict.fromkeys(changes["assignee_ids"] or []))
+        changes["assignee_ids"] = new_ids
+        _check_people(session, board_id=board_id, field_name="assignee_ids", ids=new_ids)
+        added = [u for u in new_ids if u not in (row.assignee_ids or [])]
+        if added and row.column_stage == "active":
+            _admit_people(
+                session,
+                adm,
+                actor=actor,
+                role=role,
+                card_id=card_id,
+                column_id=row.column_id,
+                user_ids=added,
+                reason=data.override_reason,
+            )
+        repository.replace_assignees(session, card_id=card_id, user_ids=new_ids)
+    if changes.get("blocked") is False:
+        changes["blocked_reason"] = None
+    changes = {k: v for k, v in changes.items() if getattr(row, k) != v}
+    if not changes:
+        return _card_fields(row)
+    changes.update(version=row.version + 1, updated_at=utcnow())
+    repository.update_card(session, card_id, changes)
+    public_changes = {k: v for k, v in changes.items() if k not in ("version", "updated_at")}
+    events.append(
+        session,
+        board_id=board_id,
+        type="card.updated",
+        actor=actor_ref(actor),
+        data={"card_id": card_id, "changes": public_changes},
+    )
+    if "blocked" in changes:
+        kind = "card.blocked" if changes["blocked"] else "card.unblocked"
+        events.append(
+            session,
+            board_id=board_id,
+            type=kind,
+            actor=actor_ref(actor),
+            data={"card_id": card_id, "reason": changes.get("blocked_reason")},
+        )
+    _record(session, board_id=board_id, actor=actor, adm=adm, card_id=card_id)
+    return {**_card_fields(row), **changes}

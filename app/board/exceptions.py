@@ -1,0 +1,70 @@
+"""Board and card errors; each carries its HTTP status and problem type."""
+
+from __future__ import annotations
+
+from app.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+
+__all__ = [
+    "BoardNotFound",
+    "CardNotFound",
+    "ColumnNotFound",
+    "InvalidReference",
+    "LaneNotFound",
+    "OverrideForbidden",
+    "PersonWipLimitExceeded",
+    "RoleForbidden",
+    "StaleIfMatch",
+    "VersionConflict",
+    "WipLimitExceeded",
+]
+
+
+class BoardNotFound(NotFound):
+    type = "board-not-found"
+
+
+class CardNotFound(NotFound):
+    type = "card-not-found"
+
+
+class ColumnNotFound(NotFound):
+    type = "column-not-found"
+
+
+class LaneNotFound(NotFound):
+    type = "lane-not-found"
+
+
+class RoleForbidden(Forbidden):
+    type = "role-forbidden"
+
+
+class OverrideForbidden(Forbidden):
+    type = "override-forbidden"
+    title = "Only a lead or admin may override a WIP limit"
+
+
+class WipLimitExceeded(Conflict):
+    type = "wip-limit-exceeded"
+    title = "WIP limit exceeded"
+
+
+class PersonWipLimitExceeded(Conflict):
+    type = "person-wip-limit-exceeded"
+    title = "Personal WIP limit exceeded"
+
+
+class VersionConflict(Conflict):
+    type = "version-conflict"
+    title = "The card was changed by someone else"
+
+
+class StaleIfMatch(PreconditionFailed):
+    type = "precondition-failed"
+    title = "The card was changed by someone else"
+
+
+class InvalidReference(ValidationFailed):
+    """A body field names a column, lane or person that is not on this board."""
+
+    type = "validation-error"

@@ -1,0 +1,111 @@
+"""Board, column, lane, membership and card tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Float, ForeignKey, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.core.models import JSONType, UTCDateTime, utcnow
+
+__all__ = ["Board", "BoardColumn", "BoardMember", "Card", "CardAssignee", "Lane"]
+
+
+def _fk(
+    target: str, *, nullable: bool = False, ondelete: str = "CASCADE", index: bool = True
+) -> Column[int]:
+    return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index)
+
+
+class Board(SQLModel, table=True):
+    __tablename__ = "boards"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    # The last event sequence number handed out; bumped in every write transaction.
+    last_seq: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class BoardMember(SQLModel, table=True):
+    __tablename__ = "board_members"
+    __table_args__ = (UniqueConstraint("board_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(sa_column=_fk("boards.id", index=False))
+    user_id: int = Field(sa_column=_fk("users.id"))
+    # A board role overrides the person's global role on this board.
+    role: str | None = Field(default=None, max_length=20)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class BoardColumn(SQLModel, table=True):
+    __tablename__ = "board_columns"
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(sa_column=_fk("boards.id"))
+    name: str = Field(max_length=100)
+    position: int
+    stage: str = Field(default="active", max_length=10)
+    wip_limit: int | None = Field(default=None)
+    wip_policy: str = Field(default="hard", max_length=10)
+    stall_after_seconds: int | None = Field(default=None)
+
+
+class Lane(SQLModel, table=True):
+    __tablename__ = "lanes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(sa_column=_fk("boards.id"))
+    name: str = Field(max_length=100)
+    position: int
+    wip_limit: int | None = Field(default=None)
+
+
+class Card(SQLModel, table=True):
+    __tablename__ = "cards"
+    __table_args__ = (
+        Index("ix_cards_column_id_position", "column_id", "position"),
+        Index("ix_cards_lane_id", "lane_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(sa_column=_fk("boards.id"))
+    column_id: int = Field(sa_column=_fk("board_columns.id", ondelete="RESTRICT", index=False))
+    lane_id: int | None = Field(
+        sa_column=_fk("lanes.id", nullable=True, ondelete="SET NULL", index=False)
+    )
+    # A sort key, not an index: a move writes one row instead of renumbering a column.
+    position: float = Field(sa_column=Column(Float, nullable=False))
+    title: str = Field(max_length=300)
+    description: str = Field(default="")
+    priority: str = Field(default="normal", max_length=10)
+    channel: str | None = Field(default=None, max_length=10)
+    product: str | None = Field(default=None, max_length=100)
+    segment: str | None = Field(default=None, max_length=10)
+    owner_id: int | None = Field(
+        sa_column=_fk("users.id", nullable=True, ondelete="SET NULL", index=False)
+    )
+    # Denormalised copy of card_assignees for cheap reads; card_assignees is what
+    # personal WIP limits count.
+    assignee_ids: list[int] = Field(default_factory=list, sa_type=JSONType)
+    blocked: bool = Field(default=False)
+    blocked_reason: str | None = Field(default=None, max_length=500)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    column_entered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CardAssignee(SQLModel, table=True):
+    __tablename__ = "card_assignees"
+
+    card_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("cards.id", ondelete="CASCADE"), primary_key=True)
+    )
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+        )
+    )

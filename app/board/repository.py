@@ -1,0 +1,204 @@
+"""SQL for boards, columns, lanes, members and cards.
+
+The card-move path uses Core statements on the tables (no ORM identity map): it is
+the hot path, and each statement here is one round trip.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
+
+from app.auth.models import User
+from app.board.models import Board, BoardColumn, BoardMember, Card, CardAssignee, Lane
+from app.core.models import table_of
+
+__all__ = [
+    "active_card_count_for_user",
+    "board_for_member",
+    "card_with_access",
+    "column_counts",
+    "column_fill",
+    "count_boards_for",
+    "insert_card",
+    "lane_active_count",
+    "list_boards_for",
+    "lock_column",
+    "lock_lane",
+    "lock_users",
+    "member_role",
+    "neighbour_positions",
+    "replace_assignees",
+    "update_card",
+]
+
+boards = table_of(Board)
+columns = table_of(BoardColumn)
+lanes = table_of(Lane)
+members = table_of(BoardMember)
+cards = table_of(Card)
+assignees = table_of(CardAssignee)
+users = table_of(User)
+
+
+def member_role(session: Session, *, board_id: int, user_id: int) -> tuple[bool, str | None]:
+    """(board exists, the member's board role or None when not a member)."""
+    stmt = (
+        select(boards.c.id, members.c.id.label("mid"), members.c.role)
+        .select_from(boards)
+        .outerjoin(members, and_(members.c.board_id == boards.c.id, members.c.user_id == user_id))
+        .where(boards.c.id == board_id)
+    )
+    row = session.execute(stmt).first()
+    if row is None:
+        return False, None
+    if row.mid is None:
+        return True, None
+    return True, row.role or ""
+
+
+def board_for_member(session: Session, *, board_id: int) -> Board | None:
+    return session.get(Board, board_id)
+
+
+def list_boards_for(
+    session: Session, *, user_id: int | None, limit: int, offset: int
+) -> list[Board]:
+    stmt = select(Board).order_by(boards.c.id).limit(limit).offset(offset)
+    if user_id is not None:
+        stmt = stmt.join(members, members.c.board_id == boards.c.id).where(
+            members.c.user_id == user_id
+        )
+    return list(session.execute(stmt).scalars())
+
+
+def count_boards_for(session: Session, *, user_id: int | None) -> int:
+    stmt = select(func.count()).select_from(boards)
+    if user_id is not None:
+        stmt = stmt.join(members, members.c.board_id == boards.c.id).where(
+            members.c.user_id == user_id
+        )
+    return int(session.execute(stmt).scalar_one())
+
+
+def column_counts(session: Session, *, board_id: int) -> dict[int, int]:
+    stmt = (
+        select(cards.c.column_id, func.count())
+        .where(cards.c.board_id == board_id)
+        .group_by(cards.c.column_id)
+    )
+    return {int(cid): int(n) for cid, n in session.execute(stmt).all()}
+
+
+def card_with_access(
+    session: Session, *, card_id: int, user_id: int, lock: bool
+) -> Row[Any] | None:
+    """The card, its column's stage and the caller's membership, in one round trip."""
+    stmt = (
+        select(
+            cards,
+            columns.c.stage.label("column_stage"),
+            members.c.id.label("member_id"),
+            members.c.role.label("member_role"),
+        )
+        .join(columns, columns.c.id == cards.c.column_id)
+        .outerjoin(
+            members, and_(members.c.board_id == cards.c.board_id, members.c.user_id == user_id)
+        )
+        .where(cards.c.id == card_id)
+    )
+    if lock:
+        stmt = stmt.with_for_update(of=cards)
+    return session.execute(stmt).first()
+
+
+def lock_column(session: Session, column_id: int) -> Row[Any] | None:
+    """Read a column and, on PostgreSQL, lock its row until commit (SQLite: the
+    writer already holds the database lock)."""
+    stmt = select(columns).where(columns.c.id == column_id).with_for_update()
+    return session.execute(stmt).first()
+
+
+def lock_lane(session: Session, lane_id: int) -> Row[Any] | None:
+    stmt = select(lanes).where(lanes.c.id == lane_id).with_for_update()
+    return session.execute(stmt).first()
+
+
+def lock_users(session: Session, user_ids: list[int]) -> list[Any]:
+    # Sorted so two transactions always lock people in the same order (no deadlock).
+    stmt = (
+        select(users.c.id, users.c.name, users.c.wip_limit)
+        .where(users.c.id.in_(sorted(user_ids)))
+        .order_by(users.c.id)
+        .with_for_update()
+    )
+    return list(session.execute(stmt).all())
+
+
+def column_fill(
+    session: Session, *, column_id: int, exclude_card: int | None
+) -> tuple[int, float | None]:
+    """(number of cards in the column, highest position), one statement."""
+    stmt = select(func.count(), func.max(cards.c.position)).where(cards.c.column_id == column_id)
+    if exclude_card is not None:
+        stmt = stmt.where(cards.c.id != exclude_card)
+    count, top = session.execute(stmt).one()
+    return int(count), (float(top) if top is not None else None)
+
+
+def lane_active_count(session: Session, *, lane_id: int, exclude_card: int | None) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(cards.join(columns, columns.c.id == cards.c.column_id))
+        .where(cards.c.lane_id == lane_id, columns.c.stage == "active")
+    )
+    if exclude_card is not None:
+        stmt = stmt.where(cards.c.id != exclude_card)
+    return int(session.execute(stmt).scalar_one())
+
+
+def active_card_count_for_user(session: Session, *, user_id: int, exclude_card: int | None) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(
+            assignees.join(cards, cards.c.id == assignees.c.card_id).join(
+                columns, columns.c.id == cards.c.column_id
+            )
+        )
+        .where(assignees.c.user_id == user_id, columns.c.stage == "active")
+    )
+    if exclude_card is not None:
+        stmt = stmt.where(cards.c.id != exclude_card)
+    return int(session.execute(stmt).scalar_one())
+
+
+def neighbour_positions(
+    session: Session, *, column_id: int, index: int, exclude_card: int
+) -> list[float]:
+    """Positions of the cards at ``index - 1`` and ``index`` (0-based), where they exist."""
+    start = max(index - 1, 0)
+    stmt = (
+        select(cards.c.position)
+        .where(cards.c.column_id == column_id, cards.c.id != exclude_card)
+        .order_by(cards.c.position, cards.c.id)
+        .offset(start)
+        .limit(2 if index > 0 else 1)
+    )
+    return [float(p) for p in session.execute(stmt).scalars()]
+
+
+def insert_card(session: Session, values: dict[str, Any]) -> int:
+    return int(session.execute(insert(cards).values(**values).returning(cards.c.id)).scalar_one())
+
+
+def update_card(session: Session, card_id: int, values: dict[str, Any]) -> None:
+    session.execute(update(cards).where(cards.c.id == card_id).values(**values))
+
+
+def replace_assignees(session: Session, *, card_id: int, user_ids: list[int]) -> None:
+    session.execute(delete(assignees).where(assignees.c.card_id == card_id))
+    if user_ids:
+        session.execute(insert(assignees), [{"card_id": card_id, "user_id": u} for u in user_ids])

@@ -1,0 +1,148 @@
+"""Board, column, lane, member and card endpoints (thin: services hold the rules)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+
+from app.board import cards, service
+from app.board.schemas import (
+    BoardCreate,
+    BoardDetail,
+    BoardPage,
+    BoardSummary,
+    BoardUpdate,
+    CardCreate,
+    CardMove,
+    CardPublic,
+    CardUpdate,
+    ColumnCreate,
+    ColumnPublic,
+    ColumnUpdate,
+    LaneCreate,
+    LanePublic,
+    LaneUpdate,
+    MemberCreate,
+    MemberPublic,
+)
+from app.core.deps import CurrentUser, Db
+from app.core.params import IfMatch, PageLimit, PageOffset, PathId
+
+router = APIRouter(prefix="/api", tags=["boards"])
+
+
+def _etag(response: Response, card: dict[str, Any]) -> dict[str, Any]:
+    response.headers["ETag"] = f'"{card["version"]}"'
+    return card
+
+
+@router.post("/boards", status_code=status.HTTP_201_CREATED, response_model=BoardDetail)
+async def create_board(body: BoardCreate, user: CurrentUser, db: Db) -> dict[str, Any]:
+    """Create a board with its columns (in order) and lanes."""
+    board = await db.write(service.create_board, actor=user, data=body)
+    assert board.id is not None
+    return await db.read(service.board_detail, actor=user, board_id=board.id)
+
+
+@router.get("/boards", response_model=BoardPage)
+async def list_boards(
+    user: CurrentUser, db: Db, limit: PageLimit = 50, offset: PageOffset = 0
+) -> dict[str, Any]:
+    """Boards you can see: every board for an admin, your memberships otherwise."""
+    return await db.read(service.list_boards, actor=user, limit=limit, offset=offset)
+
+
+@router.get("/boards/{board_id}", response_model=BoardDetail)
+async def get_board(board_id: PathId, user: CurrentUser, db: Db) -> dict[str, Any]:
+    """The board with columns (and their card counts), lanes, members and cards."""
+    return await db.read(service.board_detail, actor=user, board_id=board_id)
+
+
+@router.patch("/boards/{board_id}", response_model=BoardSummary)
+async def rename_board(board_id: PathId, body: BoardUpdate, user: CurrentUser, db: Db) -> Any:
+    """Rename a board."""
+    return await db.write(service.rename_board, actor=user, board_id=board_id, data=body)
+
+
+@router.post("/boards/{board_id}/members", status_code=201, response_model=MemberPublic)
+async def add_member(board_id: PathId, body: MemberCreate, user: CurrentUser, db: Db) -> Any:
+    """Add a person to the board, optionally with a board role."""
+    return await db.write(service.add_member, actor=user, board_id=board_id, data=body)
+
+
+@router.delete("/boards/{board_id}/members/{user_id}", status_code=204)
+async def remove_member(board_id: PathId, user_id: PathId, user: CurrentUser, db: Db) -> None:
+    """Remove a person from the board."""
+    await db.write(service.remove_member, actor=user, board_id=board_id, user_id=user_id)
+
+
+@router.post("/boards/{board_id}/columns", status_code=201, response_model=ColumnPublic)
+async def add_column(board_id: PathId, body: ColumnCreate, user: CurrentUser, db: Db) -> Any:
+    """Add a column at the right end of the board."""
+    return await db.write(service.add_column, actor=user, board_id=board_id, data=body)
+
+
+@router.patch("/columns/{column_id}", response_model=ColumnPublic)
+async def update_column(column_id: PathId, body: ColumnUpdate, user: CurrentUser, db: Db) -> Any:
+    """Change a column's name, stage, WIP limit, policy or stall threshold."""
+    return await db.write(service.update_column, actor=user, column_id=column_id, data=body)
+
+
+@router.post("/boards/{board_id}/lanes", status_code=201, response_model=LanePublic)
+async def add_lane(board_id: PathId, body: LaneCreate, user: CurrentUser, db: Db) -> Any:
+    """Add a lane (a class of service) at the bottom of the board."""
+    return await db.write(service.add_lane, actor=user, board_id=board_id, data=body)
+
+
+@router.patch("/lanes/{lane_id}", response_model=LanePublic)
+async def update_lane(lane_id: PathId, body: LaneUpdate, user: CurrentUser, db: Db) -> Any:
+    """Rename a lane or change its WIP limit."""
+    return await db.write(service.update_lane, actor=user, lane_id=lane_id, data=body)
+
+
+@router.post("/boards/{board_id}/cards", status_code=201, response_model=CardPublic)
+async def create_card(
+    board_id: PathId, body: CardCreate, user: CurrentUser, db: Db, response: Response
+) -> Any:
+    """Create a card; it is admitted under the same WIP limits as a move."""
+    card = await db.write(cards.create_card, actor=user, board_id=board_id, data=body)
+    return _etag(response, card)
+
+
+@router.get("/cards/{card_id}", response_model=CardPublic)
+async def get_card(card_id: PathId, user: CurrentUser, db: Db, response: Response) -> Any:
+    """One card; its ETag is the version to send back in If-Match."""
+    return _etag(response, await db.read(cards.get_card, actor=user, card_id=card_id))
+
+
+@router.patch("/cards/{card_id}", response_model=CardPublic)
+async def update_card(
+    card_id: PathId,
+    body: CardUpdate,
+    user: CurrentUser,
+    db: Db,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Any:
+    """Edit a card; a stale `version` gets 409, a stale If-Match gets 412."""
+    card = await db.write(
+        cards.update_card, actor=user, card_id=card_id, data=body, if_match=if_match
+    )
+    return _etag(response, card)
+
+
+@router.post("/cards/{card_id}/move", response_model=CardPublic)
+async def move_card(
+    card_id: PathId,
+    body: CardMove,
+    user: CurrentUser,
+    db: Db,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Any:
+    """Move a card; the server enforces column, lane and personal WIP limits."""
+    card = await db.write(
+        cards.move_card, actor=user, card_id=card_id, data=body, if_match=if_match
+    )
+    return _etag(response, card)

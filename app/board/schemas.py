@@ -1,0 +1,196 @@
+"""Request and response bodies for boards, columns, lanes, members and cards."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "MAX_ID",
+    "BoardCreate",
+    "BoardDetail",
+    "BoardPage",
+    "BoardSummary",
+    "BoardUpdate",
+    "CardCreate",
+    "CardMove",
+    "CardPublic",
+    "CardUpdate",
+    "ColumnCreate",
+    "ColumnPublic",
+    "ColumnUpdate",
+    "DbId",
+    "LaneCreate",
+    "LanePublic",
+    "LaneUpdate",
+    "MemberCreate",
+    "MemberPublic",
+]
+
+Stage = Literal["backlog", "active", "done"]
+Policy = Literal["hard", "soft"]
+Priority = Literal["low", "normal", "high", "urgent"]
+Channel = Literal["call", "chat", "email", "web", "bot"]
+Segment = Literal["customer", "partner"]
+BoardRole = Literal["lead", "agent", "facilitator", "viewer"]
+# Ids are 32-bit integers in the database; bigger numbers are refused as input, not crashed on.
+MAX_ID = 2_147_483_647
+DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+Name = Field(min_length=1, max_length=100)
+Limit = Field(default=None, ge=0, le=10_000)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ColumnCreate(_In):
+    name: str = Name
+    stage: Stage = "active"
+    wip_limit: int | None = Limit
+    wip_policy: Policy = "hard"
+    stall_after_seconds: int | None = Field(default=None, ge=1, le=10 * 365 * 86400)
+
+
+class ColumnUpdate(_In):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    stage: Stage | None = None
+    wip_limit: int | None = Limit
+    wip_policy: Policy | None = None
+    stall_after_seconds: int | None = Field(default=None, ge=1, le=10 * 365 * 86400)
+
+
+class LaneCreate(_In):
+    name: str = Name
+    wip_limit: int | None = Limit
+
+
+class LaneUpdate(_In):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    wip_limit: int | None = Limit
+
+
+class BoardCreate(_In):
+    name: str = Field(min_length=1, max_length=200)
+    columns: list[ColumnCreate] = Field(min_length=1, max_length=50)
+    lanes: list[LaneCreate] = Field(default_factory=list, max_length=20)
+
+
+class BoardUpdate(_In):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class MemberCreate(_In):
+    user_id: DbId
+    role: BoardRole | None = None
+
+
+class CardCreate(_In):
+    title: str = Field(min_length=1, max_length=300)
+    column_id: DbId | None = None
+    lane_id: DbId | None = None
+    description: str = Field(default="", max_length=20_000)
+    priority: Priority = "normal"
+    channel: Channel | None = None
+    product: str | None = Field(default=None, max_length=100)
+    segment: Segment | None = None
+    owner_id: DbId | None = None
+    assignee_ids: list[DbId] = Field(default_factory=list, max_length=20)
+    override_reason: str | None = Field(default=None, min_length=1, max_length=500)
+
+
+class CardUpdate(_In):
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    description: str | None = Field(default=None, max_length=20_000)
+    priority: Priority | None = None
+    channel: Channel | None = None
+    product: str | None = Field(default=None, max_length=100)
+    segment: Segment | None = None
+    owner_id: DbId | None = None
+    assignee_ids: list[DbId] | None = Field(default=None, max_length=20)
+    blocked: bool | None = None
+    blocked_reason: str | None = Field(default=None, max_length=500)
+    version: int | None = Field(default=None, ge=1, le=MAX_ID)
+    override_reason: str | None = Field(default=None, min_length=1, max_length=500)
+
+
+class CardMove(_In):
+    column_id: DbId
+    lane_id: DbId | None = None
+    position: int | None = Field(
+        default=None, ge=0, le=1_000_000, description="0-based index in the column"
+    )
+    override_reason: str | None = Field(default=None, min_length=1, max_length=500)
+    version: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+
+class ColumnPublic(BaseModel):
+    id: int
+    board_id: int
+    name: str
+    position: int
+    stage: Stage
+    wip_limit: int | None
+    wip_policy: Policy
+    stall_after_seconds: int | None
+    card_count: int = 0
+
+
+class LanePublic(BaseModel):
+    id: int
+    board_id: int
+    name: str
+    position: int
+    wip_limit: int | None
+
+
+class MemberPublic(BaseModel):
+    board_id: int
+    user_id: int
+    name: str
+    role: str
+
+
+class CardPublic(BaseModel):
+    id: int
+    board_id: int
+    column_id: int
+    lane_id: int | None
+    position: float
+    title: str
+    description: str
+    priority: Priority
+    channel: Channel | None
+    product: str | None
+    segment: Segment | None
+    owner_id: int | None
+    assignee_ids: list[int]
+    blocked: bool
+    blocked_reason: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    column_entered_at: datetime
+
+
+class BoardSummary(BaseModel):
+    id: int
+    name: str
+    created_at: datetime
+    last_seq: int
+
+
+class BoardDetail(BoardSummary):
+    columns: list[ColumnPublic]
+    lanes: list[LanePublic]
+    members: list[MemberPublic]
+    cards: list[CardPublic]
+
+
+class BoardPage(BaseModel):
+    boards: list[BoardSummary]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,362 @@
+"""Boards, columns, lanes and memberships: access rules and structural changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth import repository as auth_repository
+from app.auth.exceptions import UserNotFound
+from app.auth.service import Principal
+from app.board import repository
+from app.board.exceptions import BoardNotFound, ColumnNotFound, LaneNotFound, RoleForbidden
+from app.board.models import Board, BoardColumn, BoardMember, Lane
+from app.board.schemas import (
+    BoardCreate,
+    BoardUpdate,
+    ColumnCreate,
+    ColumnUpdate,
+    LaneCreate,
+    LaneUpdate,
+    MemberCreate,
+)
+from app.core.errors import Conflict
+from app.events import service as events
+from app.events.service import ActorRef
+
+__all__ = [
+    "MANAGE",
+    "WORK",
+    "add_column",
+    "add_lane",
+    "add_member",
+    "board_detail",
+    "board_events",
+    "board_role",
+    "create_board",
+    "list_boards",
+    "remove_member",
+    "rename_board",
+    "require_role",
+    "update_column",
+    "update_lane",
+]
+
+_cols = repository.columns
+_lanes = repository.lanes
+_members = repository.members
+
+# Who may do what on a board, by effective role.
+MANAGE = frozenset({"admin", "lead"})
+WORK = frozenset({"admin", "lead", "agent"})
+
+
+def actor_ref(actor: Principal) -> ActorRef:
+    return ActorRef(id=actor.id, kind="user")
+
+
+def effective_role(actor: Principal, member_role: str | None) -> str:
+    """Admins are admins everywhere; otherwise a board role overrides the global one."""
+    if actor.is_admin:
+        return "admin"
+    return member_role or actor.role
+
+
+def board_role(session: Session, *, actor: Principal, board_id: int) -> str:
+    """The caller's role on the board; 404 when it does not exist or they are not a member.
+
+    A non-member learns nothing, not even whether the board exists.
+    """
+    exists, role = repository.member_role(session, board_id=board_id, user_id=actor.id)
+    if not exists or (role is None and not actor.is_admin):
+        raise BoardNotFound(f"Board {board_id} does not exist or you are not a member.")
+    return effective_role(actor, role)
+
+
+def require_role(role: str, allowed: frozenset[str], action: str) -> None:
+    if role not in allowed:
+        raise RoleForbidden(f"Your role '{role}' may not {action}.")
+
+
+def create_board(session: Session, *, actor: Principal, data: BoardCreate) -> Board:
+    """Create a board with its columns and lanes; the creator becomes a member."""
+    require_role(actor.role, MANAGE, "create boards")
+    board = Board(name=data.name)
+    session.add(board)
+    session.flush()
+    assert board.id is not None
+    for i, col in enumerate(data.columns):
+        session.add(BoardColumn(board_id=board.id, position=i, **col.model_dump()))
+    for i, lane in enumerate(data.lanes):
+        session.add(Lane(board_id=board.id, position=i, **lane.model_dump()))
+    session.add(BoardMember(board_id=board.id, user_id=actor.id))
+    session.flush()
+    detail = board_detail(session, actor=actor, board_id=board.id)
+    events.append(
+        session,
+        board_id=board.id,
+        type="board.created",
+        actor=actor_ref(actor),
+        data={
+            "name": board.name,
+            "columns": [_public(c, skip=("card_count",)) for c in detail["columns"]],
+            "lanes": detail["lanes"],
+        },
+    )
+    events.append(
+        session,
+        board_id=board.id,
+        type="member.added",
+        actor=actor_ref(actor),
+        data={"user_id": actor.id, "role": None},
+    )
+    return board
+
+
+def _public(obj: dict[str, Any], skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if k not in skip}
+
+
+def list_boards(session: Session, *, actor: Principal, limit: int, offset: int) -> dict[str, Any]:
+    """Boards the caller can see: all for an admin, their memberships otherwise."""
+    scope = None if actor.is_admin else actor.id
+    return {
+        "boards": repository.list_boards_for(session, user_id=scope, limit=limit, offset=offset),
+        "total": repository.count_boards_for(session, user_id=scope),
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+def board_detail(session: Session, *, actor: Principal, board_id: int) -> dict[str, Any]:
+    """The board with its columns (and card counts), lanes, members and cards."""
+    board_role(session, actor=actor, board_id=board_id)
+    board = session.get(Board, board_id)
+    assert board is not None
+    counts = repository.column_counts(session, board_id=board_id)
+    cols = session.execute(
+        select(BoardColumn).where(_cols.c.board_id == board_id).order_by(_cols.c.position)
+    ).scalars()
+    lane_rows = session.execute(
+        select(Lane).where(_lanes.c.board_id == board_id).order_by(_lanes.c.position)
+    ).scalars()
+    member_rows = session.execute(
+        select(
+            repository.members.c.user_id,
+            repository.members.c.role,
+            repository.users.c.name,
+            repository.users.c.role.label("user_role"),
+        )
+        .join(repository.users, repository.users.c.id == repository.members.c.user_id)
+        .where(repository.members.c.board_id == board_id)
+        .order_by(repository.members.c.id)
+    ).all()
+    card_rows = session.execute(
+        select(repository.cards)
+        .join(repository.columns, repository.columns.c.id == repository.cards.c.column_id)
+        .where(repository.cards.c.board_id == board_id)
+        .order_by(repository.columns.c.position, repository.cards.c.position, repository.cards.c.id)
+    ).all()
+    return {
+        "id": board.id,
+        "name": board.name,
+        "created_at": board.created_at,
+        "last_seq": board.last_seq,
+        "columns": [{**c.model_dump(), "card_count": counts.get(c.id or 0, 0)} for c in cols],
+        "lanes": [lane.model_dump() for lane in lane_rows],
+        "members": [
+            {
+                "board_id": board_id,
+                "user_id": m.user_id,
+                "name": m.name,
+                "role": m.role or m.user_role,
+            }
+            for m in member_rows
+        ],
+        "cards": [dict(r._mapping) for r in card_rows],
+    }
+
+
+def rename_board(session: Session, *, actor: Principal, board_id: int, data: BoardUpdate) -> Board:
+    """Rename a board (leads and admins)."""
+    require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "rename boards")
+    board = session.get(Board, board_id)
+    assert board is not None
+    board.name = data.name
+    session.flush()
+    events.append(
+        session,
+        board_id=board_id,
+        type="board.updated",
+        actor=actor_ref(actor),
+        data={"name": data.name},
+    )
+    return board
+
+
+def add_member(
+    session: Session, *, actor: Principal, board_id: int, data: MemberCreate
+) -> dict[str, Any]:
+    """Add a person to the board, optionally with a board role (leads and admins)."""
+    require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "add members")
+    user = auth_repository.get_user(session, data.user_id)
+    if user is None:
+        raise UserNotFound(f"User {data.user_id} does not exist.")
+    _, existing = repository.member_role(session, board_id=board_id, user_id=data.user_id)
+    if existing is not None:
+        raise Conflict(f"User {data.user_id} is already a member of board {board_id}.")
+    session.add(BoardMember(board_id=board_id, user_id=data.user_id, role=data.role))
+    session.flush()
+    events.append(
+        session,
+        board_id=board_id,
+        type="member.added",
+        actor=actor_ref(actor),
+        data={"user_id": data.user_id, "role": data.role},
+    )
+    return {
+        "board_id": board_id,
+        "user_id": data.user_id,
+        "name": user.name,
+        "role": data.role or user.role,
+    }
+
+
+def remove_member(session: Session, *, actor: Principal, board_id: int, user_id: int) -> None:
+    """Remove a person from the board (leads and admins)."""
+    require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "remove members")
+    member = session.execute(
+        select(BoardMember).where(_members.c.board_id == board_id, _members.c.user_id == user_id)
+    ).scalar_one_or_none()
+    if member is None:
+        raise UserNotFound(f"User {user_id} is not a member of board {board_id}.")
+    session.delete(member)
+    session.flush()
+    events.append(
+        session,
+        board_id=board_id,
+        type="member.removed",
+        actor=actor_ref(actor),
+        data={"user_id": user_id},
+    )
+
+
+def add_column(
+    session: Session, *, actor: Principal, board_id: int, data: ColumnCreate
+) -> dict[str, Any]:
+    """Append a column at the right end of the board (leads and admins)."""
+    require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "add columns")
+    last = session.execute(
+        select(_cols.c.position)
+        .where(_cols.c.board_id == board_id)
+        .order_by(_cols.c.position.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    col = BoardColumn(
+        board_id=board_id, position=0 if last is None else last + 1, **data.model_dump()
+    )
+    session.add(col)
+    session.flush()
+    public = {**col.model_dump(), "card_count": 0}
+    events.append(
+        session,
+        board_id=board_id,
+        type="column.created",
+        actor=actor_ref(actor),
+        data=_public(public, skip=("card_count",)),
+    )
+    return public
+
+
+def update_column(
+    session: Session, *, actor: Principal, column_id: int, data: ColumnUpdate
+) -> dict[str, Any]:
+    """Change a column's name, stage, WIP limit or policy (leads and admins)."""
+    col = session.get(BoardColumn, column_id, with_for_update=True)
+    if col is None:
+        raise ColumnNotFound(f"Column {column_id} does not exist.")
+    try:
+        role = board_role(session, actor=actor, board_id=col.board_id)
+    except BoardNotFound:
+        raise ColumnNotFound(f"Column {column_id} does not exist.") from None
+    require_role(role, MANAGE, "change columns")
+    changes = data.model_dump(exclude_unset=True)
+    for key in ("name", "stage", "wip_policy"):
+        if key in changes and changes[key] is None:
+            del changes[key]  # null means "no change" for non-nullable fields
+    for key, value in changes.items():
+        setattr(col, key, value)
+    session.flush()
+    count = repository.column_fill(session, column_id=column_id, exclude_card=None)[0]
+    if changes:
+        events.append(
+            session,
+            board_id=col.board_id,
+            type="column.updated",
+            actor=actor_ref(actor),
+            data={"column_id": column_id, "changes": changes},
+        )
+    return {**col.model_dump(), "card_count": count}
+
+
+def add_lane(
+    session: Session, *, actor: Principal, board_id: int, data: LaneCreate
+) -> dict[str, Any]:
+    """Add a lane at the bottom of the board (leads and admins)."""
+    require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "add lanes")
+    last = session.execute(
+        select(_lanes.c.position)
+        .where(_lanes.c.board_id == board_id)
+        .order_by(_lanes.c.position.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    lane = Lane(board_id=board_id, position=0 if last is None else last + 1, **data.model_dump())
+    session.add(lane)
+    session.flush()
+    public = lane.model_dump()
+    events.append(
+        session, board_id=board_id, type="lane.created", actor=actor_ref(actor), data=public
+    )
+    return public
+
+
+def update_lane(
+    session: Session, *, actor: Principal, lane_id: int, data: LaneUpdate
+) -> dict[str, Any]:
+    """Rename a lane or change its WIP limit (leads and admins)."""
+    lane = session.get(Lane, lane_id, with_for_update=True)
+    if lane is None:
+        raise LaneNotFound(f"Lane {lane_id} does not exist.")
+    try:
+        role = board_role(session, actor=actor, board_id=lane.board_id)
+    except BoardNotFound:
+        raise LaneNotFound(f"Lane {lane_id} does not exist.") from None
+    require_role(role, MANAGE, "change lanes")
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("name", "") is None:
+        del changes["name"]
+    for key, value in changes.items():
+        setattr(lane, key, value)
+    session.flush()
+    if changes:
+        events.append(
+            session,
+            board_id=lane.board_id,
+            type="lane.updated",
+            actor=actor_ref(actor),
+            data={"lane_id": lane_id, "changes": changes},
+        )
+    return lane.model_dump()
+
+
+def board_events(
+    session: Session, *, actor: Principal, board_id: int, since: int, limit: int
+) -> dict[str, Any]:
+    """The board's event log after ``since``, for any member."""
+    board_role(session, actor=actor, board_id=board_id)
+    items, has_more = events.list_since(session, board_id=board_id, since=since, limit=limit)
+    board = session.get(Board, board_id)
+    assert board is not None
+    return {"events": items, "last_seq": board.last_seq, "has_more": has_more}

@@ -1,0 +1,148 @@
+"""The ``swarmboard`` command line: serve, migrate and manage people."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from app.core.config import Settings, get_settings
+from app.core.db import Database
+from app.core.errors import DomainError
+
+__all__ = ["main"]
+
+T = TypeVar("T")
+
+
+def _run_write(settings: Settings, fn: Callable[..., T], **kwargs: Any) -> T:
+    async def go() -> T:
+        db = Database(settings)
+        db.start()
+        try:
+            return await db.write(fn, **kwargs)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
+def _migrate(settings: Settings) -> None:
+    from app.core.migrate import upgrade_to_head
+
+    print("Migrating the database to the newest schema...", file=sys.stderr)
+    upgrade_to_head(settings.database_url)
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    _migrate(settings)
+    print("The database is at the newest schema.")
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from app.auth import service as auth_service
+    from app.demo import seed_demo
+    from app.main import create_app
+
+    _migrate(settings)
+    token = settings.admin_token
+    if args.demo:
+        if token is None:
+            # A fresh token per start; only its hash is stored.
+            token = auth_service.new_token()
+            settings = settings.model_copy(update={"admin_token": token})
+        admin = _run_write(settings, auth_service.ensure_admin_token, token=token)
+        assert admin.id is not None
+        board_id = _run_write(settings, seed_demo, admin_id=admin.id)
+        print(f"Demo board ready: board id {board_id}")
+    url = f"http://{args.host}:{args.port}"
+    print(f"Swarmboard is starting on {url}  (API docs: {url}/docs)")
+    if token:
+        print(f"Admin token: {token}")
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def _users_create(args: argparse.Namespace, settings: Settings) -> int:
+    from app.auth import service as auth_service
+    from app.auth.schemas import UserCreate
+
+    try:
+        data = UserCreate(name=args.name, email=args.email, role=args.role, team=args.team)
+    except ValidationError as exc:
+        for err in exc.errors():
+            print(f"error: {'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
+        return 2
+    _migrate(settings)
+    try:
+        user, token = _run_write(settings, auth_service.create_user, actor=None, data=data)
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    print(
+        f"Created user {user.id} ({user.email}, {user.role}). API token (shown once):",
+        file=sys.stderr,
+    )
+    print(token)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="swarmboard", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate the database, then serve the app")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="seed a demo support board")
+    serve.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    serve.set_defaults(func=_serve)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="migrate to the newest schema")
+    upgrade.set_defaults(func=_db_upgrade)
+
+    users = sub.add_parser("users", help="manage people")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    create = users_sub.add_parser("create", help="create a person and print an API token")
+    create.add_argument("--name", required=True)
+    create.add_argument("--email", required=True)
+    create.add_argument(
+        "--role", required=True, choices=["admin", "lead", "agent", "facilitator", "viewer"]
+    )
+    create.add_argument("--team")
+    create.set_defaults(func=_users_create)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``swarmboard`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            print(f"configuration error: {err['msg']}", file=sys.stderr)
+        return 2
+    result: int = args.func(args, settings)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Settings: one validated object, read from ``SWARMBOARD_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+_PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret-change-me"}
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; every field maps to ``SWARMBOARD_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="SWARMBOARD_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./swarmboard.db"
+    admin_token: str | None = None
+    secret_key: str = "dev-secret-change-me"
+    # Seconds a resolved API token stays in the in-process cache; bounds how long a
+    # role change or a revoked token takes to apply without a database hit per request.
+    token_cache_seconds: float = Field(default=30.0, ge=0)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
+    events_page_max: int = Field(default=1000, ge=1)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.environment != "development" and self.secret_key in _PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "SWARMBOARD_SECRET_KEY is a placeholder; set a real secret outside development"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings read once from the environment (the CLI and the default app use this)."""
+    return Settings()

@@ -1,0 +1,216 @@
+"""Database access: one runner for SQLite and PostgreSQL.
+
+Services are plain functions ``fn(session, **kwargs)`` over a SQLAlchemy ``Session``;
+they flush and never commit. :class:`Database` owns the transaction around them:
+
+* **SQLite** (the embedded default): every write transaction runs whole on one
+  dedicated writer thread with one connection, opened with ``BEGIN IMMEDIATE``.
+  In-process writers queue on that thread instead of fighting over SQLite's lock
+  (no "database is locked"), and a transaction costs one thread hop rather than
+  several per statement as with aiosqlite. Reads run on a small reader pool (WAL).
+* **PostgreSQL**: the same functions run on an asyncpg ``AsyncSession`` through
+  ``run_sync``, so no thread is involved; row locks (``FOR UPDATE``) serialise
+  conflicting writers and deadlocks or serialisation failures are retried.
+
+Events appended by services are collected on ``session.info`` and handed to the
+``after_commit`` hooks only once the transaction has committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.core.config import Settings
+
+__all__ = ["Database", "sync_url"]
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
+ServiceFn = Callable[Concatenate[Session, P], T]
+AfterCommit = Callable[[list[dict[str, Any]]], Awaitable[None]]
+
+# PostgreSQL SQLSTATEs worth retrying: deadlock_detected, serialization_failure.
+_RETRY_SQLSTATES = {"40P01", "40001"}
+
+
+def sync_url(url: str) -> str:
+    """The synchronous driver URL for ``url`` (used for SQLite and by Alembic)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.set(drivername="sqlite").render_as_string(hide_password=False)
+    return url
+
+
+def _sqlite_engine(url: str, *, pool_size: int, busy_ms: int, immediate: bool) -> Engine:
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        raise ValueError("SQLite needs a file database; :memory: is not shared between threads")
+    engine = create_engine(
+        sync_url(url),
+        connect_args={"check_same_thread": False, "timeout": busy_ms / 1000},
+        pool_size=pool_size,
+        max_overflow=0,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        cur.close()
+
+    begin_sql = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin_sql)
+
+    return engine
+
+
+class Database:
+    """Engines plus the transaction runner; created in the app lifespan."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.url = settings.database_url
+        self.is_sqlite = settings.is_sqlite
+        self.after_commit: list[AfterCommit] = []
+        self._sqlite_busy_ms = settings.sqlite_busy_timeout_ms
+        self._pool_size = settings.db_pool_size
+        self._writer_engine: Engine | None = None
+        self._reader_engine: Engine | None = None
+        self._async_engine: AsyncEngine | None = None
+        self._writer: ThreadPoolExecutor | None = None
+        self._readers: ThreadPoolExecutor | None = None
+
+    # -- lifecycle ---------------------------------------------------------------
+    def start(self) -> None:
+        if self.is_sqlite:
+            self._writer_engine = _sqlite_engine(
+                self.url, pool_size=1, busy_ms=self._sqlite_busy_ms, immediate=True
+            )
+            self._reader_engine = _sqlite_engine(
+                self.url, pool_size=4, busy_ms=self._sqlite_busy_ms, immediate=False
+            )
+            self._write_sessions = sessionmaker(self._writer_engine, expire_on_commit=False)
+            self._read_sessions = sessionmaker(self._reader_engine, expire_on_commit=False)
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="sb-sqlite-writer")
+            self._readers = ThreadPoolExecutor(4, thread_name_prefix="sb-sqlite-reader")
+        else:
+            self._async_engine = create_async_engine(
+                self.url,
+                pool_size=self._pool_size,
+                max_overflow=self._pool_size,
+                pool_pre_ping=True,
+            )
+            self._async_sessions = async_sessionmaker(self._async_engine, expire_on_commit=False)
+
+    async def dispose(self) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+        if self._readers is not None:
+            self._readers.shutdown(wait=True)
+        for engine in (self._writer_engine, self._reader_engine):
+            if engine is not None:
+                engine.dispose()
+        if self._async_engine is not None:
+            await self._async_engine.dispose()
+
+    @property
+    def async_engine(self) -> AsyncEngine:
+        if self._async_engine is None:
+            raise RuntimeError("no async engine: the database is SQLite")
+        return self._async_engine
+
+    # -- running service functions ----------------------------------------------
+    async def write(self, fn: ServiceFn[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn`` in one write transaction; commit, then run the after-commit hooks."""
+        if self.is_sqlite:
+            assert self._writer is not None
+            call = functools.partial(self._sqlite_tx, self._write_sessions, fn, args, kwargs)
+            # Shielded: once queued, the transaction finishes and its events are
+            # announced even if the client that asked for it goes away.
+            future = asyncio.get_running_loop().run_in_executor(self._writer, call)
+            result, events = await asyncio.shield(future)
+        else:
+            result, events = await self._pg_tx_with_retry(fn, args, kwargs)
+        if events:
+            for hook in self.after_commit:
+                try:
+                    await hook(events)
+                except Exception:  # a broken listener must not fail a committed change
+                    log.exception("after-commit hook failed")
+        return result
+
+    async def read(self, fn: ServiceFn[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn`` in a read-only transaction that is rolled back afterwards."""
+        if self.is_sqlite:
+            assert self._readers is not None
+            call = functools.partial(self._sqlite_read, fn, args, kwargs)
+            return await asyncio.get_running_loop().run_in_executor(self._readers, call)
+        async with self._async_sessions() as session:
+            return await session.run_sync(lambda s: fn(s, *args, **kwargs))
+
+    async def ping(self) -> None:
+        """Raise if the database cannot answer a trivial query."""
+        await self.read(lambda s: s.execute(text("SELECT 1")).scalar_one())
+
+    # -- internals -----------------------------------------------------------------
+    @staticmethod
+    def _sqlite_tx(
+        factory: sessionmaker[Session], fn: Callable[..., T], args: Any, kwargs: Any
+    ) -> tuple[T, list[dict[str, Any]]]:
+        with factory() as session, session.begin():
+            session.info["events"] = []
+            result = fn(session, *args, **kwargs)
+            session.flush()
+            events: list[dict[str, Any]] = session.info["events"]
+        return result, events
+
+    def _sqlite_read(self, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
+        with self._read_sessions() as session, session.begin():
+            return fn(session, *args, **kwargs)
+
+    async def _pg_tx_with_retry(
+        self, fn: Callable[..., T], args: Any, kwargs: Any
+    ) -> tuple[T, list[dict[str, Any]]]:
+        for attempt in range(5):
+            try:
+                return await self._pg_tx(fn, args, kwargs)
+            except DBAPIError as exc:
+                code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+                if code not in _RETRY_SQLSTATES or attempt == 4:
+                    raise
+                await asyncio.sleep(0.005 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    async def _pg_tx(
+        self, fn: Callable[..., T], args: Any, kwargs: Any
+    ) -> tuple[T, list[dict[str, Any]]]:
+        async with self._async_sessions() as session, session.begin():
+            session.info["events"] = []
+
+            def run(sync_session: Session) -> T:
+                out = fn(sync_session, *args, **kwargs)
+                sync_session.flush()
+                return out
+
+            result = await session.run_sync(run)
+            events: list[dict[str, Any]] = session.info["events"]
+        return result, events

@@ -1,0 +1,44 @@
+"""Request dependencies: the database runner and the authenticated caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.auth import service as auth_service
+from app.auth.exceptions import InvalidToken
+from app.core.db import Database
+
+__all__ = ["CurrentUser", "Db", "get_current_user", "get_db"]
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+Db = Annotated[Database, Depends(get_db)]
+
+
+async def get_current_user(request: Request, db: Db) -> auth_service.Principal:
+    """The caller behind ``Authorization: Bearer <token>``; 401 otherwise."""
+    header = request.headers.get("authorization")
+    if not header:
+        raise InvalidToken("Send an API token as 'Authorization: Bearer <token>'.")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise InvalidToken("The Authorization header must be 'Bearer <token>'.")
+    token_hash = auth_service.hash_token(token)
+    cache: auth_service.TokenCache = request.app.state.token_cache
+    principal = cache.get(token_hash)
+    if principal is None:
+        principal = await db.read(auth_service.principal_for_token, token_hash)
+        if principal is None:
+            raise InvalidToken("The API token is unknown or revoked.")
+        cache.put(token_hash, principal)
+    return principal
+
+
+CurrentUser = Annotated[auth_service.Principal, Depends(get_current_user)]

@@ -1,0 +1,178 @@
+"""Domain errors and their RFC 9457 ``application/problem+json`` rendering.
+
+Every error a client can see is a :class:`DomainError` subclass carrying its HTTP
+status and a stable problem ``type``; one set of handlers renders them::
+
+    DomainError
+    ├── BadRequest            400  bad-request
+    ├── Unauthenticated       401  unauthenticated
+    ├── Forbidden             403  forbidden
+    ├── NotFound              404  not-found
+    ├── Conflict              409  conflict
+    │   └── (domain conflicts: wip-limit-exceeded, version-conflict, ...)
+    ├── PreconditionFailed    412  precondition-failed
+    └── ValidationFailed      422  validation-error
+
+Services raise these; they never raise ``HTTPException``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+__all__ = [
+    "PROBLEM_BASE",
+    "BadRequest",
+    "Conflict",
+    "DomainError",
+    "Forbidden",
+    "NotFound",
+    "PreconditionFailed",
+    "Unauthenticated",
+    "ValidationFailed",
+    "install_error_handlers",
+    "problem_response",
+]
+
+PROBLEM_BASE = "https://swarmboard.dev/problems/"
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """Base of every client-visible error."""
+
+    status: int = 400
+    type: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class BadRequest(DomainError):
+    status, type, title = 400, "bad-request", "Bad request"
+
+
+class Unauthenticated(DomainError):
+    status, type, title = 401, "unauthenticated", "Authentication required"
+
+
+class Forbidden(DomainError):
+    status, type, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(DomainError):
+    status, type, title = 404, "not-found", "Not found"
+
+
+class Conflict(DomainError):
+    status, type, title = 409, "conflict", "Conflict"
+
+
+class PreconditionFailed(DomainError):
+    status, type, title = 412, "precondition-failed", "Precondition failed"
+
+
+class ValidationFailed(DomainError):
+    status, type, title = 422, "validation-error", "Invalid request"
+
+
+def problem_response(
+    status: int, type_: str, title: str, detail: str, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + type_,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    body.update(extra)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(
+        body, status_code=status, media_type="application/problem+json", headers=headers
+    )
+
+
+_STATUS_TYPES = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthenticated", "Authentication required"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict"),
+    412: ("precondition-failed", "Precondition failed"),
+    413: ("payload-too-large", "Payload too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation-error", "Invalid request"),
+    428: ("precondition-required", "Precondition required"),
+    429: ("too-many-requests", "Too many requests"),
+}
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ())]
+        # "body"/"query"/"path" prefixes tell where, the rest is the field path.
+        errors.append(
+            {
+                "field": ".".join(loc[1:]) or loc[0] if loc else "",
+                "in": loc[0] if loc else "",
+                "message": err.get("msg", "invalid"),
+            }
+        )
+    return errors
+
+
+async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem_response(exc.status, exc.type, exc.title, exc.detail, **exc.extra)
+
+
+async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _field_errors(exc)
+    fields = ", ".join(sorted({e["field"] for e in errors if e["field"]})) or "request"
+    return problem_response(
+        422, "validation-error", "Invalid request", f"Invalid value for: {fields}", errors=errors
+    )
+
+
+async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    type_, title = _STATUS_TYPES.get(exc.status_code, ("http-error", "HTTP error"))
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    return problem_response(exc.status_code, type_, title, detail)
+
+
+async def _integrity_handler(request: Request, exc: Exception) -> JSONResponse:
+    # A unique or foreign-key violation that slipped past a service check is still the
+    # client's conflict, not a server fault; the transaction has already rolled back.
+    log.info("integrity error rendered as 409: %s", exc)
+    return problem_response(409, "conflict", "Conflict", "The change conflicts with existing data.")
+
+
+async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(
+        500, "internal-error", "Internal server error", "An unexpected error occurred."
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error as problem+json."""
+    app.add_exception_handler(DomainError, _domain_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(IntegrityError, _integrity_handler)
+    app.add_exception_handler(Exception, _unhandled_handler)

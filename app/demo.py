@@ -1,0 +1,166 @@
+"""The demo board: a realistic support team, seeded through the ordinary services."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth import service as auth_service
+from app.auth.models import User
+from app.auth.schemas import Skill, UserCreate
+from app.board import cards
+from app.board import service as board_service
+from app.board.repository import boards
+from app.board.schemas import (
+    BoardCreate,
+    CardCreate,
+    CardMove,
+    ColumnCreate,
+    LaneCreate,
+    MemberCreate,
+)
+from app.core.models import table_of
+
+__all__ = ["DEMO_BOARD_NAME", "seed_demo"]
+
+DEMO_BOARD_NAME = "Customer Support"
+
+_PEOPLE = [
+    ("Maya Okafor", "maya@example.com", "lead", "Support Ops", [("triage", 3), ("billing", 2)], 6),
+    ("Arjun Mehta", "arjun@example.com", "agent", "Frontline", [("billing", 2), ("email", 3)], 4),
+    ("Sofia Lindqvist", "sofia@example.com", "agent", "Platform", [("api", 3), ("sso", 3)], 3),
+    ("Lars Nielsen", "lars@example.com", "agent", "Payments", [("payments", 3), ("api", 1)], 3),
+    ("Ines Duarte", "ines@example.com", "facilitator", "Support Ops", [("retros", 3)], None),
+]
+
+# title, column index, lane index, priority, channel, product, segment, assignee index
+_CARDS = [
+    ("Invoice PDF shows the wrong VAT rate", 0, 1, "normal", "email", "Billing", "customer", None),
+    ("SSO login loops back to the sign-in page", 2, 0, "urgent", "chat", "Identity", "partner", 2),
+    ("Webhook retries stop after the first failure", 1, 1, "high", "web", "API", "partner", 3),
+    (
+        "Card declined although the bank approved it",
+        1,
+        1,
+        "high",
+        "call",
+        "Payments",
+        "customer",
+        3,
+    ),
+    (
+        "CSV export misses the last day of the month",
+        1,
+        1,
+        "normal",
+        "email",
+        "Reports",
+        "customer",
+        1,
+    ),
+    ("Password reset mail lands in spam", 3, 1, "normal", "email", "Identity", "customer", 1),
+    (
+        "Chatbot hands over without the conversation",
+        0,
+        1,
+        "normal",
+        "bot",
+        "Assistant",
+        "customer",
+        None,
+    ),
+    ("Refund shows twice in the statement", 2, 1, "high", "call", "Payments", "customer", 3),
+    ("API rate limit headers are missing", 0, 1, "low", "web", "API", "partner", None),
+    ("Mobile app crashes on the attachments tab", 1, 1, "normal", "chat", "Mobile", "customer", 2),
+    (
+        "Partner dashboard times out on large accounts",
+        3,
+        1,
+        "normal",
+        "email",
+        "Reports",
+        "partner",
+        0,
+    ),
+    ("Duplicate account after social login", 4, 1, "normal", "chat", "Identity", "customer", 2),
+]
+
+
+def seed_demo(session: Session, *, admin_id: int) -> int:
+    """Create the demo board once (idempotent); return its id."""
+    existing = session.execute(
+        select(boards.c.id).where(boards.c.name == DEMO_BOARD_NAME).limit(1)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return int(existing)
+    admin = auth_service.Principal(id=admin_id, name="Admin", role="admin")
+    board = board_service.create_board(
+        session,
+        actor=admin,
+        data=BoardCreate(
+            name=DEMO_BOARD_NAME,
+            columns=[
+                ColumnCreate(name="Triage", stage="backlog"),
+                ColumnCreate(
+                    name="Investigating", stage="active", wip_limit=5, stall_after_seconds=2 * 86400
+                ),
+                ColumnCreate(
+                    name="Swarming", stage="active", wip_limit=3, stall_after_seconds=86400
+                ),
+                ColumnCreate(name="Waiting on customer", stage="active"),
+                ColumnCreate(name="Resolved", stage="done"),
+            ],
+            lanes=[LaneCreate(name="Expedite", wip_limit=1), LaneCreate(name="Standard")],
+        ),
+    )
+    assert board.id is not None
+    detail = board_service.board_detail(session, actor=admin, board_id=board.id)
+    column_ids = [c["id"] for c in detail["columns"]]
+    lane_ids = [lane["id"] for lane in detail["lanes"]]
+    people: list[int] = []
+    for name, email, role, team, skills, wip in _PEOPLE:
+        user = session.execute(
+            select(User).where(table_of(User).c.email == email)
+        ).scalar_one_or_none()
+        if user is None:
+            user, _ = auth_service.create_user(
+                session,
+                actor=admin,
+                data=UserCreate(
+                    name=name,
+                    email=email,
+                    role=role,
+                    team=team,
+                    skills=[Skill(name=s, level=lvl) for s, lvl in skills],
+                    wip_limit=wip,
+                ),
+            )
+        assert user.id is not None
+        people.append(user.id)
+        board_service.add_member(
+            session, actor=admin, board_id=board.id, data=MemberCreate(user_id=user.id)
+        )
+    for title, col, lane, prio, channel, product, segment, who in _CARDS:
+        card = cards.create_card(
+            session,
+            actor=admin,
+            board_id=board.id,
+            data=CardCreate(
+                title=title,
+                column_id=column_ids[0],
+                lane_id=lane_ids[lane],
+                priority=prio,
+                channel=channel,
+                product=product,
+                segment=segment,
+                description=f"Reported via {channel}. Steps and screenshots attached.",
+                owner_id=people[who] if who is not None else None,
+                assignee_ids=[people[who]] if who is not None else [],
+            ),
+        )
+        # Walk the card through the flow so the event log tells a real story.
+        for step in range(1, col + 1):
+            cards.move_card(
+                session, actor=admin, card_id=card["id"], data=CardMove(column_id=column_ids[step])
+            )
+    return board.id

@@ -1,0 +1,69 @@
+"""SQL for the event log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from app.board.models import Board
+from app.core.models import table_of
+from app.events.models import BoardEvent
+
+__all__ = ["insert_event", "list_events", "next_seq"]
+
+_boards = table_of(Board)
+_events = table_of(BoardEvent)
+
+
+def next_seq(session: Session, board_id: int) -> int:
+    """Hand out the board's next sequence number.
+
+    The UPDATE row-locks the board until commit, so concurrent writers on one board get
+    contiguous numbers in commit order and a rolled-back writer gives its number back.
+    """
+    stmt = (
+        update(_boards)
+        .where(_boards.c.id == board_id)
+        .values(last_seq=_boards.c.last_seq + 1)
+        .returning(_boards.c.last_seq)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def insert_event(
+    session: Session,
+    *,
+    id: str,
+    board_id: int,
+    seq: int,
+    type: str,
+    at: datetime,
+    actor_id: int | None,
+    actor_kind: str,
+    data: dict[str, Any],
+) -> None:
+    session.execute(
+        insert(_events).values(
+            id=id,
+            board_id=board_id,
+            seq=seq,
+            type=type,
+            at=at,
+            actor_id=actor_id,
+            actor_kind=actor_kind,
+            data=data,
+        )
+    )
+
+
+def list_events(session: Session, *, board_id: int, since: int, limit: int) -> list[Any]:
+    stmt = (
+        select(_events)
+        .where(_events.c.board_id == board_id, _events.c.seq > since)
+        .order_by(_events.c.seq)
+        .limit(limit)
+    )
+    return list(session.execute(stmt).all())

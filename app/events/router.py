@@ -1,0 +1,28 @@
+"""The board event log endpoint."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from app.board import service as board_service
+from app.core.deps import CurrentUser, Db
+from app.core.params import PathId
+from app.events.schemas import EventPage
+
+router = APIRouter(prefix="/api", tags=["events"])
+
+
+@router.get("/boards/{board_id}/events", response_model=EventPage)
+async def list_events(
+    board_id: PathId,
+    user: CurrentUser,
+    db: Db,
+    since: Annotated[int, Query(ge=0, le=2**62, description="Return events with seq > since")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Page size")] = 100,
+) -> dict[str, Any]:
+    """Events with `seq > since`, oldest first; page on with `since` = the last seq."""
+    return await db.read(
+        board_service.board_events, actor=user, board_id=board_id, since=since, limit=limit
+    )

@@ -1,0 +1,72 @@
+"""The ASGI application: routers, error handlers and shared resources."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.auth import service as auth_service
+from app.auth.router import router as auth_router
+from app.board.router import router as board_router
+from app.core.config import Settings, get_settings
+from app.core.db import Database
+from app.core.errors import install_error_handlers, problem_response
+from app.events.router import router as events_router
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; engines and caches are created in the lifespan, not here."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings)
+        db.start()
+        app.state.db = db
+        app.state.settings = settings
+        app.state.token_cache = auth_service.TokenCache(settings.token_cache_seconds)
+        try:
+            if settings.admin_token:
+                await db.write(auth_service.ensure_admin_token, token=settings.admin_token)
+            yield
+        finally:
+            await db.dispose()
+
+    app = FastAPI(
+        title="Swarmboard",
+        version=__version__,
+        description="A live Kanban board for customer-support teams.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(auth_router)
+    app.include_router(board_router)
+    app.include_router(events_router)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], response_model=None)
+    async def readyz() -> Any:
+        """Readiness: the database answers a query."""
+        try:
+            await app.state.db.ping()
+        except Exception as exc:
+            log.warning("readiness check failed: %s", exc)
+            return problem_response(
+                503, "database-unavailable", "Not ready", "The database is not reachable."
+            )
+        return {"status": "ready", "database": "sqlite" if settings.is_sqlite else "postgresql"}
+
+    return app

@@ -1,0 +1,1 @@
+"""Alembic migrations for Swarmboard (shipped inside the package so installs can migrate)."""

@@ -1,0 +1,71 @@
+"""Alembic environment: runs against the URL the app is configured with."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+import app.auth.models
+import app.board.models
+import app.events.models  # noqa: F401  (register the tables on the metadata)
+from app.core.db import sync_url
+from app.core.models import metadata
+
+config = context.config
+target_metadata = metadata
+
+
+def _url() -> str:
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        from app.core.config import get_settings
+
+        url = get_settings().database_url
+    return url
+
+
+def _configure(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_offline() -> None:
+    context.configure(
+        url=sync_url(_url()), target_metadata=target_metadata, literal_binds=True, compare_type=True
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_async(url: str) -> None:
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    async with engine.connect() as conn:
+        await conn.run_sync(_configure)
+    await engine.dispose()
+
+
+def run_online() -> None:
+    url = _url()
+    if url.startswith("sqlite"):
+        engine = create_engine(sync_url(url), poolclass=pool.NullPool)
+        with engine.connect() as conn:
+            _configure(conn)
+        engine.dispose()
+    else:
+        asyncio.run(_run_async(url))
+
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    run_online()
