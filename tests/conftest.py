@@ -1,0 +1,187 @@
+"""Test fixtures: a real, migrated database (SQLite or PostgreSQL) and the real app.
+
+``SWARMBOARD_TEST_DATABASE_URL`` picks the database. Unset, the suite runs on a fresh
+SQLite file. Set to a PostgreSQL URL, the suite creates a fresh database next to it,
+runs everything there and drops it afterwards; if that server is unreachable the run
+errors out, it never skips.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from app.core.config import Settings
+from app.core.migrate import upgrade_to_head
+from app.main import create_app
+
+ADMIN_TOKEN = "sb_test_admin_token_0123456789abcdef"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pg_admin_dsn(url: str) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    return parsed.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    configured = os.environ.get("SWARMBOARD_TEST_DATABASE_URL")
+    if not configured or configured.startswith("sqlite"):
+        path = tmp_path_factory.mktemp("db") / "swarmboard-test.db"
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    name = f"sb_test_{uuid.uuid4().hex[:12]}"
+    admin_dsn = _pg_admin_dsn(configured)
+
+    async def run(sql: str) -> None:
+        conn = await asyncpg.connect(admin_dsn, timeout=10)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    # No try/except: an unreachable PostgreSQL must fail the run, not skip it.
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(configured).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def migrated_url(database_url: str) -> str:
+    upgrade_to_head(database_url)
+    return database_url
+
+
+@pytest.fixture(scope="session")
+def settings(migrated_url: str) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=migrated_url,
+        admin_token=ADMIN_TOKEN,
+        secret_key="test-secret-key-not-a-placeholder",
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """An admin API client talking to the app in-process over ASGI."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://test",
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+    ) as c:
+        yield c
+
+
+@pytest.fixture
+async def as_user(app: Any) -> AsyncIterator[Callable[[str | None], httpx.AsyncClient]]:
+    """Open extra in-process clients authenticated with a given token."""
+    opened: list[httpx.AsyncClient] = []
+
+    def make(token: str | None) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        c = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test", headers=headers
+        )
+        opened.append(c)
+        return c
+
+    yield make
+    for c in opened:
+        await c.aclose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """A real ``uvicorn`` process serving the app on a loopback port."""
+
+    def __init__(self, database_url: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "SWARMBOARD_DATABASE_URL": database_url,
+            "SWARMBOARD_ADMIN_TOKEN": ADMIN_TOKEN,
+            "SWARMBOARD_ENVIRONMENT": "test",
+            "SWARMBOARD_SECRET_KEY": "test-secret-key-not-a-placeholder",
+        }
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"uvicorn exited with {self.proc.returncode}")
+            try:
+                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("uvicorn did not become ready within 30 s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture(scope="session")
+def live_servers(settings: Settings, app: Any) -> Iterator[list[LiveServer]]:
+    """Two uvicorn replicas on the same database as the in-process app."""
+    servers = [LiveServer(settings.database_url) for _ in range(2)]
+    yield servers
+    for s in servers:
+        s.stop()
