@@ -1,0 +1,36 @@
+# Swarmboard: the two set-up commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## Start the server on SQLite with a demo board; prints the URL and an admin token.
+run: $(STAMP)
+	$(BIN)/swarmboard serve --demo --host $(HOST) --port $(PORT)
+
+## Run the whole test suite (SQLite by default; set SWARMBOARD_TEST_DATABASE_URL for PostgreSQL).
+test: $(STAMP)
+	$(BIN)/pytest
+
+## ruff and mypy, as CI runs them.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy app migrations
+
+## The card-move benchmark on SQLite and PostgreSQL.
+bench: $(STAMP)
+	$(BIN)/python bench/moves.py --db both
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
