@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
+
+from app.core.schemas import InputModel
 
 __all__ = [
     "Role",
@@ -21,16 +23,12 @@ __all__ = [
 Role = Literal["admin", "lead", "agent", "facilitator", "viewer"]
 
 
-class Skill(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Skill(InputModel):
     name: str = Field(min_length=1, max_length=60)
     level: int = Field(default=1, ge=1, le=3)
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserCreate(InputModel):
     name: str = Field(min_length=1, max_length=200)
     email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     role: Role = "agent"
@@ -67,9 +65,7 @@ class UserPage(BaseModel):
     offset: int
 
 
-class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TokenCreate(InputModel):
     name: str = Field(default="default", min_length=1, max_length=100)
 
 

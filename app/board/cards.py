@@ -468,8 +468,12 @@ def update_card(
                 reason=data.override_reason,
             )
         repository.replace_assignees(session, card_id=card_id, user_ids=new_ids)
-    if changes.get("blocked") is False:
-        changes["blocked_reason"] = None
+    blocked = changes.get("blocked", row.blocked)
+    if not blocked:
+        if changes.get("blocked_reason") is not None:
+            raise _bad_ref("blocked_reason", "A blocked reason needs the card to be blocked.")
+        if "blocked" in changes:
+            changes["blocked_reason"] = None
     changes = {k: v for k, v in changes.items() if getattr(row, k) != v}
     if not changes:
         return _card_fields(row)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from app.core.schemas import InputModel
 
 __all__ = [
     "MAX_ID",
@@ -42,11 +44,7 @@ Name = Field(min_length=1, max_length=100)
 Limit = Field(default=None, ge=0, le=10_000)
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class ColumnCreate(_In):
+class ColumnCreate(InputModel):
     name: str = Name
     stage: Stage = "active"
     wip_limit: int | None = Limit
@@ -54,7 +52,7 @@ class ColumnCreate(_In):
     stall_after_seconds: int | None = Field(default=None, ge=1, le=10 * 365 * 86400)
 
 
-class ColumnUpdate(_In):
+class ColumnUpdate(InputModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     stage: Stage | None = None
     wip_limit: int | None = Limit
@@ -62,32 +60,32 @@ class ColumnUpdate(_In):
     stall_after_seconds: int | None = Field(default=None, ge=1, le=10 * 365 * 86400)
 
 
-class LaneCreate(_In):
+class LaneCreate(InputModel):
     name: str = Name
     wip_limit: int | None = Limit
 
 
-class LaneUpdate(_In):
+class LaneUpdate(InputModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     wip_limit: int | None = Limit
 
 
-class BoardCreate(_In):
+class BoardCreate(InputModel):
     name: str = Field(min_length=1, max_length=200)
     columns: list[ColumnCreate] = Field(min_length=1, max_length=50)
     lanes: list[LaneCreate] = Field(default_factory=list, max_length=20)
 
 
-class BoardUpdate(_In):
+class BoardUpdate(InputModel):
     name: str = Field(min_length=1, max_length=200)
 
 
-class MemberCreate(_In):
+class MemberCreate(InputModel):
     user_id: DbId
     role: BoardRole | None = None
 
 
-class CardCreate(_In):
+class CardCreate(InputModel):
     title: str = Field(min_length=1, max_length=300)
     column_id: DbId | None = None
     lane_id: DbId | None = None
@@ -101,7 +99,7 @@ class CardCreate(_In):
     override_reason: str | None = Field(default=None, min_length=1, max_length=500)
 
 
-class CardUpdate(_In):
+class CardUpdate(InputModel):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     description: str | None = Field(default=None, max_length=20_000)
     priority: Priority | None = None
@@ -116,7 +114,7 @@ class CardUpdate(_In):
     override_reason: str | None = Field(default=None, min_length=1, max_length=500)
 
 
-class CardMove(_In):
+class CardMove(InputModel):
     column_id: DbId
     lane_id: DbId | None = None
     position: int | None = Field(

@@ -19,7 +19,9 @@ async def list_events(
     board_id: PathId,
     user: CurrentUser,
     db: Db,
-    since: Annotated[int, Query(ge=0, le=2**62, description="Return events with seq > since")] = 0,
+    since: Annotated[
+        int, Query(ge=0, le=2_147_483_647, description="Return events with seq > since")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size")] = 100,
 ) -> dict[str, Any]:
     """Events with `seq > since`, oldest first; page on with `since` = the last seq."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -113,6 +114,19 @@ async def test_duplicate_email_is_a_409_case_insensitively(client):
     assert email.lower() in body["detail"]
     after = (await client.get("/api/users", params={"limit": 1})).json()["total"]
     assert after == before
+
+
+async def test_concurrent_sign_ups_with_one_email_create_exactly_one_user(client):
+    email = _email("race")
+    before = (await client.get("/api/users", params={"limit": 1})).json()["total"]
+
+    results = await asyncio.gather(
+        *(client.post("/api/users", json={"name": f"R{i}", "email": email}) for i in range(5))
+    )
+
+    assert sorted(r.status_code for r in results) == [201, 409, 409, 409, 409]
+    after = (await client.get("/api/users", params={"limit": 1})).json()["total"]
+    assert after == before + 1
 
 
 async def test_user_creation_validates_fields(client):

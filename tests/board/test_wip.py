@@ -166,7 +166,7 @@ async def test_personal_wip_limit_counts_active_cards(client):
 
 
 async def test_thirty_concurrent_moves_into_limit_three_admit_exactly_three(client):
-    board, triage, inv = await _full_board(client, limit=3)
+    board, _triage, inv = await _full_board(client, limit=3)
     cards = [await create_card(client, board["id"]) for _ in range(30)]
     seq_before = (await client.get(f"/api/boards/{board['id']}")).json()["last_seq"]
 

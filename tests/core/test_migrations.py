@@ -17,8 +17,16 @@ from app.core.db import sync_url
 from app.core.migrate import alembic_config, upgrade_to_head
 
 EXPECTED_TABLES = {
-    "users", "api_tokens", "boards", "board_members", "board_columns", "lanes", "cards",
-    "card_assignees", "board_events", "alembic_version",
+    "users",
+    "api_tokens",
+    "boards",
+    "board_members",
+    "board_columns",
+    "lanes",
+    "cards",
+    "card_assignees",
+    "board_events",
+    "alembic_version",
 }
 
 
@@ -54,8 +62,9 @@ def _tables(url: str) -> set[str]:
             engine.dispose()
 
     async def names() -> set[str]:
-        conn = await asyncpg.connect(make_url(url).set(drivername="postgresql")
-                                     .render_as_string(False))
+        conn = await asyncpg.connect(
+            make_url(url).set(drivername="postgresql").render_as_string(False)
+        )
         try:
             rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
             return {r["tablename"] for r in rows}
