@@ -1,15 +1,8 @@
-"""Cards: creation, edits and moves, with WIP limits enforced inside the transaction.
-
-Admission (may this card enter that column/lane, with these people?) is decided here
-and only here, so the API, the web page and any future channel enforce the same
-limits. The check and the write share one transaction, and the rows being counted
-against are locked first (PostgreSQL ``FOR UPDATE``; on SQLite the single writer
-holds the database lock), so concurrent moves can never overshoot a hard limit.
-"""
+"""Cards: creation, edits and moves, each admitted by :mod:`app.board.wip` in the same
+transaction that writes the change and appends its events."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -17,19 +10,15 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
-from app.board import repository
+from app.board import repository, wip
 from app.board.exceptions import (
     CardNotFound,
     InvalidReference,
-    OverrideForbidden,
-    PersonWipLimitExceeded,
     StaleIfMatch,
     VersionConflict,
-    WipLimitExceeded,
 )
 from app.board.schemas import CardCreate, CardMove, CardUpdate
-from app.board.service import MANAGE, WORK, actor_ref, board_role, effective_role, require_role
-from app.core.errors import DomainError
+from app.board.service import WORK, actor_ref, board_role, effective_role, require_role
 from app.core.models import utcnow
 from app.events import service as events
 
@@ -38,174 +27,12 @@ __all__ = ["create_card", "get_card", "move_card", "update_card"]
 _cols = repository.columns
 
 
-@dataclass(slots=True)
-class _Admission:
-    """The outcome of the WIP checks: events to record alongside the change."""
-
-    notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    top_position: float | None = None
-
-
 def _bad_ref(field_name: str, detail: str) -> InvalidReference:
     return InvalidReference(detail, errors=[{"field": field_name, "in": "body", "message": detail}])
 
 
-def _breach(
-    adm: _Admission,
-    *,
-    error: DomainError,
-    policy: str,
-    role: str,
-    reason: str | None,
-    actor: Principal,
-    data: dict[str, Any],
-) -> None:
-    """Soft limits record a breach; hard ones refuse unless a lead overrides with a reason."""
-    if policy == "soft":
-        adm.notes.append(("wip.exceeded", data))
-        return
-    if reason is None:
-        raise error
-    if role not in MANAGE:
-        raise OverrideForbidden(
-            f"Your role '{role}' may not override a WIP limit; ask a lead.", **data
-        )
-    adm.notes.append(("wip.overridden", {**data, "reason": reason, "by": actor.id}))
-
-
-def _admit(
-    session: Session,
-    *,
-    actor: Principal,
-    role: str,
-    board_id: int,
-    card_id: int | None,
-    target: Row[Any],
-    lane_id: int | None,
-    from_column_id: int | None,
-    from_lane_id: int | None,
-    from_stage: str | None,
-    assignee_ids: list[int],
-    reason: str | None,
-) -> _Admission:
-    adm = _Admission()
-    entering_column = from_column_id != target.id
-    count, adm.top_position = repository.column_fill(
-        session, column_id=target.id, exclude_card=card_id
-    )
-    if entering_column and target.wip_limit is not None and count >= target.wip_limit:
-        data = {
-            "scope": "column",
-            "card_id": card_id,
-            "column_id": target.id,
-            "limit": target.wip_limit,
-            "count": count,
-        }
-        _breach(
-            adm,
-            error=WipLimitExceeded(
-                f"Column '{target.name}' is at its WIP limit of {target.wip_limit} "
-                f"({count} cards); finish something first.",
-                **data,
-            ),
-            policy=target.wip_policy,
-            role=role,
-            reason=reason,
-            actor=actor,
-            data=data,
-        )
-
-    newly_active = target.stage == "active" and from_stage != "active"
-    if (
-        lane_id is not None
-        and target.stage == "active"
-        and (newly_active or from_lane_id != lane_id)
-    ):
-        lane = repository.lock_lane(session, lane_id)
-        if lane is not None and lane.wip_limit is not None:
-            lane_count = repository.lane_active_count(
-                session, lane_id=lane_id, exclude_card=card_id
-            )
-            if lane_count >= lane.wip_limit:
-                data = {
-                    "scope": "lane",
-                    "card_id": card_id,
-                    "column_id": target.id,
-                    "lane_id": lane_id,
-                    "limit": lane.wip_limit,
-                    "count": lane_count,
-                }
-                _breach(
-                    adm,
-                    error=WipLimitExceeded(
-                        f"Lane '{lane.name}' is at its WIP limit of {lane.wip_limit} "
-                        f"({lane_count} active cards).",
-                        **data,
-                    ),
-                    policy="hard",
-                    role=role,
-                    reason=reason,
-                    actor=actor,
-                    data=data,
-                )
-
-    if newly_active and assignee_ids:
-        _admit_people(
-            session,
-            adm,
-            actor=actor,
-            role=role,
-            card_id=card_id,
-            column_id=target.id,
-            user_ids=assignee_ids,
-            reason=reason,
-        )
-    return adm
-
-
-def _admit_people(
-    session: Session,
-    adm: _Admission,
-    *,
-    actor: Principal,
-    role: str,
-    card_id: int | None,
-    column_id: int,
-    user_ids: list[int],
-    reason: str | None,
-) -> None:
-    for person in repository.lock_users(session, user_ids):
-        if person.wip_limit is None:
-            continue
-        count = repository.active_card_count_for_user(
-            session, user_id=person.id, exclude_card=card_id
-        )
-        if count >= person.wip_limit:
-            data = {
-                "scope": "person",
-                "card_id": card_id,
-                "column_id": column_id,
-                "user_id": person.id,
-                "limit": person.wip_limit,
-                "count": count,
-            }
-            _breach(
-                adm,
-                error=PersonWipLimitExceeded(
-                    f"{person.name} already works {count} active cards, their limit is "
-                    f"{person.wip_limit}.",
-                    **data,
-                ),
-                policy="hard",
-                role=role,
-                reason=reason,
-                actor=actor,
-                data=data,
-            )
-
-
 def _record(
-    session: Session, *, board_id: int, actor: Principal, adm: _Admission, card_id: int
+    session: Session, *, board_id: int, actor: Principal, adm: wip.Admission, card_id: int
 ) -> None:
     for type_, data in adm.notes:
         events.append(
@@ -269,7 +96,7 @@ def create_card(
     _check_people(session, board_id=board_id, field_name="assignee_ids", ids=assignee_ids)
     if data.owner_id is not None:
         _check_people(session, board_id=board_id, field_name="owner_id", ids=[data.owner_id])
-    adm = _admit(
+    adm = wip.admit(
         session,
         actor=actor,
         role=role,
@@ -365,7 +192,7 @@ def move_card(
     target = _target_column(session, board_id=board_id, column_id=data.column_id)
     if lane_id != row.lane_id:
         _check_lane(session, board_id=board_id, lane_id=lane_id)
-    adm = _admit(
+    adm = wip.admit(
         session,
         actor=actor,
         role=role,
@@ -450,14 +277,14 @@ def update_card(
             del changes[key]
     if "owner_id" in changes and changes["owner_id"] is not None:
         _check_people(session, board_id=board_id, field_name="owner_id", ids=[changes["owner_id"]])
-    adm = _Admission()
+    adm = wip.Admission()
     if "assignee_ids" in changes:
         new_ids = list(dict.fromkeys(changes["assignee_ids"] or []))
         changes["assignee_ids"] = new_ids
         _check_people(session, board_id=board_id, field_name="assignee_ids", ids=new_ids)
         added = [u for u in new_ids if u not in (row.assignee_ids or [])]
         if added and row.column_stage == "active":
-            _admit_people(
+            wip.admit_people(
                 session,
                 adm,
                 actor=actor,

@@ -1,0 +1,185 @@
+"""WIP admission: may this card enter that column or lane, with these people assigned?
+
+Decided here and only here, so the API, the web page and any later channel enforce the
+same limits. Callers run it inside the write transaction that makes the change; the
+rows counted against are locked first (PostgreSQL ``FOR UPDATE``; on SQLite the single
+writer already holds the database lock), so concurrent moves never overshoot a limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
+
+from app.auth.service import Principal
+from app.board import repository
+from app.board.exceptions import OverrideForbidden, PersonWipLimitExceeded, WipLimitExceeded
+from app.board.service import MANAGE
+from app.core.errors import DomainError
+
+__all__ = ["Admission", "admit", "admit_people"]
+
+
+@dataclass(slots=True)
+class Admission:
+    """The outcome of the WIP checks: events to record alongside the change."""
+
+    notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    top_position: float | None = None
+
+
+def _breach(
+    adm: Admission,
+    *,
+    error: DomainError,
+    policy: str,
+    role: str,
+    reason: str | None,
+    actor: Principal,
+    data: dict[str, Any],
+) -> None:
+    """Soft limits record a breach; hard ones refuse unless a lead overrides with a reason."""
+    if policy == "soft":
+        adm.notes.append(("wip.exceeded", data))
+        return
+    if reason is None:
+        raise error
+    if role not in MANAGE:
+        raise OverrideForbidden(
+            f"Your role '{role}' may not override a WIP limit; ask a lead.", **data
+        )
+    adm.notes.append(("wip.overridden", {**data, "reason": reason, "by": actor.id}))
+
+
+def admit(
+    session: Session,
+    *,
+    actor: Principal,
+    role: str,
+    board_id: int,
+    card_id: int | None,
+    target: Row[Any],
+    lane_id: int | None,
+    from_column_id: int | None,
+    from_lane_id: int | None,
+    from_stage: str | None,
+    assignee_ids: list[int],
+    reason: str | None,
+) -> Admission:
+    adm = Admission()
+    entering_column = from_column_id != target.id
+    count, adm.top_position = repository.column_fill(
+        session, column_id=target.id, exclude_card=card_id
+    )
+    if entering_column and target.wip_limit is not None and count >= target.wip_limit:
+        data = {
+            "scope": "column",
+            "card_id": card_id,
+            "column_id": target.id,
+            "limit": target.wip_limit,
+            "count": count,
+        }
+        _breach(
+            adm,
+            error=WipLimitExceeded(
+                f"Column '{target.name}' is at its WIP limit of {target.wip_limit} "
+                f"({count} cards); finish something first.",
+                **data,
+            ),
+            policy=target.wip_policy,
+            role=role,
+            reason=reason,
+            actor=actor,
+            data=data,
+        )
+
+    newly_active = target.stage == "active" and from_stage != "active"
+    if (
+        lane_id is not None
+        and target.stage == "active"
+        and (newly_active or from_lane_id != lane_id)
+    ):
+        lane = repository.lock_lane(session, lane_id)
+        if lane is not None and lane.wip_limit is not None:
+            lane_count = repository.lane_active_count(
+                session, lane_id=lane_id, exclude_card=card_id
+            )
+            if lane_count >= lane.wip_limit:
+                data = {
+                    "scope": "lane",
+                    "card_id": card_id,
+                    "column_id": target.id,
+                    "lane_id": lane_id,
+                    "limit": lane.wip_limit,
+                    "count": lane_count,
+                }
+                _breach(
+                    adm,
+                    error=WipLimitExceeded(
+                        f"Lane '{lane.name}' is at its WIP limit of {lane.wip_limit} "
+                        f"({lane_count} active cards).",
+                        **data,
+                    ),
+                    policy="hard",
+                    role=role,
+                    reason=reason,
+                    actor=actor,
+                    data=data,
+                )
+
+    if newly_active and assignee_ids:
+        admit_people(
+            session,
+            adm,
+            actor=actor,
+            role=role,
+            card_id=card_id,
+            column_id=target.id,
+            user_ids=assignee_ids,
+            reason=reason,
+        )
+    return adm
+
+
+def admit_people(
+    session: Session,
+    adm: Admission,
+    *,
+    actor: Principal,
+    role: str,
+    card_id: int | None,
+    column_id: int,
+    user_ids: list[int],
+    reason: str | None,
+) -> None:
+    for person in repository.lock_users(session, user_ids):
+        if person.wip_limit is None:
+            continue
+        count = repository.active_card_count_for_user(
+            session, user_id=person.id, exclude_card=card_id
+        )
+        if count >= person.wip_limit:
+            data = {
+                "scope": "person",
+                "card_id": card_id,
+                "column_id": column_id,
+                "user_id": person.id,
+                "limit": person.wip_limit,
+                "count": count,
+            }
+            _breach(
+                adm,
+                error=PersonWipLimitExceeded(
+                    f"{person.name} already works {count} active cards, their limit is "
+                    f"{person.wip_limit}.",
+                    **data,
+                ),
+                policy="hard",
+                role=role,
+                reason=reason,
+                actor=actor,
+                data=data,
+            )
