@@ -9,6 +9,7 @@ It speaks to loopback only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 __all__ = ["CLIENT_NAME", "RawClient"]
 
@@ -80,7 +81,5 @@ class RawClient:
         writer, self._reader, self._writer = self._writer, None, None
         if writer is not None:
             writer.close()
-            try:
+            with contextlib.suppress(OSError):
                 await writer.wait_closed()
-            except OSError:
-                pass
