@@ -1,14 +1,14 @@
 """SQL for boards, columns, lanes, members and cards.
 
-The card-move path uses Core statements on the tables (no ORM identity map): it is
-the hot path, and each statement here is one round trip.
+The card paths use Core statements on the tables (no ORM identity map); each function
+here is one round trip.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -93,38 +93,72 @@ def column_counts(session: Session, *, board_id: int) -> dict[int, int]:
     return {int(cid): int(n) for cid, n in session.execute(stmt).all()}
 
 
+# The hot path (card moves) runs these statements built once at import, with bind
+# parameters, on the session's Core connection: building a statement per call and the
+# ORM execution layer cost more CPU than the SQL itself.
+_CARD_WITH_ACCESS = (
+    select(
+        cards,
+        columns.c.stage.label("column_stage"),
+        members.c.id.label("member_id"),
+        members.c.role.label("member_role"),
+    )
+    .join(columns, columns.c.id == cards.c.column_id)
+    .outerjoin(
+        members,
+        and_(members.c.board_id == cards.c.board_id, members.c.user_id == bindparam("user_id")),
+    )
+    .where(cards.c.id == bindparam("card_id"))
+)
+_CARD_WITH_ACCESS_LOCKED = _CARD_WITH_ACCESS.with_for_update(of=cards)
+_LOCK_COLUMN = select(columns).where(columns.c.id == bindparam("column_id")).with_for_update()
+_LOCK_LANE = select(lanes).where(lanes.c.id == bindparam("lane_id")).with_for_update()
+# Card ids start at 1, so excluding id 0 excludes nothing.
+_COLUMN_FILL = select(func.count(), func.max(cards.c.position)).where(
+    cards.c.column_id == bindparam("column_id"), cards.c.id != bindparam("exclude")
+)
+_LANE_ACTIVE = (
+    select(func.count())
+    .select_from(cards.join(columns, columns.c.id == cards.c.column_id))
+    .where(
+        cards.c.lane_id == bindparam("lane_id"),
+        columns.c.stage == "active",
+        cards.c.id != bindparam("exclude"),
+    )
+)
+_PERSON_ACTIVE = (
+    select(func.count())
+    .select_from(
+        assignees.join(cards, cards.c.id == assignees.c.card_id).join(
+            columns, columns.c.id == cards.c.column_id
+        )
+    )
+    .where(
+        assignees.c.user_id == bindparam("user_id"),
+        columns.c.stage == "active",
+        cards.c.id != bindparam("exclude"),
+    )
+)
+_UPDATE_CARD = update(cards).where(cards.c.id == bindparam("card_pk"))
+_INSERT_CARD = insert(cards).returning(cards.c.id)
+
+
 def card_with_access(
     session: Session, *, card_id: int, user_id: int, lock: bool
 ) -> Row[Any] | None:
     """The card, its column's stage and the caller's membership, in one round trip."""
-    stmt = (
-        select(
-            cards,
-            columns.c.stage.label("column_stage"),
-            members.c.id.label("member_id"),
-            members.c.role.label("member_role"),
-        )
-        .join(columns, columns.c.id == cards.c.column_id)
-        .outerjoin(
-            members, and_(members.c.board_id == cards.c.board_id, members.c.user_id == user_id)
-        )
-        .where(cards.c.id == card_id)
-    )
-    if lock:
-        stmt = stmt.with_for_update(of=cards)
-    return session.execute(stmt).first()
+    stmt = _CARD_WITH_ACCESS_LOCKED if lock else _CARD_WITH_ACCESS
+    return session.connection().execute(stmt, {"card_id": card_id, "user_id": user_id}).first()
 
 
 def lock_column(session: Session, column_id: int) -> Row[Any] | None:
-    """Read a column and, on PostgreSQL, lock its row until commit (SQLite: the
+    """Read a column and, on PostgreSQL, lock its row until commit (on SQLite the
     writer already holds the database lock)."""
-    stmt = select(columns).where(columns.c.id == column_id).with_for_update()
-    return session.execute(stmt).first()
+    return session.connection().execute(_LOCK_COLUMN, {"column_id": column_id}).first()
 
 
 def lock_lane(session: Session, lane_id: int) -> Row[Any] | None:
-    stmt = select(lanes).where(lanes.c.id == lane_id).with_for_update()
-    return session.execute(stmt).first()
+    return session.connection().execute(_LOCK_LANE, {"lane_id": lane_id}).first()
 
 
 def lock_users(session: Session, user_ids: list[int]) -> list[Any]:
@@ -142,37 +176,19 @@ def column_fill(
     session: Session, *, column_id: int, exclude_card: int | None
 ) -> tuple[int, float | None]:
     """(number of cards in the column, highest position), one statement."""
-    stmt = select(func.count(), func.max(cards.c.position)).where(cards.c.column_id == column_id)
-    if exclude_card is not None:
-        stmt = stmt.where(cards.c.id != exclude_card)
-    count, top = session.execute(stmt).one()
+    params = {"column_id": column_id, "exclude": exclude_card or 0}
+    count, top = session.connection().execute(_COLUMN_FILL, params).one()
     return int(count), (float(top) if top is not None else None)
 
 
 def lane_active_count(session: Session, *, lane_id: int, exclude_card: int | None) -> int:
-    stmt = (
-        select(func.count())
-        .select_from(cards.join(columns, columns.c.id == cards.c.column_id))
-        .where(cards.c.lane_id == lane_id, columns.c.stage == "active")
-    )
-    if exclude_card is not None:
-        stmt = stmt.where(cards.c.id != exclude_card)
-    return int(session.execute(stmt).scalar_one())
+    params = {"lane_id": lane_id, "exclude": exclude_card or 0}
+    return int(session.connection().execute(_LANE_ACTIVE, params).scalar_one())
 
 
 def active_card_count_for_user(session: Session, *, user_id: int, exclude_card: int | None) -> int:
-    stmt = (
-        select(func.count())
-        .select_from(
-            assignees.join(cards, cards.c.id == assignees.c.card_id).join(
-                columns, columns.c.id == cards.c.column_id
-            )
-        )
-        .where(assignees.c.user_id == user_id, columns.c.stage == "active")
-    )
-    if exclude_card is not None:
-        stmt = stmt.where(cards.c.id != exclude_card)
-    return int(session.execute(stmt).scalar_one())
+    params = {"user_id": user_id, "exclude": exclude_card or 0}
+    return int(session.connection().execute(_PERSON_ACTIVE, params).scalar_one())
 
 
 def neighbour_positions(
@@ -191,11 +207,12 @@ def neighbour_positions(
 
 
 def insert_card(session: Session, values: dict[str, Any]) -> int:
-    return int(session.execute(insert(cards).values(**values).returning(cards.c.id)).scalar_one())
+    return int(session.connection().execute(_INSERT_CARD, values).scalar_one())
 
 
 def update_card(session: Session, card_id: int, values: dict[str, Any]) -> None:
-    session.execute(update(cards).where(cards.c.id == card_id).values(**values))
+    """Set the given columns of one card (the SET clause follows the keys given)."""
+    session.connection().execute(_UPDATE_CARD, {"card_pk": card_id, **values})
 
 
 def replace_assignees(session: Session, *, card_id: int, user_ids: list[int]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.board.models import Board
@@ -18,19 +18,22 @@ _boards = table_of(Board)
 _events = table_of(BoardEvent)
 
 
+_NEXT_SEQ = (
+    update(_boards)
+    .where(_boards.c.id == bindparam("board_pk"))
+    .values(last_seq=_boards.c.last_seq + 1)
+    .returning(_boards.c.last_seq)
+)
+_INSERT_EVENT = insert(_events)
+
+
 def next_seq(session: Session, board_id: int) -> int:
     """Hand out the board's next sequence number.
 
     The UPDATE row-locks the board until commit, so concurrent writers on one board get
     contiguous numbers in commit order and a rolled-back writer gives its number back.
     """
-    stmt = (
-        update(_boards)
-        .where(_boards.c.id == board_id)
-        .values(last_seq=_boards.c.last_seq + 1)
-        .returning(_boards.c.last_seq)
-    )
-    return int(session.execute(stmt).scalar_one())
+    return int(session.connection().execute(_NEXT_SEQ, {"board_pk": board_id}).scalar_one())
 
 
 def insert_event(
@@ -45,17 +48,18 @@ def insert_event(
     actor_kind: str,
     data: dict[str, Any],
 ) -> None:
-    session.execute(
-        insert(_events).values(
-            id=id,
-            board_id=board_id,
-            seq=seq,
-            type=type,
-            at=at,
-            actor_id=actor_id,
-            actor_kind=actor_kind,
-            data=data,
-        )
+    session.connection().execute(
+        _INSERT_EVENT,
+        {
+            "id": id,
+            "board_id": board_id,
+            "seq": seq,
+            "type": type,
+            "at": at,
+            "actor_id": actor_id,
+            "actor_kind": actor_kind,
+            "data": data,
+        },
     )
 
 
