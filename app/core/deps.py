@@ -13,7 +13,8 @@ from app.core.db import Database
 __all__ = ["CurrentUser", "Db", "get_current_user", "get_db"]
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
+    # async on purpose: FastAPI runs a sync dependency in a worker thread, per request.
     db: Database = request.app.state.db
     return db
 
