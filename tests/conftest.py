@@ -37,6 +37,26 @@ def _pg_admin_dsn(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Fail the whole run at once, with one clear line, if PostgreSQL is configured but
+    unreachable (never skip)."""
+    configured = os.environ.get("SWARMBOARD_TEST_DATABASE_URL", "")
+    if not configured.startswith("postgresql"):
+        return
+
+    async def probe() -> None:
+        conn = await asyncpg.connect(_pg_admin_dsn(configured), timeout=10)
+        await conn.close()
+
+    try:
+        asyncio.run(probe())
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        pytest.exit(
+            f"SWARMBOARD_TEST_DATABASE_URL is set but PostgreSQL is unreachable: {exc}",
+            returncode=3,
+        )
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     configured = os.environ.get("SWARMBOARD_TEST_DATABASE_URL")
