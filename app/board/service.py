@@ -22,7 +22,7 @@ from app.board.schemas import (
     LaneUpdate,
     MemberCreate,
 )
-from app.core.errors import Conflict
+from app.core.errors import Conflict, NotFound
 from app.events import service as events
 from app.events.service import ActorRef
 
@@ -101,7 +101,9 @@ def create_board(session: Session, *, actor: Principal, data: BoardCreate) -> Bo
         actor=actor_ref(actor),
         data={
             "name": board.name,
-            "columns": [_public(c, skip=("card_count",)) for c in detail["columns"]],
+            "columns": [
+                {k: v for k, v in c.items() if k != "card_count"} for c in detail["columns"]
+            ],
             "lanes": detail["lanes"],
         },
     )
@@ -113,10 +115,6 @@ def create_board(session: Session, *, actor: Principal, data: BoardCreate) -> Bo
         data={"user_id": actor.id, "role": None},
     )
     return board
-
-
-def _public(obj: dict[str, Any], skip: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {k: v for k, v in obj.items() if k not in skip}
 
 
 def list_boards(session: Session, *, actor: Principal, limit: int, offset: int) -> dict[str, Any]:
@@ -243,31 +241,69 @@ def remove_member(session: Session, *, actor: Principal, board_id: int, user_id:
     )
 
 
+def _next_position(session: Session, table: Any, board_id: int) -> int:
+    last = session.execute(
+        select(table.c.position)
+        .where(table.c.board_id == board_id)
+        .order_by(table.c.position.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return 0 if last is None else int(last) + 1
+
+
+def _apply_changes(
+    session: Session,
+    *,
+    actor: Principal,
+    target: BoardColumn | Lane,
+    kind: str,
+    changes: dict[str, Any],
+    required: tuple[str, ...],
+) -> None:
+    """Apply a PATCH to a column or lane the caller manages, and record ``<kind>.updated``.
+
+    A non-member gets the same 404 as for a missing row; ``null`` for a required field
+    means "no change".
+    """
+    try:
+        role = board_role(session, actor=actor, board_id=target.board_id)
+    except BoardNotFound:
+        raise _NOT_FOUND[kind](f"{kind.title()} {target.id} does not exist.") from None
+    require_role(role, MANAGE, f"change {kind}s")
+    changes = {k: v for k, v in changes.items() if v is not None or k not in required}
+    for key, value in changes.items():
+        setattr(target, key, value)
+    session.flush()
+    if changes:
+        events.append(
+            session,
+            board_id=target.board_id,
+            type=f"{kind}.updated",
+            actor=actor_ref(actor),
+            data={f"{kind}_id": target.id, "changes": changes},
+        )
+
+
+_NOT_FOUND: dict[str, type[NotFound]] = {
+    "column": ColumnNotFound,
+    "lane": LaneNotFound,
+}
+
+
 def add_column(
     session: Session, *, actor: Principal, board_id: int, data: ColumnCreate
 ) -> dict[str, Any]:
     """Append a column at the right end of the board (leads and admins)."""
     require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "add columns")
-    last = session.execute(
-        select(_cols.c.position)
-        .where(_cols.c.board_id == board_id)
-        .order_by(_cols.c.position.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    col = BoardColumn(
-        board_id=board_id, position=0 if last is None else last + 1, **data.model_dump()
-    )
+    position = _next_position(session, _cols, board_id)
+    col = BoardColumn(board_id=board_id, position=position, **data.model_dump())
     session.add(col)
     session.flush()
-    public = {**col.model_dump(), "card_count": 0}
+    public = col.model_dump()
     events.append(
-        session,
-        board_id=board_id,
-        type="column.created",
-        actor=actor_ref(actor),
-        data=_public(public, skip=("card_count",)),
+        session, board_id=board_id, type="column.created", actor=actor_ref(actor), data=public
     )
-    return public
+    return {**public, "card_count": 0}
 
 
 def update_column(
@@ -277,27 +313,15 @@ def update_column(
     col = session.get(BoardColumn, column_id, with_for_update=True)
     if col is None:
         raise ColumnNotFound(f"Column {column_id} does not exist.")
-    try:
-        role = board_role(session, actor=actor, board_id=col.board_id)
-    except BoardNotFound:
-        raise ColumnNotFound(f"Column {column_id} does not exist.") from None
-    require_role(role, MANAGE, "change columns")
-    changes = data.model_dump(exclude_unset=True)
-    for key in ("name", "stage", "wip_policy"):
-        if key in changes and changes[key] is None:
-            del changes[key]  # null means "no change" for non-nullable fields
-    for key, value in changes.items():
-        setattr(col, key, value)
-    session.flush()
+    _apply_changes(
+        session,
+        actor=actor,
+        target=col,
+        kind="column",
+        changes=data.model_dump(exclude_unset=True),
+        required=("name", "stage", "wip_policy"),
+    )
     count = repository.column_fill(session, column_id=column_id, exclude_card=None)[0]
-    if changes:
-        events.append(
-            session,
-            board_id=col.board_id,
-            type="column.updated",
-            actor=actor_ref(actor),
-            data={"column_id": column_id, "changes": changes},
-        )
     return {**col.model_dump(), "card_count": count}
 
 
@@ -306,13 +330,8 @@ def add_lane(
 ) -> dict[str, Any]:
     """Add a lane at the bottom of the board (leads and admins)."""
     require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "add lanes")
-    last = session.execute(
-        select(_lanes.c.position)
-        .where(_lanes.c.board_id == board_id)
-        .order_by(_lanes.c.position.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    lane = Lane(board_id=board_id, position=0 if last is None else last + 1, **data.model_dump())
+    position = _next_position(session, _lanes, board_id)
+    lane = Lane(board_id=board_id, position=position, **data.model_dump())
     session.add(lane)
     session.flush()
     public = lane.model_dump()
@@ -329,25 +348,14 @@ def update_lane(
     lane = session.get(Lane, lane_id, with_for_update=True)
     if lane is None:
         raise LaneNotFound(f"Lane {lane_id} does not exist.")
-    try:
-        role = board_role(session, actor=actor, board_id=lane.board_id)
-    except BoardNotFound:
-        raise LaneNotFound(f"Lane {lane_id} does not exist.") from None
-    require_role(role, MANAGE, "change lanes")
-    changes = data.model_dump(exclude_unset=True)
-    if changes.get("name", "") is None:
-        del changes["name"]
-    for key, value in changes.items():
-        setattr(lane, key, value)
-    session.flush()
-    if changes:
-        events.append(
-            session,
-            board_id=lane.board_id,
-            type="lane.updated",
-            actor=actor_ref(actor),
-            data={"lane_id": lane_id, "changes": changes},
-        )
+    _apply_changes(
+        session,
+        actor=actor,
+        target=lane,
+        kind="lane",
+        changes=data.model_dump(exclude_unset=True),
+        required=("name",),
+    )
     return lane.model_dump()
 
 
