@@ -54,13 +54,19 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     _migrate(settings)
     token = settings.admin_token
     if args.demo:
+        name = "admin-token"
         if token is None:
-            # A fresh token per start; only its hash is stored.
-            token = auth_service.new_token()
+            # A fresh token per start (the previous demo token is revoked); only its hash
+            # is stored.
+            token, name = auth_service.new_token(), "demo-admin"
             settings = settings.model_copy(update={"admin_token": token})
-        admin = _run_write(settings, auth_service.ensure_admin_token, token=token)
-        assert admin.id is not None
-        board_id = _run_write(settings, seed_demo, admin_id=admin.id)
+        try:
+            admin = _run_write(settings, auth_service.ensure_admin_token, token=token, name=name)
+            assert admin.id is not None
+            board_id = _run_write(settings, seed_demo, admin_id=admin.id)
+        except DomainError as exc:
+            print(f"error: could not seed the demo board: {exc.detail}", file=sys.stderr)
+            return 1
         print(f"Demo board ready: board id {board_id}")
     url = f"http://{args.host}:{args.port}"
     print(f"Swarmboard is starting on {url}  (API docs: {url}/docs)")
@@ -72,6 +78,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         port=args.port,
         log_level=args.log_level,
         proxy_headers=True,
+        ws_ping_interval=settings.ws_ping_interval,
+        ws_ping_timeout=settings.ws_ping_interval,
+        ws_per_message_deflate=settings.ws_per_message_deflate,
     )
     return 0
 

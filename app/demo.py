@@ -10,7 +10,7 @@ from app.auth.models import User
 from app.auth.schemas import Skill, UserCreate
 from app.board import cards
 from app.board import service as board_service
-from app.board.repository import boards
+from app.board.repository import boards, members, users
 from app.board.schemas import (
     BoardCreate,
     CardCreate,
@@ -86,13 +86,30 @@ _CARDS = [
 ]
 
 
-def seed_demo(session: Session, *, admin_id: int) -> int:
-    """Create the demo board once (idempotent); return its id."""
-    existing = session.execute(
+def _existing_demo_board(session: Session) -> int | None:
+    """The demo board seeded earlier, found by its lead's membership (it may be renamed)."""
+    lead_email = _PEOPLE[0][1]
+    stmt = (
+        select(members.c.board_id)
+        .join(users, users.c.id == members.c.user_id)
+        .where(users.c.email == lead_email)
+        .order_by(members.c.board_id)
+        .limit(1)
+    )
+    found = session.execute(stmt).scalar_one_or_none()
+    if found is not None:
+        return int(found)
+    legacy = session.execute(
         select(boards.c.id).where(boards.c.name == DEMO_BOARD_NAME).limit(1)
     ).scalar_one_or_none()
+    return int(legacy) if legacy is not None else None
+
+
+def seed_demo(session: Session, *, admin_id: int) -> int:
+    """Create the demo board once (idempotent); return its id."""
+    existing = _existing_demo_board(session)
     if existing is not None:
-        return int(existing)
+        return existing
     admin = auth_service.Principal(id=admin_id, name="Admin", role="admin")
     board = board_service.create_board(
         session,

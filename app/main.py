@@ -17,6 +17,8 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import install_error_handlers, problem_response
 from app.events.router import router as events_router
+from app.realtime import wiring as realtime
+from app.realtime.router import router as realtime_router
 
 __all__ = ["create_app"]
 
@@ -34,11 +36,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.db = db
         app.state.settings = settings
         app.state.token_cache = auth_service.TokenCache(settings.token_cache_seconds)
+        hub, broker = realtime.build(settings, db)
+        app.state.hub = hub
+        app.state.broker = broker
         try:
             if settings.admin_token:
                 await db.write(auth_service.ensure_admin_token, token=settings.admin_token)
+            await broker.start()
             yield
         finally:
+            await broker.stop()
             await db.dispose()
 
     app = FastAPI(
@@ -51,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(board_router)
     app.include_router(events_router)
+    app.include_router(realtime_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -149,7 +149,7 @@ def free_port() -> int:
 class LiveServer:
     """A real ``uvicorn`` process serving the app on a loopback port."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, **extra_env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
@@ -158,6 +158,7 @@ class LiveServer:
             "SWARMBOARD_ADMIN_TOKEN": ADMIN_TOKEN,
             "SWARMBOARD_ENVIRONMENT": "test",
             "SWARMBOARD_SECRET_KEY": "test-secret-key-not-a-placeholder",
+            **extra_env,
         }
         self.proc = subprocess.Popen(
             [
@@ -189,6 +190,10 @@ class LiveServer:
         self.stop()
         raise RuntimeError("uvicorn did not become ready within 30 s")
 
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://")
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -205,3 +210,15 @@ def live_servers(settings: Settings, app: Any) -> Iterator[list[LiveServer]]:
     yield servers
     for s in servers:
         s.stop()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``broker_kind``: the cross-replica brokers this database can run.
+
+    Redis works with either database; LISTEN/NOTIFY needs PostgreSQL. Parametrising
+    (rather than skipping) keeps every collected test a real run.
+    """
+    if "broker_kind" in metafunc.fixturenames:
+        url = os.environ.get("SWARMBOARD_TEST_DATABASE_URL", "")
+        kinds = ["postgres", "redis"] if url.startswith("postgresql") else ["redis"]
+        metafunc.parametrize("broker_kind", kinds, scope="module")

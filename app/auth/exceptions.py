@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
 
-__all__ = ["EmailTaken", "InvalidToken", "NotAllowed", "UserNotFound"]
+__all__ = ["EmailTaken", "InvalidToken", "NotAllowed", "TokenNotFound", "UserNotFound"]
 
 
 class InvalidToken(Unauthenticated):
@@ -17,6 +17,10 @@ class NotAllowed(Forbidden):
 
 class UserNotFound(NotFound):
     type = "user-not-found"
+
+
+class TokenNotFound(NotFound):
+    type = "token-not-found"
 
 
 class EmailTaken(Conflict):

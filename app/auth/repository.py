@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.models import ApiToken, User
-from app.core.models import table_of
+from app.board.models import BoardMember
+from app.core.models import table_of, utcnow
 
 _users = table_of(User)
 _tokens = table_of(ApiToken)
 
-__all__ = ["count_users", "get_user", "list_users", "user_by_email", "user_for_token_hash"]
+__all__ = [
+    "count_users",
+    "get_user",
+    "list_users",
+    "revoke_named_tokens",
+    "revoke_token",
+    "share_a_board",
+    "user_by_email",
+    "user_for_token_hash",
+]
 
 
 def get_user(session: Session, user_id: int) -> User | None:
@@ -38,3 +48,35 @@ def list_users(session: Session, *, limit: int, offset: int) -> list[User]:
 
 def count_users(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(_users)).scalar_one())
+
+
+def revoke_named_tokens(session: Session, *, user_id: int, name: str) -> None:
+    session.execute(
+        update(_tokens)
+        .where(_tokens.c.user_id == user_id, _tokens.c.name == name, _tokens.c.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def revoke_token(session: Session, *, user_id: int, token_id: int) -> bool:
+    result = session.execute(
+        update(_tokens)
+        .where(
+            _tokens.c.id == token_id, _tokens.c.user_id == user_id, _tokens.c.revoked_at.is_(None)
+        )
+        .values(revoked_at=utcnow())
+        .returning(_tokens.c.id)
+    )
+    return result.first() is not None
+
+
+def share_a_board(session: Session, user_a: int, user_b: int) -> bool:
+    members = table_of(BoardMember)
+    other = members.alias("other")
+    stmt = (
+        select(members.c.board_id)
+        .join(other, other.c.board_id == members.c.board_id)
+        .where(members.c.user_id == user_a, other.c.user_id == user_b)
+        .limit(1)
+    )
+    return session.execute(stmt).first() is not None

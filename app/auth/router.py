@@ -57,3 +57,12 @@ async def create_token(
         service.create_token_for, actor=user, user_id=user_id, name=body.name
     )
     return {"id": row.id, "name": row.name, "token": token, "created_at": row.created_at}
+
+
+@router.delete("/users/{user_id}/tokens/{token_id}", status_code=204)
+async def revoke_token(
+    user_id: PathId, token_id: PathId, user: CurrentUser, db: Db, request: Request
+) -> None:
+    """Revoke an API token; it stops working on every replica within the token cache TTL."""
+    await db.write(service.revoke_token, actor=user, user_id=user_id, token_id=token_id)
+    request.app.state.token_cache.clear()  # at once on this replica

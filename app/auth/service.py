@@ -8,10 +8,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth import repository
-from app.auth.exceptions import EmailTaken, NotAllowed, UserNotFound
+from app.auth.exceptions import EmailTaken, NotAllowed, TokenNotFound, UserNotFound
 from app.auth.models import ApiToken, User
 from app.auth.schemas import UserCreate
 
@@ -24,6 +25,7 @@ __all__ = [
     "issue_token",
     "new_token",
     "principal_for_token",
+    "revoke_token",
 ]
 
 TOKEN_PREFIX = "sb_"
@@ -116,7 +118,11 @@ def create_user(session: Session, *, actor: Principal | None, data: UserCreate) 
         wip_limit=data.wip_limit,
     )
     session.add(user)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # A concurrent sign-up with the same email won the unique index.
+        raise EmailTaken(f"A user with email {data.email} already exists.") from None
     assert user.id is not None
     _, token = issue_token(session, user_id=user.id)
     return user, token
@@ -133,8 +139,12 @@ def create_token_for(
     return issue_token(session, user_id=user_id, name=name)
 
 
-def ensure_admin_token(session: Session, *, token: str) -> User:
-    """Make sure an admin owns exactly this token (``SWARMBOARD_ADMIN_TOKEN``)."""
+def ensure_admin_token(session: Session, *, token: str, name: str = "admin-token") -> User:
+    """Make sure an admin owns exactly this token (``SWARMBOARD_ADMIN_TOKEN``, the demo).
+
+    Earlier tokens issued under the same ``name`` are revoked, so rotating the
+    configured token, or restarting the demo, leaves only the newest one valid.
+    """
     token_hash = hash_token(token)
     owner = repository.user_for_token_hash(session, token_hash)
     if owner is not None:
@@ -147,21 +157,41 @@ def ensure_admin_token(session: Session, *, token: str) -> User:
         session.add(admin)
         session.flush()
     assert admin.id is not None
-    session.add(ApiToken(user_id=admin.id, token_hash=token_hash, name="admin-token"))
+    repository.revoke_named_tokens(session, user_id=admin.id, name=name)
+    session.add(ApiToken(user_id=admin.id, token_hash=token_hash, name=name))
     session.flush()
     return admin
 
 
+def revoke_token(session: Session, *, actor: Principal, user_id: int, token_id: int) -> None:
+    """Revoke one API token: admins for anyone, everyone for themselves."""
+    if not actor.is_admin and actor.id != user_id:
+        raise NotAllowed("You can only revoke your own tokens.")
+    if not repository.revoke_token(session, user_id=user_id, token_id=token_id):
+        raise TokenNotFound(f"Token {token_id} of user {user_id} does not exist.")
+
+
+DIRECTORY_ROLES = frozenset({"admin", "lead"})
+
+
 def get_user(session: Session, *, actor: Principal, user_id: int) -> User:
-    """A person's profile; visible to any authenticated user."""
+    """A person's profile: yourself, someone you share a board with, or anyone for a
+    lead or admin. Others get 404, as if the person did not exist."""
     user = repository.get_user(session, user_id)
-    if user is None:
+    visible = (
+        actor.id == user_id
+        or actor.role in DIRECTORY_ROLES
+        or repository.share_a_board(session, user_id, actor.id)
+    )
+    if user is None or not visible:
         raise UserNotFound(f"User {user_id} does not exist.")
     return user
 
 
 def list_users(session: Session, *, actor: Principal, limit: int, offset: int) -> dict[str, Any]:
-    """A page of people, oldest first."""
+    """A page of people, oldest first (leads and admins: the directory holds emails)."""
+    if actor.role not in DIRECTORY_ROLES:
+        raise NotAllowed("Only leads and admins can list people.")
     return {
         "users": repository.list_users(session, limit=limit, offset=offset),
         "total": repository.count_users(session),

@@ -23,6 +23,7 @@ __all__ = [
     "column_counts",
     "column_fill",
     "count_boards_for",
+    "delete_member",
     "insert_card",
     "lane_active_count",
     "list_boards_for",
@@ -110,7 +111,9 @@ _CARD_WITH_ACCESS = (
     )
     .where(cards.c.id == bindparam("card_id"))
 )
-_CARD_WITH_ACCESS_LOCKED = _CARD_WITH_ACCESS.with_for_update(of=cards)
+# Locking through the join would let PostgreSQL re-check the join after a concurrent
+# move and drop the row (a false 404); so the card row is locked on its own first.
+_LOCK_CARD = select(cards.c.id).where(cards.c.id == bindparam("card_id")).with_for_update()
 _LOCK_COLUMN = select(columns).where(columns.c.id == bindparam("column_id")).with_for_update()
 _LOCK_LANE = select(lanes).where(lanes.c.id == bindparam("lane_id")).with_for_update()
 # Card ids start at 1, so excluding id 0 excludes nothing.
@@ -146,9 +149,15 @@ _INSERT_CARD = insert(cards).returning(cards.c.id)
 def card_with_access(
     session: Session, *, card_id: int, user_id: int, lock: bool
 ) -> Row[Any] | None:
-    """The card, its column's stage and the caller's membership, in one round trip."""
-    stmt = _CARD_WITH_ACCESS_LOCKED if lock else _CARD_WITH_ACCESS
-    return session.connection().execute(stmt, {"card_id": card_id, "user_id": user_id}).first()
+    """The card, its column's stage and the caller's membership.
+
+    With ``lock`` the card row is locked until commit (PostgreSQL; SQLite's single
+    writer already excludes other writers, so it skips that round trip).
+    """
+    conn = session.connection()
+    if lock and conn.dialect.name != "sqlite":
+        conn.execute(_LOCK_CARD, {"card_id": card_id})
+    return conn.execute(_CARD_WITH_ACCESS, {"card_id": card_id, "user_id": user_id}).first()
 
 
 def lock_column(session: Session, column_id: int) -> Row[Any] | None:
@@ -213,6 +222,16 @@ def insert_card(session: Session, values: dict[str, Any]) -> int:
 def update_card(session: Session, card_id: int, values: dict[str, Any]) -> None:
     """Set the given columns of one card (the SET clause follows the keys given)."""
     session.connection().execute(_UPDATE_CARD, {"card_pk": card_id, **values})
+
+
+def delete_member(session: Session, *, board_id: int, user_id: int) -> bool:
+    """Remove a membership; False when there was none (also when a concurrent removal won)."""
+    stmt = (
+        delete(members)
+        .where(members.c.board_id == board_id, members.c.user_id == user_id)
+        .returning(members.c.id)
+    )
+    return session.execute(stmt).first() is not None
 
 
 def replace_assignees(session: Session, *, card_id: int, user_ids: list[int]) -> None:

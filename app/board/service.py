@@ -177,21 +177,28 @@ def board_detail(session: Session, *, actor: Principal, board_id: int) -> dict[s
     }
 
 
-def rename_board(session: Session, *, actor: Principal, board_id: int, data: BoardUpdate) -> Board:
+def rename_board(
+    session: Session, *, actor: Principal, board_id: int, data: BoardUpdate
+) -> dict[str, Any]:
     """Rename a board (leads and admins)."""
     require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "rename boards")
     board = session.get(Board, board_id)
     assert board is not None
     board.name = data.name
     session.flush()
-    events.append(
+    event = events.append(
         session,
         board_id=board_id,
         type="board.updated",
         actor=actor_ref(actor),
         data={"name": data.name},
     )
-    return board
+    return {
+        "id": board.id,
+        "name": board.name,
+        "created_at": board.created_at,
+        "last_seq": event["seq"],
+    }
 
 
 def add_member(
@@ -225,13 +232,8 @@ def add_member(
 def remove_member(session: Session, *, actor: Principal, board_id: int, user_id: int) -> None:
     """Remove a person from the board (leads and admins)."""
     require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "remove members")
-    member = session.execute(
-        select(BoardMember).where(_members.c.board_id == board_id, _members.c.user_id == user_id)
-    ).scalar_one_or_none()
-    if member is None:
+    if not repository.delete_member(session, board_id=board_id, user_id=user_id):
         raise UserNotFound(f"User {user_id} is not a member of board {board_id}.")
-    session.delete(member)
-    session.flush()
     events.append(
         session,
         board_id=board_id,

@@ -27,7 +27,14 @@ class Settings(BaseSettings):
     token_cache_seconds: float = Field(default=30.0, ge=0)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
-    events_page_max: int = Field(default=1000, ge=1)
+    # Live board fan-out across replicas: Redis pub/sub when set; otherwise PostgreSQL
+    # LISTEN/NOTIFY on PostgreSQL, and in-process delivery on SQLite.
+    redis_url: str | None = None
+    redis_channel: str = "swarmboard:events"
+    ws_queue_size: int = Field(default=256, ge=1, le=100_000)
+    ws_ping_interval: float = Field(default=20.0, gt=0)
+    # Events are small JSON; compression costs more memory and latency than it saves.
+    ws_per_message_deflate: bool = False
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

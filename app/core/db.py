@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -91,6 +92,9 @@ class Database:
         self.url = settings.database_url
         self.is_sqlite = settings.is_sqlite
         self.after_commit: list[AfterCommit] = []
+        # When set (PostgreSQL broker), each write transaction NOTIFYs this channel with
+        # {board_id, seq} before committing: delivered on commit, never on rollback.
+        self.pg_notify_channel: str | None = None
         self._sqlite_busy_ms = settings.sqlite_busy_timeout_ms
         self._pool_size = settings.db_pool_size
         self._writer_engine: Engine | None = None
@@ -203,6 +207,19 @@ class Database:
                 await asyncio.sleep(0.005 * 2**attempt)
         raise AssertionError("unreachable")
 
+    @staticmethod
+    def _notify(session: Session, channel: str) -> None:
+        latest: dict[int, int] = {}
+        for envelope in session.info.get("events", []):
+            board = envelope["board_id"]
+            latest[board] = max(latest.get(board, 0), envelope["seq"])
+        for board_id, seq in latest.items():
+            payload = json.dumps({"board_id": board_id, "seq": seq})
+            session.execute(
+                text("SELECT pg_notify(:channel, :payload)"),
+                {"channel": channel, "payload": payload},
+            )
+
     async def _pg_tx(
         self, fn: Callable[..., T], args: Any, kwargs: Any, *, commit: bool
     ) -> tuple[T, list[dict[str, Any]]]:
@@ -215,6 +232,8 @@ class Database:
                 def run(sync_session: Session) -> T:
                     out = fn(sync_session, *args, **kwargs)
                     sync_session.flush()
+                    if self.pg_notify_channel:
+                        self._notify(sync_session, self.pg_notify_channel)
                     return out
 
                 result = await session.run_sync(run)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -10,7 +10,14 @@ from app.auth import service as auth_service
 from app.auth.exceptions import InvalidToken
 from app.core.db import Database
 
-__all__ = ["CurrentUser", "Db", "get_current_user", "get_db"]
+__all__ = [
+    "CurrentUser",
+    "Db",
+    "bearer_token",
+    "get_current_user",
+    "get_db",
+    "principal_for_token",
+]
 
 
 async def get_db(request: Request) -> Database:
@@ -22,23 +29,37 @@ async def get_db(request: Request) -> Database:
 Db = Annotated[Database, Depends(get_db)]
 
 
-async def get_current_user(request: Request, db: Db) -> auth_service.Principal:
-    """The caller behind ``Authorization: Bearer <token>``; 401 otherwise."""
-    header = request.headers.get("authorization")
+async def principal_for_token(
+    state: Any, db: Database, token: str
+) -> auth_service.Principal | None:
+    """Resolve an API token through the in-process cache, falling back to the database."""
+    token_hash = auth_service.hash_token(token)
+    cache: auth_service.TokenCache = state.token_cache
+    principal = cache.get(token_hash)
+    if principal is None:
+        principal = await db.read(auth_service.principal_for_token, token_hash)
+        if principal is not None:
+            cache.put(token_hash, principal)
+    return principal
+
+
+def bearer_token(header: str | None) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header; 401 otherwise."""
     if not header:
         raise InvalidToken("Send an API token as 'Authorization: Bearer <token>'.")
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise InvalidToken("The Authorization header must be 'Bearer <token>'.")
-    token_hash = auth_service.hash_token(token)
-    cache: auth_service.TokenCache = request.app.state.token_cache
-    principal = cache.get(token_hash)
+    return token
+
+
+async def get_current_user(request: Request, db: Db) -> auth_service.Principal:
+    """The caller behind ``Authorization: Bearer <token>``; 401 otherwise."""
+    token = bearer_token(request.headers.get("authorization"))
+    principal = await principal_for_token(request.app.state, db, token)
     if principal is None:
-        principal = await db.read(auth_service.principal_for_token, token_hash)
-        if principal is None:
-            raise InvalidToken("The API token is unknown or revoked.")
-        cache.put(token_hash, principal)
+        raise InvalidToken("The API token is unknown or revoked.")
     return principal
 
 

@@ -141,6 +141,10 @@ async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if any(err.get("type") == "json_invalid" for err in exc.errors()):
+        return problem_response(
+            400, "invalid-json", "Bad request", "The request body is not valid JSON."
+        )
     errors = _field_errors(exc)
     fields = ", ".join(sorted({e["field"] for e in errors if e["field"]})) or "request"
     return problem_response(

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.factories import create_user
+from tests.factories import add_member, create_board, create_user
 
 PROBLEM = "application/problem+json"
 
@@ -204,11 +204,42 @@ async def test_user_list_pages_with_limit_offset_and_total(client):
     assert past["users"] == [] and past["total"] == total
 
 
-async def test_user_list_defaults_and_is_visible_to_any_member(client, as_user):
-    _, token = await create_user(client, role="viewer")
-    r = await as_user(token).get("/api/users")
+async def test_user_directory_is_for_leads_and_admins(client, as_user):
+    _, lead_token = await create_user(client, role="lead")
+    r = await as_user(lead_token).get("/api/users")
     assert r.status_code == 200
     page = r.json()
     assert (page["limit"], page["offset"]) == (50, 0)
     assert len(page["users"]) == min(50, page["total"])
     assert all("token" not in u for u in page["users"])
+
+    _, viewer_token = await create_user(client, role="viewer")
+    refused = await as_user(viewer_token).get("/api/users")
+    assert refused.status_code == 403
+
+
+async def test_a_profile_is_visible_to_yourself_and_board_mates_only(client, as_user):
+    agent, agent_token = await create_user(client, role="agent")
+    stranger, _ = await create_user(client, role="agent")
+    mate, _ = await create_user(client, role="agent")
+    board = await create_board(client)
+    await add_member(client, board["id"], agent["id"])
+    await add_member(client, board["id"], mate["id"])
+    me = as_user(agent_token)
+    assert (await me.get(f"/api/users/{agent['id']}")).status_code == 200
+    assert (await me.get(f"/api/users/{mate['id']}")).json()["email"] == mate["email"]
+    hidden = await me.get(f"/api/users/{stranger['id']}")
+    assert hidden.status_code == 404  # as if the person did not exist
+
+
+async def test_a_revoked_token_stops_working(client, as_user):
+    user, _ = await create_user(client, role="agent")
+    r = await client.post(f"/api/users/{user['id']}/tokens", json={"name": "laptop"})
+    assert r.status_code == 201
+    token = r.json()
+    assert (await as_user(token["token"]).get("/api/users/me")).status_code == 200
+    gone = await client.delete(f"/api/users/{user['id']}/tokens/{token['id']}")
+    assert gone.status_code == 204
+    assert (await as_user(token["token"]).get("/api/users/me")).status_code == 401
+    again = await client.delete(f"/api/users/{user['id']}/tokens/{token['id']}")
+    assert again.status_code == 404
