@@ -19,6 +19,8 @@ __all__ = ["CHANNEL", "PostgresBroker", "notify_sql"]
 
 log = logging.getLogger(__name__)
 CHANNEL = "swarmboard_events"
+# Shown in pg_stat_activity, so operators (and tests) can tell the listener apart.
+LISTENER_NAME = "swarmboard-listener"
 
 
 def notify_sql() -> str:
@@ -58,7 +60,9 @@ class PostgresBroker:
 
     async def _listen(self, connected: Callable[[], Awaitable[None]]) -> None:
         lost = asyncio.Event()
-        conn = await asyncpg.connect(self._dsn, timeout=10)
+        conn = await asyncpg.connect(
+            self._dsn, timeout=10, server_settings={"application_name": LISTENER_NAME}
+        )
         self.connection = conn
         try:
             conn.add_termination_listener(lambda _c: lost.set())

@@ -17,6 +17,8 @@ from app.realtime.hub import Hub
 __all__ = ["RedisBroker"]
 
 log = logging.getLogger(__name__)
+# Shown by CLIENT LIST, so operators (and tests) can tell the listener apart.
+LISTENER_NAME = "swarmboard-listener"
 
 
 class RedisBroker:
@@ -60,7 +62,10 @@ class RedisBroker:
 
     async def _listen(self, connected: Callable[[], Awaitable[None]]) -> None:
         client = aioredis.Redis.from_url(
-            self._url, socket_connect_timeout=5, health_check_interval=5
+            self._url,
+            socket_connect_timeout=5,
+            health_check_interval=5,
+            client_name=LISTENER_NAME,
         )
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         try:
