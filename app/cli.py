@@ -48,7 +48,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from app.auth import service as auth_service
-    from app.demo import seed_demo
+    from app.auth.password import hash_password
+    from app.demo import DEMO_LOGIN, DEMO_PASSWORD, seed_demo
     from app.main import create_app
 
     _migrate(settings)
@@ -63,11 +64,17 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         try:
             admin = _run_write(settings, auth_service.ensure_admin_token, token=token, name=name)
             assert admin.id is not None
-            board_id = _run_write(settings, seed_demo, admin_id=admin.id)
+            # A well-known password is for trying Swarmboard out, never for production.
+            demo_hash = (
+                hash_password(DEMO_PASSWORD) if settings.environment != "production" else None
+            )
+            board_id = _run_write(settings, seed_demo, admin_id=admin.id, password_hash=demo_hash)
         except DomainError as exc:
             print(f"error: could not seed the demo board: {exc.detail}", file=sys.stderr)
             return 1
         print(f"Demo board ready: board id {board_id}")
+        if demo_hash is not None:
+            print(f"Login: {DEMO_LOGIN} / {DEMO_PASSWORD}")
     url = f"http://{args.host}:{args.port}"
     print(f"Swarmboard is starting on {url}  (API docs: {url}/docs)")
     if token:
@@ -87,22 +94,37 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _users_create(args: argparse.Namespace, settings: Settings) -> int:
     from app.auth import service as auth_service
+    from app.auth.password import hash_password
     from app.auth.schemas import UserCreate
 
     try:
-        data = UserCreate(name=args.name, email=args.email, role=args.role, team=args.team)
+        data = UserCreate(
+            name=args.name,
+            email=args.email,
+            role=args.role,
+            team=args.team,
+            password=args.password,
+        )
     except ValidationError as exc:
         for err in exc.errors():
             print(f"error: {'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
         return 2
+    password_hash = hash_password(data.password) if data.password is not None else None
     _migrate(settings)
     try:
-        user, token = _run_write(settings, auth_service.create_user, actor=None, data=data)
+        user, token = _run_write(
+            settings,
+            auth_service.create_user,
+            actor=None,
+            data=data,
+            password_hash=password_hash,
+        )
     except DomainError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
         return 1
+    signs_in = " They can sign in to the web pages with the password." if password_hash else ""
     print(
-        f"Created user {user.id} ({user.email}, {user.role}). API token (shown once):",
+        f"Created user {user.id} ({user.email}, {user.role}).{signs_in} API token (shown once):",
         file=sys.stderr,
     )
     print(token)
@@ -136,6 +158,10 @@ def _parser() -> argparse.ArgumentParser:
         "--role", required=True, choices=["admin", "lead", "agent", "facilitator", "viewer"]
     )
     create.add_argument("--team")
+    create.add_argument(
+        "--password",
+        help="let them sign in to the web pages (at least 8 characters)",
+    )
     create.set_defaults(func=_users_create)
     return parser
 

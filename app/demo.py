@@ -21,9 +21,12 @@ from app.board.schemas import (
 )
 from app.core.models import table_of
 
-__all__ = ["DEMO_BOARD_NAME", "seed_demo"]
+__all__ = ["DEMO_BOARD_NAME", "DEMO_LOGIN", "DEMO_PASSWORD", "seed_demo"]
 
 DEMO_BOARD_NAME = "Customer Support"
+# Every demo person signs in with this password; the CLI prints the lead's login.
+DEMO_PASSWORD = "swarmboard-demo"
+DEMO_LOGIN = "maya@example.com"
 
 _PEOPLE = [
     ("Maya Okafor", "maya@example.com", "lead", "Support Ops", [("triage", 3), ("billing", 2)], 6),
@@ -105,10 +108,25 @@ def _existing_demo_board(session: Session) -> int | None:
     return int(legacy) if legacy is not None else None
 
 
-def seed_demo(session: Session, *, admin_id: int) -> int:
-    """Create the demo board once (idempotent); return its id."""
+def _give_passwords(session: Session, password_hash: str | None) -> None:
+    """Demo people without a password get the demo one (also on an older demo database)."""
+    if password_hash is None:
+        return
+    emails = [person[1] for person in _PEOPLE]
+    for user in session.execute(select(User).where(table_of(User).c.email.in_(emails))).scalars():
+        if user.password_hash is None:
+            user.password_hash = password_hash
+    session.flush()
+
+
+def seed_demo(session: Session, *, admin_id: int, password_hash: str | None = None) -> int:
+    """Create the demo board once (idempotent); return its id.
+
+    ``password_hash`` (of :data:`DEMO_PASSWORD`) is given to demo people who have none.
+    """
     existing = _existing_demo_board(session)
     if existing is not None:
+        _give_passwords(session, password_hash)
         return existing
     admin = auth_service.Principal(id=admin_id, name="Admin", role="admin")
     board = board_service.create_board(
@@ -180,4 +198,5 @@ def seed_demo(session: Session, *, admin_id: int) -> int:
             cards.move_card(
                 session, actor=admin, card_id=card["id"], data=CardMove(column_id=column_ids[step])
             )
+    _give_passwords(session, password_hash)
     return board.id

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.auth import service as auth_service
@@ -19,6 +20,9 @@ from app.core.errors import install_error_handlers, problem_response
 from app.events.router import router as events_router
 from app.realtime import wiring as realtime
 from app.realtime.router import router as realtime_router
+from app.web import session as web_session
+from app.web.router import router as web_router
+from app.web.templating import STATIC_DIR
 
 __all__ = ["create_app"]
 
@@ -55,10 +59,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    # Browsers sign in with a session cookie; the websocket asks this who they are.
+    app.state.session_principal = web_session.session_principal
     app.include_router(auth_router)
     app.include_router(board_router)
     app.include_router(events_router)
     app.include_router(realtime_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

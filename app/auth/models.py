@@ -28,6 +28,8 @@ class User(SQLModel, table=True):
     wip_limit: int | None = Field(default=None)
     availability: str = Field(default="available", max_length=20)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # argon2id hash for signing in to the web pages; None: API tokens only.
+    password_hash: str | None = Field(default=None, max_length=255)
 
 
 class ApiToken(SQLModel, table=True):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
+from app.auth.password import MAX_LENGTH, MIN_LENGTH
 from app.core.schemas import InputModel
 
 __all__ = [
+    "Password",
     "Role",
     "Skill",
     "TokenCreate",
@@ -21,6 +23,11 @@ __all__ = [
 ]
 
 Role = Literal["admin", "lead", "agent", "facilitator", "viewer"]
+# Taken exactly as typed: spaces are part of a password, unlike other input.
+Password = Annotated[
+    str,
+    StringConstraints(strip_whitespace=False, min_length=MIN_LENGTH, max_length=MAX_LENGTH),
+]
 
 
 class Skill(InputModel):
@@ -35,6 +42,8 @@ class UserCreate(InputModel):
     team: str | None = Field(default=None, max_length=100)
     skills: list[Skill] = Field(default_factory=list, max_length=50)
     wip_limit: int | None = Field(default=None, ge=0, le=1000)
+    # Lets the person sign in to the web pages; stored only as an argon2id hash.
+    password: Password | None = Field(default=None, repr=False)
 
     @field_validator("email")
     @classmethod

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.auth import repository
+from app.auth import password, repository
 from app.auth.exceptions import EmailTaken, NotAllowed, TokenNotFound, UserNotFound
 from app.auth.models import ApiToken, User
 from app.auth.schemas import UserCreate
@@ -23,9 +23,12 @@ __all__ = [
     "ensure_admin_token",
     "hash_token",
     "issue_token",
+    "login_candidate",
     "new_token",
+    "principal_for_session",
     "principal_for_token",
     "revoke_token",
+    "set_password_hash",
 ]
 
 TOKEN_PREFIX = "sb_"
@@ -103,12 +106,24 @@ def issue_token(session: Session, *, user_id: int, name: str = "default") -> tup
     return row, token
 
 
-def create_user(session: Session, *, actor: Principal | None, data: UserCreate) -> tuple[User, str]:
-    """Create a person with a first API token (admins only)."""
+def create_user(
+    session: Session,
+    *,
+    actor: Principal | None,
+    data: UserCreate,
+    password_hash: str | None = None,
+) -> tuple[User, str]:
+    """Create a person with a first API token (admins only).
+
+    ``password_hash`` is ``data.password`` hashed beforehand, off the event loop and
+    outside the transaction; without it a given password is hashed here (~50 ms).
+    """
     if actor is not None and not actor.is_admin:
         raise NotAllowed("Only an admin can create users.")
     if repository.user_by_email(session, data.email) is not None:
         raise EmailTaken(f"A user with email {data.email} already exists.")
+    if data.password is not None and password_hash is None:
+        password_hash = password.hash_password(data.password)
     user = User(
         name=data.name,
         email=data.email,
@@ -116,6 +131,7 @@ def create_user(session: Session, *, actor: Principal | None, data: UserCreate) 
         team=data.team,
         skills=[s.model_dump() for s in data.skills],
         wip_limit=data.wip_limit,
+        password_hash=password_hash,
     )
     session.add(user)
     try:
@@ -126,6 +142,39 @@ def create_user(session: Session, *, actor: Principal | None, data: UserCreate) 
     assert user.id is not None
     _, token = issue_token(session, user_id=user.id)
     return user, token
+
+
+def login_candidate(session: Session, *, email: str) -> tuple[Principal, str] | None:
+    """The person with this email and their password hash; None without a password."""
+    user = repository.user_by_email(session, email.strip().lower())
+    if user is None or user.id is None or not user.password_hash:
+        return None
+    return Principal(id=user.id, name=user.name, role=user.role), user.password_hash
+
+
+def principal_for_session(session: Session, *, user_id: int, fingerprint: str) -> Principal | None:
+    """The signed-in person of a web session, while their password is unchanged."""
+    user = repository.get_user(session, user_id)
+    if user is None or user.id is None or not fingerprint:
+        return None
+    if password.fingerprint(user.password_hash) != fingerprint:
+        return None
+    return Principal(id=user.id, name=user.name, role=user.role)
+
+
+def set_password_hash(
+    session: Session, *, user_id: int, password_hash: str, replacing: str | None = None
+) -> bool:
+    """Store a new password hash; with ``replacing``, only if that is still the stored one
+    (a rehash must not undo a password change that raced it)."""
+    user = repository.get_user(session, user_id)
+    if user is None:
+        raise UserNotFound(f"User {user_id} does not exist.")
+    if replacing is not None and user.password_hash != replacing:
+        return False
+    user.password_hash = password_hash
+    session.flush()
+    return True
 
 
 def create_token_for(

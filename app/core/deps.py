@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from app.auth import service as auth_service
 from app.auth.exceptions import InvalidToken
 from app.core.db import Database
+from app.web import session as web_session
 
 __all__ = [
     "CurrentUser",
@@ -55,8 +56,14 @@ def bearer_token(header: str | None) -> str:
 
 
 async def get_current_user(request: Request, db: Db) -> auth_service.Principal:
-    """The caller behind ``Authorization: Bearer <token>``; 401 otherwise."""
-    token = bearer_token(request.headers.get("authorization"))
+    """The caller behind ``Authorization: Bearer <token>`` or, from a browser without that
+    header, the session cookie (changes then need ``X-CSRF-Token``); 401 otherwise."""
+    header = request.headers.get("authorization")
+    if not header:
+        principal = await web_session.api_principal(request)
+        if principal is not None:
+            return principal
+    token = bearer_token(header)
     principal = await principal_for_token(request.app.state, db, token)
     if principal is None:
         raise InvalidToken("The API token is unknown or revoked.")

@@ -1,0 +1,137 @@
+"""Signing in and out with email and password (form posts, CSRF-checked)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Query, Request
+from starlette.exceptions import HTTPException
+from starlette.responses import RedirectResponse, Response
+
+from app.core.deps import Db
+from app.web import service
+from app.web.session import (
+    WebSession,
+    clear_session,
+    csrf_matches,
+    new_session,
+    principal_of,
+    read_session,
+    write_session,
+)
+from app.web.templating import render
+
+__all__ = ["read_form", "router", "safe_next"]
+
+router = APIRouter(include_in_schema=False)
+
+DEFAULT_NEXT = "/boards"
+BAD_CREDENTIALS = "That email and password don't match an account."
+EXPIRED_FORM = "Your sign-in form expired. Please try again."
+
+
+def safe_next(target: object) -> str:
+    """A same-site path to go to after signing in; anything else becomes ``/boards``.
+
+    Only a plain relative path is allowed: no scheme, no host, no ``//`` or ``/\\``
+    (which browsers read as another host), no control characters.
+    """
+    if not isinstance(target, str) or not target.startswith("/") or len(target) > 2000:
+        return DEFAULT_NEXT
+    if target.startswith(("//", "/\\")) or "\\" in target:
+        return DEFAULT_NEXT
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return DEFAULT_NEXT
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("/login"):
+        return DEFAULT_NEXT
+    return target
+
+
+async def read_form(request: Request) -> dict[str, str] | None:
+    """The posted form's text fields, or None when the body is not a readable form."""
+    try:
+        form = await request.form(max_files=0, max_fields=20)
+    except HTTPException:
+        return None
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+async def _login_page(
+    session: WebSession, *, next_url: str, email: str, error: str | None, status: int
+) -> Response:
+    context = {
+        "title": "Sign in",
+        "user": None,
+        "csrf": session.csrf,
+        "next_url": next_url,
+        "email": email[:320],
+        "error": error,
+    }
+    return await render("login.html", context, status=status)
+
+
+@router.get("/login")
+async def login_form(
+    request: Request, next_url: Annotated[str | None, Query(alias="next")] = None
+) -> Response:
+    """The sign-in form (signed-in people go straight on)."""
+    target = safe_next(next_url)
+    session = read_session(request)
+    if session is not None and await principal_of(request, session) is not None:
+        return RedirectResponse(target, status_code=303)
+    # Reuse an anonymous session; a stale signed-in one is replaced.
+    fresh = session is None or session.user_id is not None
+    if fresh:
+        session = new_session()
+    assert session is not None
+    response = await _login_page(session, next_url=target, email="", error=None, status=200)
+    if fresh:
+        write_session(response, request, session)
+    return response
+
+
+@router.post("/login")
+async def login_submit(request: Request, db: Db) -> Response:
+    """Sign in with email and password; sets the session cookie and goes on to `next`."""
+    form = await read_form(request) or {}
+    target = safe_next(form.get("next"))
+    email = form.get("email", "")
+    session = read_session(request)
+    if session is None or not csrf_matches(session, form.get("csrf_token")):
+        fresh = new_session()
+        response = await _login_page(
+            fresh, next_url=target, email=email, error=EXPIRED_FORM, status=403
+        )
+        write_session(response, request, fresh)
+        return response
+    found = await service.authenticate(db, email=email, password_text=form.get("password", ""))
+    if found is None:
+        return await _login_page(
+            session, next_url=target, email=email, error=BAD_CREDENTIALS, status=401
+        )
+    principal, fingerprint = found
+    response = RedirectResponse(target, status_code=303)
+    # A new CSRF token on every sign-in: one planted before it is worthless after.
+    write_session(response, request, new_session(principal.id, fingerprint))
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    """Sign out (a CSRF-checked form post); clears the session cookie."""
+    form = await read_form(request) or {}
+    session = read_session(request)
+    if session is not None and not csrf_matches(session, form.get("csrf_token")):
+        context = {
+            "title": "Sign-out failed",
+            "user": None,
+            "csrf": "",
+            "status": 403,
+            "message": "The sign-out form was stale. Reload the page and sign out again.",
+        }
+        return await render("error.html", context, status=403)
+    response = RedirectResponse("/login", status_code=303)
+    clear_session(response, request)
+    return response

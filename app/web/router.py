@@ -1,0 +1,117 @@
+"""The web pages: the board list, the board page and its live-refresh fragment.
+
+Thin, like every router: :mod:`app.web.service` reads, :mod:`app.web.session` knows
+who is signed in, templates render. A page request without a session goes to the
+sign-in form and comes back afterwards; a board the person cannot see is a 404 page.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from app.auth.service import Principal
+from app.board.exceptions import BoardNotFound
+from app.board.schemas import MAX_ID
+from app.core.deps import Db
+from app.web import login, service
+from app.web.session import WebSession, principal_of, read_session
+from app.web.templating import render
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+router.include_router(login.router)
+
+_ID = re.compile(r"[0-9]{1,10}")
+
+
+async def _viewer(request: Request) -> tuple[Principal, WebSession] | None:
+    session = read_session(request)
+    if session is None or session.user_id is None:
+        return None
+    principal = await principal_of(request, session)
+    return None if principal is None else (principal, session)
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse("/login?" + urlencode({"next": here}), status_code=303)
+
+
+def _board_id(raw: str) -> int | None:
+    if not _ID.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if 1 <= value <= MAX_ID else None
+
+
+async def _not_found(user: Principal, session: WebSession) -> Response:
+    context: dict[str, Any] = {
+        "title": "Board not found",
+        "user": user,
+        "csrf": session.csrf,
+        "status": 404,
+        "message": "This board does not exist, or you are not a member of it.",
+    }
+    return await render("error.html", context, status=404)
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    """The board list when signed in, the sign-in form otherwise."""
+    target = "/boards" if await _viewer(request) is not None else "/login"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/boards")
+async def boards(request: Request, db: Db) -> Response:
+    """The boards the signed-in person can open."""
+    viewer = await _viewer(request)
+    if viewer is None:
+        return _to_login(request)
+    user, session = viewer
+    rows = await db.read(service.visible_boards, actor=user)
+    context = {"title": "Boards", "user": user, "csrf": session.csrf, "boards": rows}
+    return await render("boards.html", context)
+
+
+@router.get("/boards/{board_id}")
+async def board(board_id: str, request: Request, db: Db) -> Response:
+    """The live board page: columns, lanes and cards, rendered on the server."""
+    viewer = await _viewer(request)
+    if viewer is None:
+        return _to_login(request)
+    user, session = viewer
+    bid = _board_id(board_id)
+    if bid is None:
+        return await _not_found(user, session)
+    try:
+        data = await db.read(service.board_page, actor=user, board_id=bid)
+    except BoardNotFound:
+        return await _not_found(user, session)
+    context = {"title": data["name"], "user": user, "csrf": session.csrf, "board": data}
+    return await render("board.html", context)
+
+
+@router.get("/boards/{board_id}/fragment")
+async def board_fragment(board_id: str, request: Request, db: Db) -> Response:
+    """The board's columns alone, for the page to re-render after a resync."""
+    viewer = await _viewer(request)
+    if viewer is None:
+        return PlainTextResponse("Sign in again.", status_code=401)
+    user, _ = viewer
+    bid = _board_id(board_id)
+    try:
+        if bid is None:
+            raise BoardNotFound("no such board")
+        data = await db.read(service.board_page, actor=user, board_id=bid)
+    except BoardNotFound:
+        return PlainTextResponse("Board not found.", status_code=404)
+    return await render(
+        "_board.html", {"board": data}, headers={"X-Last-Seq": str(data["last_seq"])}
+    )

@@ -1,0 +1,207 @@
+"""Page-specific reads (the board list, the board page) and the sign-in check.
+
+The board page is read as one consistent snapshot: the cards and the board's
+``last_seq`` come from a single statement, so a page never shows a card state newer
+or older than the sequence number its live updates resume from.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.auth import password
+from app.auth import service as auth_service
+from app.auth.service import Principal
+from app.board import repository as board_repo
+from app.board import service as board_service
+from app.core.db import Database
+from app.core.models import utcnow
+
+__all__ = ["age_text", "authenticate", "board_page", "initials", "visible_boards"]
+
+_boards, _cards, _cols = board_repo.boards, board_repo.cards, board_repo.columns
+_lanes, _members, _users = board_repo.lanes, board_repo.members, board_repo.users
+MAX_LISTED_BOARDS = 500
+
+
+async def authenticate(
+    db: Database, *, email: str, password_text: str
+) -> tuple[Principal, str] | None:
+    """The person with this email and password and their password fingerprint, or None.
+
+    An unknown email costs the same hash verification as a wrong password, so neither
+    the answer nor its timing tells whether an account exists.
+    """
+    email = email.strip().lower()
+    found = None
+    if 3 <= len(email) <= 320 and len(password_text) <= password.MAX_LENGTH:
+        found = await db.read(auth_service.login_candidate, email=email)
+    stored = found[1] if found is not None else None
+    if not await password.verify_password_async(stored, password_text) or found is None:
+        return None
+    principal, stored = found
+    if password.needs_rehash(stored):
+        fresh = await password.hash_password_async(password_text)
+        if await db.write(
+            auth_service.set_password_hash,
+            user_id=principal.id,
+            password_hash=fresh,
+            replacing=stored,
+        ):
+            stored = fresh
+    return principal, password.fingerprint(stored)
+
+
+def visible_boards(session: Session, *, actor: Principal) -> list[dict[str, Any]]:
+    """The boards the person can open (admins: all), by name, with their card counts."""
+    counts = (
+        select(_cards.c.board_id, func.count().label("n")).group_by(_cards.c.board_id).subquery()
+    )
+    stmt = (
+        select(_boards.c.id, _boards.c.name, func.coalesce(counts.c.n, 0).label("cards"))
+        .outerjoin(counts, counts.c.board_id == _boards.c.id)
+        .order_by(func.lower(_boards.c.name), _boards.c.id)
+        .limit(MAX_LISTED_BOARDS)
+    )
+    if not actor.is_admin:
+        stmt = stmt.join(_members, _members.c.board_id == _boards.c.id).where(
+            _members.c.user_id == actor.id
+        )
+    return [dict(r._mapping) for r in session.execute(stmt)]
+
+
+def initials(name: str | None) -> str:
+    """ "Maya Okafor" -> "MO"; "Admin" -> "A"."""
+    words = [w for w in (name or "").replace("-", " ").split() if w]
+    if not words:
+        return "?"
+    first, last = words[0][0], words[-1][0] if len(words) > 1 else ""
+    return (first + last).upper()
+
+
+def age_text(since: datetime, now: datetime) -> str:
+    """Time in the column, as the card shows it: "now", "12m", "3h", "2d"."""
+    seconds = max(0, int((now - since).total_seconds()))
+    if seconds < 60:
+        return "now"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
+def wip_state(count: int, limit: int | None) -> str:
+    """The column's colour class: ``wip-full`` at the limit, ``wip-near`` one below."""
+    if limit is None:
+        return ""
+    if count >= limit:
+        return "wip-full"
+    return "wip-near" if count == limit - 1 else ""
+
+
+def _snapshot(session: Session, board_id: int) -> tuple[int, list[Any]]:
+    """(last_seq, cards) in one statement, hence one snapshot even on READ COMMITTED."""
+    owners = _users.alias("owner")
+    stmt = (
+        select(
+            _boards.c.last_seq,
+            _cards.c.id,
+            _cards.c.column_id,
+            _cards.c.lane_id,
+            _cards.c.position,
+            _cards.c.title,
+            _cards.c.priority,
+            _cards.c.channel,
+            _cards.c.blocked,
+            _cards.c.blocked_reason,
+            _cards.c.version,
+            _cards.c.column_entered_at,
+            _cards.c.owner_id,
+            owners.c.name.label("owner_name"),
+        )
+        .select_from(_boards)
+        .outerjoin(_cards, _cards.c.board_id == _boards.c.id)
+        .outerjoin(owners, owners.c.id == _cards.c.owner_id)
+        .where(_boards.c.id == board_id)
+        .order_by(_cards.c.position, _cards.c.id)
+    )
+    rows = session.execute(stmt).all()
+    return int(rows[0].last_seq), [r for r in rows if r.id is not None]
+
+
+def board_page(session: Session, *, actor: Principal, board_id: int) -> dict[str, Any]:
+    """Everything the board page renders: columns by lane with their cards, and counts."""
+    role = board_service.board_role(session, actor=actor, board_id=board_id)
+    last_seq, card_rows = _snapshot(session, board_id)
+    board = session.execute(select(_boards.c.name).where(_boards.c.id == board_id)).one()
+    cols = session.execute(
+        select(_cols).where(_cols.c.board_id == board_id).order_by(_cols.c.position)
+    ).all()
+    lanes = session.execute(
+        select(_lanes).where(_lanes.c.board_id == board_id).order_by(_lanes.c.position)
+    ).all()
+    members = session.execute(
+        select(_users.c.id, _users.c.name)
+        .join(_members, _members.c.user_id == _users.c.id)
+        .where(_members.c.board_id == board_id)
+        .order_by(_users.c.name)
+    ).all()
+    lane_ids = [lane.id for lane in lanes]
+    unlaned = not lanes or any(c.lane_id not in lane_ids for c in card_rows)
+    rows: list[int | None] = [*lane_ids, *([None] if unlaned else [])]
+    now = utcnow()
+    grid: dict[int, dict[int | None, list[dict[str, Any]]]] = {
+        c.id: {lane: [] for lane in rows} for c in cols
+    }
+    for c in card_rows:
+        lane = c.lane_id if c.lane_id in lane_ids else None
+        grid[c.column_id][lane].append(
+            {
+                "id": c.id,
+                "column_id": c.column_id,
+                "position": c.position,
+                "title": c.title,
+                "priority": c.priority,
+                "channel": c.channel,
+                "blocked": c.blocked,
+                "blocked_reason": c.blocked_reason,
+                "version": c.version,
+                "since": int(c.column_entered_at.timestamp()),
+                "age": age_text(c.column_entered_at, now),
+                "owner_name": c.owner_name,
+                "owner_initials": initials(c.owner_name) if c.owner_name else None,
+            }
+        )
+    columns = []
+    for c in cols:
+        count = sum(len(cards) for cards in grid[c.id].values())
+        columns.append(
+            {
+                "id": c.id,
+                "name": c.name,
+                "stage": c.stage,
+                "wip_limit": c.wip_limit,
+                "wip_policy": c.wip_policy,
+                "count": count,
+                "state": wip_state(count, c.wip_limit),
+                "lanes": [{"id": lane, "cards": grid[c.id][lane]} for lane in rows],
+            }
+        )
+    lane_info = [{"id": lane.id, "name": lane.name, "wip_limit": lane.wip_limit} for lane in lanes]
+    if lanes and unlaned:
+        lane_info.append({"id": None, "name": "No lane", "wip_limit": None})
+    return {
+        "id": board_id,
+        "name": board.name,
+        "role": role,
+        "last_seq": last_seq,
+        "columns": columns,
+        "lanes": lane_info,
+        "members": {m.id: m.name for m in members},
+        "card_total": len(card_rows),
+    }

@@ -1,0 +1,185 @@
+"""The browser session: a signed ``sb_session`` cookie and its CSRF token.
+
+The cookie holds no secret and no server state: the user id, a CSRF token, the
+issue time and a fingerprint of the password hash, signed with
+``SWARMBOARD_SECRET_KEY`` (itsdangerous, HMAC-SHA256 with a derived key) and refused
+after :data:`MAX_AGE`. It is HttpOnly and SameSite=Lax, and Secure over https.
+Every replica can check it without a shared store; changing a password signs out the
+sessions opened with the old one. Anonymous sessions (no user id) only carry the
+CSRF token of the sign-in form.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from itsdangerous import BadData, URLSafeTimedSerializer
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+
+from app.auth import service as auth_service
+from app.auth.service import Principal
+from app.core.db import Database
+from app.web.exceptions import CsrfRejected
+
+__all__ = [
+    "COOKIE",
+    "MAX_AGE",
+    "WebSession",
+    "api_principal",
+    "clear_session",
+    "csrf_matches",
+    "new_session",
+    "principal_of",
+    "read_session",
+    "session_principal",
+    "write_session",
+]
+
+COOKIE = "sb_session"
+MAX_AGE = 12 * 3600
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_MAX_COOKIE = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    csrf: str
+    user_id: int | None = None
+    fingerprint: str = ""
+    issued_at: int = 0
+
+
+def new_session(user_id: int | None = None, fingerprint: str = "") -> WebSession:
+    """A fresh session with a new CSRF token (also rotated on every sign-in)."""
+    return WebSession(
+        csrf=secrets.token_urlsafe(32),
+        user_id=user_id,
+        fingerprint=fingerprint,
+        issued_at=int(time.time()),
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(
+        secret, salt="swarmboard.session.v1", signer_kwargs={"digest_method": hashlib.sha256}
+    )
+
+
+def _secret(conn: HTTPConnection) -> str:
+    secret: str = conn.app.state.settings.secret_key
+    return secret
+
+
+def read_session(conn: HTTPConnection) -> WebSession | None:
+    """The valid, unexpired session of the request's cookie, or None."""
+    raw = conn.cookies.get(COOKIE)
+    if not raw or len(raw) > _MAX_COOKIE:
+        return None
+    try:
+        data: Any = _serializer(_secret(conn)).loads(raw, max_age=MAX_AGE)
+    except BadData:
+        return None
+    if not isinstance(data, dict):
+        return None
+    csrf, uid, fp, iat = data.get("c"), data.get("u"), data.get("f", ""), data.get("i", 0)
+    if not isinstance(csrf, str) or not csrf or not isinstance(fp, str):
+        return None
+    if uid is not None and (not isinstance(uid, int) or isinstance(uid, bool)):
+        return None
+    if not isinstance(iat, int) or iat > time.time() + 60:
+        return None
+    return WebSession(csrf=csrf, user_id=uid, fingerprint=fp, issued_at=iat)
+
+
+def _secure(conn: HTTPConnection) -> bool:
+    return conn.url.scheme in ("https", "wss")
+
+
+def write_session(response: Response, conn: HTTPConnection, session: WebSession) -> None:
+    """Set the signed session cookie on the response."""
+    payload = {"c": session.csrf, "u": session.user_id, "f": session.fingerprint}
+    payload["i"] = session.issued_at
+    response.set_cookie(
+        COOKIE,
+        _serializer(_secret(conn)).dumps(payload),
+        max_age=MAX_AGE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=_secure(conn),
+    )
+
+
+def clear_session(response: Response, conn: HTTPConnection) -> None:
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(conn))
+
+
+def csrf_matches(session: WebSession, token: object) -> bool:
+    """Constant-time comparison of a submitted token with the session's."""
+    if not isinstance(token, str) or not token:
+        return False
+    return hmac.compare_digest(token.encode(), session.csrf.encode())
+
+
+async def principal_of(conn: HTTPConnection, session: WebSession) -> Principal | None:
+    """The person behind a signed-in session (cached like API tokens), or None."""
+    if session.user_id is None:
+        return None
+    cache: auth_service.TokenCache = conn.app.state.token_cache
+    key = f"session:{session.user_id}:{session.fingerprint}"
+    principal = cache.get(key)
+    if principal is None:
+        db: Database = conn.app.state.db
+        principal = await db.read(
+            auth_service.principal_for_session,
+            user_id=session.user_id,
+            fingerprint=session.fingerprint,
+        )
+        if principal is not None:
+            cache.put(key, principal)
+    return principal
+
+
+def _same_origin(conn: HTTPConnection) -> bool:
+    origin = conn.headers.get("origin")
+    if origin is None:  # not a browser: it could not have been tricked into connecting
+        return True
+    return urlsplit(origin).netloc.lower() == conn.headers.get("host", "").lower()
+
+
+async def session_principal(conn: HTTPConnection) -> Principal | None:
+    """``app.state.session_principal``: the signed-in person of a page or websocket.
+
+    A websocket opened from another site's page is refused (browsers send the cookie
+    with a cross-site websocket handshake in some cases; the Origin header tells).
+    """
+    if conn.scope["type"] == "websocket" and not _same_origin(conn):
+        return None
+    session = read_session(conn)
+    if session is None:
+        return None
+    return await principal_of(conn, session)
+
+
+async def api_principal(conn: HTTPConnection) -> Principal | None:
+    """The JSON API's browser caller: the session cookie's person, or None.
+
+    A change (POST, PUT, PATCH, DELETE) must carry the session's token in
+    ``X-CSRF-Token``; otherwise it is refused with 403 before anything is read.
+    """
+    session = read_session(conn)
+    if session is None or session.user_id is None:
+        return None
+    method = conn.scope.get("method", "GET")
+    if method in UNSAFE_METHODS and not csrf_matches(session, conn.headers.get("x-csrf-token")):
+        raise CsrfRejected("Send the page's CSRF token in the X-CSRF-Token header.")
+    return await principal_of(conn, session)

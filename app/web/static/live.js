@@ -1,0 +1,224 @@
+/* Swarmboard board page, part 4: live updates over /ws/boards/{id}?since=N.
+ *
+ * Events arrive in seq order. Card and column events are applied in place; anything
+ * else, a gap in seq, a {"type": "resync"} message or close code 4000 reloads the
+ * columns from /boards/{id}/fragment. A dropped connection is retried with backoff and
+ * resumes from the last applied seq, so the server replays whatever was missed. */
+"use strict";
+(function () {
+  const SB = window.SB;
+  const status = document.getElementById("live-status");
+  const CLOSE_RESYNC = 4000;
+  const TEXT = { live: "live", connecting: "connecting…", reconnecting: "reconnecting…" };
+  let socket = null;
+  let opened = false;
+  let backoff = 500;
+  let retry = null;
+  let stopped = false;
+  let resyncing = null;
+  let again = false;
+  let queue = [];
+
+  function setStatus(state, text) {
+    status.dataset.state = state;
+    status.textContent = text || TEXT[state];
+  }
+
+  function stop(message) {
+    stopped = true;
+    clearTimeout(retry);
+    if (socket) socket.close();
+    setStatus("stopped", "offline");
+    SB.flash(message, "error", true);
+  }
+
+  /* --- applying events ------------------------------------------------------------------ */
+  function bump(el) { el.dataset.version = Number(el.dataset.version || 0) + 1; }
+
+  function cardCreated(ev) {
+    const d = ev.data;
+    if (SB.card(d.card_id)) return true;
+    const c = {
+      id: d.card_id, column_id: d.column_id, lane_id: d.lane_id, title: d.title,
+      priority: d.priority, channel: d.channel, version: 1,
+      position: SB.nextPosition(d.column_id), since: Date.parse(ev.at) / 1000,
+    };
+    if (!SB.placeCard(SB.buildCard(c), d.column_id, d.lane_id, c.position)) return false;
+    // The event does not name the owner: ask for the card once to show their initials.
+    SB.api("GET", "/api/cards/" + Number(d.card_id)).then((res) => {
+      const el = SB.card(d.card_id);
+      if (res.ok && el) SB.setOwner(el, res.body.owner_id);
+    });
+    return true;
+  }
+
+  function cardUpdated(el, changes) {
+    if ("title" in changes) el.querySelector(".title").textContent = changes.title;
+    if ("priority" in changes) el.dataset.priority = changes.priority;
+    if ("channel" in changes) SB.setChannel(el, changes.channel);
+    if ("owner_id" in changes) SB.setOwner(el, changes.owner_id);
+    if ("blocked" in changes || "blocked_reason" in changes) {
+      const blocked = "blocked" in changes ? changes.blocked : !!el.querySelector(".blocked");
+      SB.setBlocked(el, blocked, changes.blocked_reason);
+    }
+    bump(el);
+  }
+
+  function columnUpdated(d) {
+    const col = SB.column(d.column_id);
+    if (!col) return false;
+    const ch = d.changes || {};
+    if ("name" in ch) {
+      col.querySelector(".column-head h2").textContent = ch.name;
+      col.setAttribute("aria-label", ch.name);
+      const meta = SB.meta();
+      const i = meta.columns.indexOf(Number(d.column_id));
+      if (i >= 0) meta.column_names[i] = ch.name;
+    }
+    if ("stage" in ch) col.dataset.stage = ch.stage;
+    if ("wip_policy" in ch) col.dataset.wipPolicy = ch.wip_policy;
+    if ("wip_limit" in ch) {
+      if (ch.wip_limit === null) delete col.dataset.wipLimit; else col.dataset.wipLimit = ch.wip_limit;
+    }
+    SB.recount(col);
+    return true;
+  }
+
+  /** Apply one event in place; false means "re-render the board from the server". */
+  function handle(ev) {
+    const d = ev.data || {};
+    const el = d.card_id !== undefined ? SB.card(d.card_id) : null;
+    switch (ev.type) {
+      case "card.created":
+        return cardCreated(ev);
+      case "card.moved": {
+        if (!el) return false;
+        const changed = el.dataset.columnId !== String(d.to_column_id);
+        if (!SB.placeCard(el, d.to_column_id, d.to_lane_id, d.position)) return false;
+        if (changed) SB.setSince(el, ev.at);
+        bump(el);
+        return true;
+      }
+      case "card.updated":
+        if (!el) return false;
+        cardUpdated(el, d.changes || {});
+        return true;
+      case "card.blocked":
+      case "card.unblocked":
+        if (!el) return false;
+        SB.setBlocked(el, ev.type === "card.blocked", d.reason);
+        return true;
+      case "column.updated":
+        return columnUpdated(d);
+      case "board.updated":
+        if (d.name) { document.getElementById("board-name").textContent = d.name; document.title = d.name + " · Swarmboard"; }
+        return true;
+      case "wip.exceeded":
+      case "wip.overridden":
+        return true; // recorded for the log; the move itself is its own event
+      default:
+        return false;
+    }
+  }
+
+  function apply(ev) {
+    const last = SB.lastSeq();
+    if (ev.seq <= last) return; // already shown (a replay overlapping the page)
+    if (ev.seq > last + 1) { resync(); return; } // a gap: the board is the truth
+    let ok = false;
+    try { ok = handle(ev); } catch (err) { ok = false; }
+    SB.setLastSeq(ev.seq);
+    if (!ok) resync();
+  }
+
+  function receive(message) {
+    if (message.type === "resync") { resync(); return; }
+    if (typeof message.seq !== "number") return;
+    if (resyncing) queue.push(message);
+    else apply(message);
+  }
+
+  /* --- resync: re-render the columns from the server ------------------------------------ */
+  async function loadFragment() {
+    let res;
+    try {
+      res = await fetch("/boards/" + SB.boardId + "/fragment", { credentials: "same-origin" });
+    } catch (err) {
+      return; // offline: the reconnect replays from the last applied seq instead
+    }
+    if (res.status === 401) { stop("Your session has ended. Reload the page and sign in again."); return; }
+    if (res.status === 404) { stop("This board is gone, or you are no longer a member of it."); return; }
+    if (!res.ok) return;
+    const html = await res.text();
+    const seq = Number(res.headers.get("X-Last-Seq"));
+    if (Number.isFinite(seq)) SB.replaceBoard(html, seq);
+  }
+
+  async function resync() {
+    if (resyncing) { again = true; return resyncing; }
+    resyncing = (async () => {
+      do { again = false; await loadFragment(); } while (again && !stopped);
+    })();
+    try {
+      await resyncing;
+    } finally {
+      resyncing = null;
+      const pending = queue.sort((a, b) => a.seq - b.seq);
+      queue = [];
+      pending.forEach(apply);
+    }
+  }
+  SB.resync = resync;
+
+  /* --- the connection ------------------------------------------------------------------- */
+  function schedule() {
+    clearTimeout(retry);
+    const delay = backoff * (0.75 + Math.random() * 0.5);
+    backoff = Math.min(backoff * 2, 10000);
+    retry = setTimeout(connect, delay);
+  }
+
+  function connect() {
+    clearTimeout(retry);
+    if (stopped || socket) return;
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(proto + "//" + location.host + "/ws/boards/" + SB.boardId + "?since=" + SB.lastSeq());
+    socket = ws;
+    opened = false;
+    ws.onopen = function () {
+      if (socket !== ws) return;
+      opened = true;
+      backoff = 500;
+      setStatus("live");
+    };
+    ws.onmessage = function (m) {
+      if (socket !== ws) return;
+      let message;
+      try { message = JSON.parse(m.data); } catch (err) { return; }
+      receive(message);
+    };
+    ws.onclose = function (event) {
+      if (socket !== ws) return;
+      socket = null;
+      if (stopped) return;
+      setStatus("reconnecting");
+      // Refused before opening: the fragment tells whether the session or access is gone.
+      if (event.code === CLOSE_RESYNC || (!opened && navigator.onLine)) resync();
+      schedule();
+    };
+  }
+
+  window.addEventListener("offline", function () {
+    setStatus("reconnecting");
+    if (socket) { const ws = socket; socket = null; ws.close(); schedule(); }
+  });
+  window.addEventListener("online", function () {
+    if (stopped) return;
+    backoff = 500;
+    if (socket && socket.readyState !== WebSocket.OPEN) { const ws = socket; socket = null; ws.close(); }
+    connect();
+  });
+
+  setStatus("connecting");
+  connect();
+})();

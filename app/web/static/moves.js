@@ -1,0 +1,242 @@
+/* Swarmboard board page, part 2: moving cards. Native HTML5 drag and drop and the
+ * keyboard-accessible "Move to…" menu, both through one set of delegated listeners on
+ * the board container; WIP refusals show inline, and a lead gets the override dialog. */
+"use strict";
+(function () {
+  const SB = window.SB;
+  const boardEl = SB.boardEl;
+  const OVERRIDABLE = ["wip-limit-exceeded", "person-wip-limit-exceeded"];
+
+  /** POST the move; place the card on success, explain a refusal otherwise. */
+  SB.moveCard = async function (cardId, target, overrideReason) {
+    const el = SB.card(cardId);
+    if (!el) return false;
+    const payload = { column_id: Number(target.columnId) };
+    if (target.laneId !== undefined) payload.lane_id = target.laneId;
+    if (target.position !== undefined && target.position !== null) payload.position = target.position;
+    if (overrideReason) payload.override_reason = overrideReason;
+    el.classList.add("pending");
+    const res = await SB.api("POST", "/api/cards/" + Number(cardId) + "/move", payload);
+    el.classList.remove("pending");
+    const now = SB.card(cardId); // a resync may have re-rendered it meanwhile
+    if (res.ok) {
+      const c = res.body;
+      if (now) {
+        const changed = now.dataset.columnId !== String(c.column_id);
+        // The version follows the event stream (live.js), so it is never counted twice.
+        SB.placeCard(now, c.column_id, c.lane_id, c.position);
+        if (changed) SB.setSince(now, c.column_entered_at);
+      }
+      SB.clearFlash();
+      return true;
+    }
+    SB.flash(res.body.detail);
+    const type = String(res.body.type || "");
+    if (SB.canOverride && !overrideReason && OVERRIDABLE.some((t) => type.endsWith(t))) {
+      openOverride(cardId, target, res.body.detail);
+    }
+    if (now) now.focus({ preventScroll: true });
+    return false;
+  };
+
+  /* --- override dialog --------------------------------------------------------------- */
+  const dialog = document.getElementById("override-dialog");
+  let pendingOverride = null;
+
+  function openOverride(cardId, target, detail) {
+    pendingOverride = { cardId, target };
+    dialog.querySelector(".override-detail").textContent = detail;
+    const reason = dialog.querySelector("textarea[name=reason]");
+    reason.value = "";
+    if (!dialog.open) dialog.showModal();
+    reason.focus();
+  }
+
+  dialog.querySelector("form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    const reason = dialog.querySelector("textarea[name=reason]");
+    if (!reason.value.trim()) { reason.setCustomValidity("Give a reason."); reason.reportValidity(); return; }
+    const job = pendingOverride;
+    pendingOverride = null;
+    dialog.close();
+    if (job) SB.moveCard(job.cardId, job.target, reason.value.trim());
+  });
+  dialog.querySelector("textarea[name=reason]").addEventListener("input", (e) => e.target.setCustomValidity(""));
+  dialog.querySelector("[data-cancel]").addEventListener("click", () => { pendingOverride = null; dialog.close(); });
+
+  /* --- "Move to…" menu: one menu element, moved into the card that opens it --------- */
+  const menu = document.createElement("div");
+  menu.className = "move-list";
+  menu.setAttribute("role", "menu");
+  let menuButton = null;
+
+  function openMenu(button) {
+    const card = button.closest(".card");
+    const here = Number(card.dataset.columnId);
+    const meta = SB.meta();
+    menu.textContent = "";
+    menu.setAttribute("aria-label", "Move “" + card.querySelector(".title").textContent + "” to");
+    meta.columns.forEach((id, i) => {
+      if (id === here) return;
+      const item = document.createElement("button");
+      item.type = "button";
+      item.setAttribute("role", "menuitem");
+      item.dataset.moveTo = id;
+      item.textContent = meta.column_names[i];
+      menu.append(item);
+    });
+    if (!menu.children.length) return;
+    closeMenu();
+    card.append(menu);
+    card.classList.add("menu-open"); // above the cards below it, which the menu overlaps
+    menuButton = button;
+    button.setAttribute("aria-expanded", "true");
+    menu.firstElementChild.focus();
+  }
+
+  function closeMenu(refocus) {
+    if (!menuButton) return;
+    const button = menuButton;
+    menuButton = null;
+    button.setAttribute("aria-expanded", "false");
+    const card = menu.closest(".card");
+    if (card) card.classList.remove("menu-open");
+    menu.remove();
+    if (refocus && button.isConnected) button.focus();
+  }
+  SB.closeMenu = closeMenu;
+  document.addEventListener("sb:board-replaced", () => closeMenu(false));
+
+  function menuKeys(event) {
+    const items = Array.from(menu.querySelectorAll("button[data-move-to]"));
+    const i = items.indexOf(document.activeElement);
+    const go = (n) => { event.preventDefault(); items[(n + items.length) % items.length].focus(); };
+    if (event.key === "ArrowDown") go(i + 1);
+    else if (event.key === "ArrowUp") go(i - 1);
+    else if (event.key === "Home") go(0);
+    else if (event.key === "End") go(items.length - 1);
+    else if (event.key === "Escape") { event.preventDefault(); closeMenu(true); }
+    else if (event.key === "Tab") closeMenu(false);
+  }
+
+  boardEl.addEventListener("click", function (event) {
+    const item = event.target.closest("button[data-move-to]");
+    if (item) {
+      const card = item.closest(".card");
+      closeMenu(true);
+      SB.moveCard(card.dataset.cardId, { columnId: Number(item.dataset.moveTo) });
+      return;
+    }
+    const button = event.target.closest("button.move-menu");
+    if (button) {
+      if (menuButton === button) closeMenu(true);
+      else openMenu(button);
+      return;
+    }
+    const title = event.target.closest(".card .title");
+    if (title && SB.openDrawer) SB.openDrawer(title.closest(".card").dataset.cardId);
+  });
+
+  boardEl.addEventListener("keydown", function (event) {
+    if (menu.contains(event.target)) { menuKeys(event); return; }
+    const card = event.target.classList && event.target.classList.contains("card") ? event.target : null;
+    if (card && event.key === "Enter" && SB.openDrawer) {
+      event.preventDefault();
+      SB.openDrawer(card.dataset.cardId);
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    if (menuButton && !menu.contains(event.target) && event.target !== menuButton) closeMenu(false);
+  });
+
+  /* --- drag and drop ---------------------------------------------------------------- */
+  let dragged = null;
+  let overLane = null;
+  const marker = document.createElement("div");
+  marker.className = "drop-marker";
+
+  function clearDrop() {
+    if (overLane) overLane.classList.remove("drop-target");
+    overLane = null;
+    marker.remove();
+  }
+
+  /** The first card in the lane whose middle is below y (binary search: cards stack). */
+  function cardAfter(lane, y) {
+    const cards = Array.from(lane.querySelectorAll(".card")).filter((c) => c !== dragged);
+    let lo = 0, hi = cards.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const r = cards[mid].getBoundingClientRect();
+      if (r.top + r.height / 2 <= y) lo = mid + 1; else hi = mid;
+    }
+    return cards[lo] || null;
+  }
+
+  /** The 0-based index in the whole column (position order) for "just before `next`". */
+  function columnIndex(col, next) {
+    const k = [Number(next.dataset.pos), Number(next.dataset.cardId)];
+    let index = 0;
+    for (const c of col.querySelectorAll(".card")) {
+      if (c === dragged) continue;
+      const p = Number(c.dataset.pos), id = Number(c.dataset.cardId);
+      if (p < k[0] || (p === k[0] && id < k[1])) index += 1;
+    }
+    return index;
+  }
+
+  boardEl.addEventListener("dragstart", function (event) {
+    const card = event.target.closest && event.target.closest(".card");
+    if (!card || !SB.canWork) { if (card) event.preventDefault(); return; }
+    closeMenu(false);
+    dragged = card;
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", card.dataset.cardId);
+    requestAnimationFrame(() => card.classList.add("dragging"));
+  });
+
+  boardEl.addEventListener("dragend", function () {
+    if (dragged) dragged.classList.remove("dragging");
+    dragged = null;
+    clearDrop();
+  });
+
+  boardEl.addEventListener("dragover", function (event) {
+    if (!dragged) return;
+    const lane = event.target.closest(".lane");
+    if (!lane) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    if (lane !== overLane) {
+      if (overLane) overLane.classList.remove("drop-target");
+      overLane = lane;
+      lane.classList.add("drop-target");
+    }
+    const next = cardAfter(lane, event.clientY);
+    if (marker.parentNode !== lane || marker.nextElementSibling !== next) lane.insertBefore(marker, next);
+  });
+
+  boardEl.addEventListener("dragleave", function (event) {
+    if (overLane && !overLane.contains(event.relatedTarget)) clearDrop();
+  });
+
+  boardEl.addEventListener("drop", function (event) {
+    const lane = event.target.closest(".lane");
+    const card = dragged;
+    if (!lane || !card) return;
+    event.preventDefault();
+    const next = cardAfter(lane, event.clientY);
+    clearDrop();
+    const col = lane.closest(".column");
+    const columnId = Number(col.dataset.columnId);
+    const laneId = lane.dataset.laneId ? Number(lane.dataset.laneId) : null;
+    const sameColumn = Number(card.dataset.columnId) === columnId;
+    const sameLane = card.parentNode === lane;
+    let position;
+    if (next) position = columnIndex(col, next);
+    else if (sameColumn) position = col.querySelectorAll(".card").length - 1; // to the end
+    if (sameLane && (next === card.nextElementSibling || (!next && !card.nextElementSibling))) return;
+    SB.moveCard(card.dataset.cardId, { columnId, laneId, position });
+  });
+})();
