@@ -1,0 +1,174 @@
+"""The board page as a user sees it, driven through Playwright (async API).
+
+Selectors follow the page's DOM contract (``app/web/templates``): columns are
+``section.column[data-column-id]``, cards ``article.card[data-card-id]``, the WIP counter
+``span.wip[data-count][data-limit]``, the connection state ``#live-status``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+from playwright.async_api import Locator, Page, expect
+
+# The specified one is 2 s: "B sees it within 2 s".
+LIVE_TIMEOUT_MS = 2_000
+LIVE = re.compile(r"^\s*live\s*$", re.IGNORECASE)
+RECONNECTING = re.compile(r"^\s*reconnecting", re.IGNORECASE)
+
+
+class BoardPage:
+    """One user's open board page."""
+
+    def __init__(self, page: Page, board_id: int, who: str) -> None:
+        self.page = page
+        self.board_id = board_id
+        self.who = who
+        self.errors: list[str] = []
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    # --- locators -------------------------------------------------------------------
+    def column(self, column_id: int) -> Locator:
+        return self.page.locator(f'section.column[data-column-id="{column_id}"]')
+
+    def card(self, card_id: int) -> Locator:
+        return self.page.locator(f'article.card[data-card-id="{card_id}"]')
+
+    def card_in(self, column_id: int, card_id: int) -> Locator:
+        return self.column(column_id).locator(f'article.card[data-card-id="{card_id}"]')
+
+    def wip(self, column_id: int) -> Locator:
+        return self.column(column_id).locator("span.wip")
+
+    @property
+    def status(self) -> Locator:
+        return self.page.locator("#live-status")
+
+    @property
+    def flash(self) -> Locator:
+        return self.page.locator('div.flash[role="alert"]')
+
+    @property
+    def body(self) -> Locator:
+        return self.page.locator("body")
+
+    # --- expectations ---------------------------------------------------------------
+    async def expect_live(self, within_ms: int = 10_000) -> None:
+        await expect(self.status).to_have_text(LIVE, timeout=within_ms)
+
+    async def expect_card_in(self, column_id: int, card_id: int, within_ms: int = 5_000) -> None:
+        """The card shows in that column, and only once on the whole page."""
+        await expect(self.card_in(column_id, card_id)).to_be_visible(timeout=within_ms)
+        await expect(self.card(card_id)).to_have_count(1, timeout=within_ms)
+
+    async def expect_wip(
+        self, column_id: int, count: int, limit: int | None, within_ms: int = 5_000
+    ) -> None:
+        """The column's counter reads ``count / limit`` with the matching colour class."""
+        wip = self.wip(column_id)
+        await expect(wip).to_have_attribute("data-count", str(count), timeout=within_ms)
+        if limit is None:
+            return
+        await expect(wip).to_have_text(re.compile(rf"^\s*{count}\s*/\s*{limit}\s*$"))
+        full = re.compile(r"\bwip-full\b")
+        near = re.compile(r"\bwip-near\b")
+        if count >= limit:
+            await expect(wip).to_have_class(full)
+        else:
+            await expect(wip).not_to_have_class(full)
+        if count == limit - 1:
+            await expect(wip).to_have_class(near)
+        else:
+            await expect(wip).not_to_have_class(near)
+
+    async def placement(self) -> dict[int, int]:
+        """card id -> column id, as the page shows it (the enclosing column section)."""
+        rows = await self.page.evaluate(
+            """() => Array.from(document.querySelectorAll('article.card')).map(card => [
+                   card.dataset.cardId,
+                   card.closest('section.column')?.dataset.columnId ?? null,
+                   card.dataset.columnId])"""
+        )
+        shown: dict[int, int] = {}
+        for card_id, section_col, data_col in rows:
+            assert card_id not in map(str, shown), f"card {card_id} shown twice on {self.who}"
+            assert section_col == data_col, (
+                f"card {card_id} sits in column {section_col} but says data-column-id={data_col}"
+            )
+            shown[int(card_id)] = int(section_col)
+        return shown
+
+    # --- actions --------------------------------------------------------------------
+    async def drag(self, card_id: int, column_id: int) -> None:
+        """A real HTML5 drag of the card onto the column (its first lane, if it has lanes)."""
+        target = self.column(column_id)
+        lanes = target.locator("div.lane")
+        if await lanes.count():
+            target = lanes.first
+        await self.card(card_id).drag_to(target)
+
+    async def open_move_menu_by_keyboard(self, card_id: int) -> None:
+        button = self.card(card_id).locator("button.move-menu")
+        await button.focus()
+        await expect(button).to_be_focused()
+        await self.page.keyboard.press("Enter")
+
+    def move_target(self, column_id: int) -> Locator:
+        return self.page.locator(f'button[data-move-to="{column_id}"]').filter(visible=True)
+
+    async def move_with_keyboard(self, card_id: int, column_id: int) -> None:
+        """Open the card's "Move to…" menu and pick the column with the keyboard only."""
+        await self.open_move_menu_by_keyboard(card_id)
+        target = self.move_target(column_id)
+        await expect(target).to_be_visible()
+        for _ in range(20):
+            if await target.evaluate("el => el === document.activeElement"):
+                break
+            focused_in_menu = await self.page.evaluate(
+                "() => !!document.activeElement?.matches('button[data-move-to]')"
+            )
+            # An ARIA menu moves with the arrow keys; a plain list of buttons with Tab.
+            await self.page.keyboard.press("ArrowDown" if focused_in_menu else "Tab")
+        await expect(target).to_be_focused()
+        await self.page.keyboard.press("Enter")
+
+    async def move_with_menu(self, card_id: int, column_id: int) -> None:
+        """Open the card's "Move to…" menu and click the column."""
+        await self.card(card_id).locator("button.move-menu").click()
+        await self.move_target(column_id).click()
+
+
+async def login(page: Page, base_url: str, email: str, password: str) -> None:
+    """Sign in through the login form, as a person would."""
+    await page.goto(f"{base_url}/login")
+    await page.locator("input[name=email]").fill(email)
+    await page.locator("input[name=password]").fill(password)
+    async with page.expect_navigation():
+        await page.locator("form button[type=submit], form input[type=submit]").first.click()
+    assert "/login" not in page.url, f"{email} is still on the login page: {page.url}"
+
+
+async def board_state(api: httpx.AsyncClient, board_id: int) -> dict[str, Any]:
+    r = await api.get(f"/api/boards/{board_id}")
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+async def server_placement(api: httpx.AsyncClient, board_id: int) -> tuple[dict[int, int], int]:
+    """(card id -> column id, last_seq) according to the server."""
+    state = await board_state(api, board_id)
+    return {c["id"]: c["column_id"] for c in state["cards"]}, int(state["last_seq"])
+
+
+async def card_column(api: httpx.AsyncClient, card_id: int) -> int:
+    r = await api.get(f"/api/cards/{card_id}")
+    assert r.status_code == 200, r.text
+    return int(r.json()["column_id"])
+
+
+async def all_events(api: httpx.AsyncClient, board_id: int) -> list[dict[str, Any]]:
+    r = await api.get(f"/api/boards/{board_id}/events", params={"since": 0, "limit": 1000})
+    assert r.status_code == 200, r.text
+    return list(r.json()["events"])
