@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.auth import service as auth_service
+from app.auth import session as web_session
 from app.auth.router import router as auth_router
 from app.board.router import router as board_router
 from app.core.config import Settings, get_settings
@@ -20,7 +21,6 @@ from app.core.errors import install_error_handlers, problem_response
 from app.events.router import router as events_router
 from app.realtime import wiring as realtime
 from app.realtime.router import router as realtime_router
-from app.web import session as web_session
 from app.web.router import router as web_router
 from app.web.templating import STATIC_DIR
 

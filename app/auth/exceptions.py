@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from app.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
 
-__all__ = ["EmailTaken", "InvalidToken", "NotAllowed", "TokenNotFound", "UserNotFound"]
+__all__ = [
+    "CsrfRejected",
+    "EmailTaken",
+    "InvalidToken",
+    "NotAllowed",
+    "TokenNotFound",
+    "UserNotFound",
+]
 
 
 class InvalidToken(Unauthenticated):
@@ -26,3 +33,10 @@ class TokenNotFound(NotFound):
 class EmailTaken(Conflict):
     type = "email-taken"
     title = "Email already in use"
+
+
+class CsrfRejected(Forbidden):
+    """A cookie-authenticated change without the session's CSRF token."""
+
+    type = "csrf-failed"
+    title = "CSRF check failed"

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from app.auth import service as auth_service
+from app.auth import session as web_session
 from app.auth.exceptions import InvalidToken
 from app.core.db import Database
-from app.web import session as web_session
 
 __all__ = [
     "CurrentUser",

@@ -9,9 +9,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
-from app.core.deps import Db
-from app.web import service
-from app.web.session import (
+from app.auth.session import (
     WebSession,
     clear_session,
     csrf_matches,
@@ -20,6 +18,8 @@ from app.web.session import (
     read_session,
     write_session,
 )
+from app.core.deps import Db
+from app.web import service
 from app.web.templating import render
 
 __all__ = ["read_form", "router", "safe_next"]

@@ -1,6 +1,6 @@
 """The web pages: the board list, the board page and its live-refresh fragment.
 
-Thin, like every router: :mod:`app.web.service` reads, :mod:`app.web.session` knows
+Thin, like every router: :mod:`app.web.service` reads, :mod:`app.auth.session` knows
 who is signed in, templates render. A page request without a session goes to the
 sign-in form and comes back afterwards; a board the person cannot see is a 404 page.
 """
@@ -15,11 +15,11 @@ from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from app.auth.service import Principal
+from app.auth.session import WebSession, principal_of, read_session
 from app.board.exceptions import BoardNotFound
 from app.board.schemas import MAX_ID
 from app.core.deps import Db
 from app.web import login, service
-from app.web.session import WebSession, principal_of, read_session
 from app.web.templating import render
 
 __all__ = ["router"]

@@ -10,7 +10,7 @@ import pytest
 
 from app.auth import password
 from app.auth import service as auth_service
-from app.web import session as web_session
+from app.auth import session as web_session
 from tests.factories import create_user
 from tests.web.helpers import PASSWORD, form_csrf, parse, sign_in
 

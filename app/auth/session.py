@@ -25,9 +25,9 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from app.auth import service as auth_service
+from app.auth.exceptions import CsrfRejected
 from app.auth.service import Principal
 from app.core.db import Database
-from app.web.exceptions import CsrfRejected
 
 __all__ = [
     "COOKIE",
