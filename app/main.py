@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,6 +30,19 @@ __all__ = ["create_app"]
 log = logging.getLogger(__name__)
 
 
+def _tune_gc() -> None:
+    """Keep full garbage collections from stalling every socket.
+
+    With a thousand open websockets the process tracks ~300,000 objects, and each full
+    collection (every few seconds by default) froze the event loop for ~180 ms while
+    freeing nothing. Objects alive after start-up are moved out of the collector's
+    view, and young collections run less often.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 10)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; engines and caches are created in the lifespan, not here."""
     settings = settings or get_settings()
@@ -47,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.admin_token:
                 await db.write(auth_service.ensure_admin_token, token=settings.admin_token)
             await broker.start()
+            _tune_gc()
             yield
         finally:
             await broker.stop()

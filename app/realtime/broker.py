@@ -55,9 +55,11 @@ class InProcessBroker:
         return None
 
     async def publish(self, events: list[dict[str, Any]]) -> None:
+        # Scheduled, not awaited: the fan-out to every socket must not delay the
+        # response of the request that made the change.
         for board_id, seq in latest_per_board(events).items():
             mine = [e for e in events if e["board_id"] == board_id]
-            await self.hub.notify(board_id, seq, mine)
+            self.hub.schedule(board_id, seq, mine)
 
 
 async def reconnect_forever(

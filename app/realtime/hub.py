@@ -109,11 +109,11 @@ class Hub:
                     if len(page) < self._page or (seq is not None and channel.last_seq >= seq):
                         break
 
-    def schedule(self, board_id: int, seq: int) -> None:
-        """Notify from a synchronous callback (a broker's listener)."""
+    def schedule(self, board_id: int, seq: int, events: list[dict[str, Any]] | None = None) -> None:
+        """Notify in a task of its own (from a broker's listener, or after a commit)."""
         if board_id not in self.channels:
             return
-        task = asyncio.get_running_loop().create_task(self.notify(board_id, seq))
+        task = asyncio.get_running_loop().create_task(self.notify(board_id, seq, events))
         self._tasks.add(task)  # keep a reference until done, or it may be collected
         task.add_done_callback(self._tasks.discard)
 
