@@ -36,17 +36,14 @@ import random
 import re
 import secrets
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-import asyncpg
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,9 +67,8 @@ from app.board.schemas import (  # noqa: E402
 from app.core.config import Settings  # noqa: E402
 from app.core.db import Database  # noqa: E402
 from app.core.migrate import upgrade_to_head  # noqa: E402
+from bench.common import PG_HOST, Server, pg_admin  # noqa: E402
 
-PG_HOST = "127.0.0.1:5432"
-PG_ADMIN_DSN = f"postgresql://postgres@{PG_HOST}/test"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -229,56 +225,6 @@ async def seed_database(url: str, cards: int) -> int:
         return await db.write(seed, cards=cards, password=PASSWORD)
     finally:
         await db.dispose()
-
-
-# -- the server -------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """A uvicorn subprocess on a loopback port; stderr goes to a file shown on exit."""
-
-    def __init__(self, env: dict[str, str], logdir: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = logdir / "uvicorn.stderr"
-        self._log: IO[bytes] = self.log_path.open("wb")
-        args = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
-        args += ["--host", "127.0.0.1", "--port", str(self.port)]
-        args += ["--log-level", "warning", "--no-access-log"]
-        self.proc = subprocess.Popen(
-            args, cwd=ROOT, env={**os.environ, **env}, stderr=self._log, start_new_session=True
-        )
-
-    def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"uvicorn exited with {self.proc.returncode}")
-            try:
-                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"uvicorn not ready within {timeout} s")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-
-    def stderr_tail(self, lines: int = 30) -> str:
-        text = self.log_path.read_text(errors="replace").strip()
-        return "\n".join(text.splitlines()[-lines:])
 
 
 # -- measurements -------------------------------------------------------------------------
@@ -486,14 +432,6 @@ def report(cards: int, render: Render, browser: Browser) -> bool:
 
 
 # -- main ---------------------------------------------------------------------------------
-async def _pg_admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=10)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 async def run(args: argparse.Namespace, tmp: Path) -> bool:
     if args.db == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
@@ -504,6 +442,8 @@ async def run(args: argparse.Namespace, tmp: Path) -> bool:
     board_id = await seed_database(url, args.cards)
     print(f"seeded {args.cards} cards on board {board_id} in {time.perf_counter() - t0:.1f} s")
     server = Server(
+        "board-page",
+        "app.main:create_app",
         {
             "SWARMBOARD_DATABASE_URL": url,
             "SWARMBOARD_ENVIRONMENT": "test",
@@ -546,12 +486,12 @@ def main() -> int:
     args.pg_name = f"sb_bench_page_{secrets.token_hex(5)}"
     with tempfile.TemporaryDirectory(prefix="sb-page-") as tmp:
         if args.db == "postgres":
-            asyncio.run(_pg_admin(f'CREATE DATABASE "{args.pg_name}"'))
+            asyncio.run(pg_admin(f'CREATE DATABASE "{args.pg_name}"'))
         try:
             ok = asyncio.run(run(args, Path(tmp)))
         finally:
             if args.db == "postgres":
-                asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{args.pg_name}" WITH (FORCE)'))
+                asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{args.pg_name}" WITH (FORCE)'))
     return 0 if ok else 1
 
 

@@ -58,8 +58,6 @@ import platform
 import resource
 import secrets
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -68,9 +66,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-import asyncpg
 import httpx
 import uvloop
 
@@ -79,11 +76,9 @@ sys.path.insert(0, str(ROOT))
 
 from app.core.migrate import upgrade_to_head  # noqa: E402
 from bench import wsclient  # noqa: E402
+from bench.common import CLK_TCK, PG_HOST, Server, pg_admin  # noqa: E402
 from bench.httpclient import RawClient  # noqa: E402
 
-PG_HOST = "127.0.0.1:5432"
-PG_ADMIN_DSN = f"postgresql://postgres@{PG_HOST}/test"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 TARGETS = {"p50_ms": 80.0, "p99_ms": 150.0, "kb_per_conn": 60.0}  # deflate off, 2 cores
 CONNECT_CONCURRENCY = 64  # handshakes in flight per client process
 CONNECT_TIMEOUT = 90.0  # for all N clients
@@ -114,63 +109,6 @@ def rss_kb(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError(f"no VmRSS for pid {pid}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """The real app in one uvicorn subprocess on a loopback port; stderr to a file."""
-
-    def __init__(self, env: dict[str, str], deflate: bool, nofile: int, logdir: Path) -> None:
-        self.port = free_port()
-        self.log_path = logdir / f"uvicorn-deflate-{'on' if deflate else 'off'}.stderr"
-        self._log: IO[bytes] = self.log_path.open("wb")
-        args = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
-        args += ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"]
-        args += ["--no-access-log", "--ws-per-message-deflate", str(deflate).lower()]
-        self.proc = subprocess.Popen(
-            args,
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stderr=self._log,
-            start_new_session=True,
-            preexec_fn=lambda: raise_nofile(nofile),
-        )
-
-    def wait_ready(self, timeout: float = 30) -> None:
-        url, deadline = f"http://127.0.0.1:{self.port}/readyz", time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"uvicorn exited with {self.proc.returncode}")
-            try:
-                if httpx.get(url, timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"uvicorn not ready within {timeout} s")
-
-    def check_alive(self) -> None:
-        if self.proc.poll() is not None:
-            raise RuntimeError(f"uvicorn died with {self.proc.returncode}:\n{self.stderr_tail()}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-
-    def stderr_tail(self, lines: int = 40) -> str:
-        text = self.log_path.read_text(errors="replace").strip()
-        return "\n".join(text.splitlines()[-lines:])
 
 
 # -- setup through the real API ---------------------------------------------------------
@@ -557,14 +495,6 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
-async def _pg_admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=10)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def run_mode(
     mode: str, args: argparse.Namespace, runner: asyncio.Runner, nofile: int
 ) -> ModeResult:
@@ -577,7 +507,7 @@ def run_mode(
         if args.db == "sqlite":
             url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         else:
-            runner.run(_pg_admin(f'CREATE DATABASE "{pg_name}"'))
+            runner.run(pg_admin(f'CREATE DATABASE "{pg_name}"'))
             url = f"postgresql+asyncpg://postgres@{PG_HOST}/{pg_name}"
         try:
             upgrade_to_head(url)
@@ -588,7 +518,14 @@ def run_mode(
                 "SWARMBOARD_SECRET_KEY": "bench-secret-" + secrets.token_hex(8),
                 "SWARMBOARD_WS_PER_MESSAGE_DEFLATE": str(deflate).lower(),
             }
-            server = Server(env, deflate, nofile, Path(tmp))
+            server = Server(
+                f"deflate-{'on' if deflate else 'off'}",
+                "app.main:create_app",
+                env,
+                Path(tmp),
+                extra_args=["--ws-per-message-deflate", str(deflate).lower()],
+                preexec_fn=lambda: raise_nofile(nofile),
+            )
             server.wait_ready()
             board = runner.run(make_board(server.port, token, args.cards))
             since = runner.run(board_last_seq(server.port, token, board.id))
@@ -648,7 +585,7 @@ def run_mode(
                 if tail := server.stderr_tail():
                     print(f"--- uvicorn stderr (deflate {mode}, last lines) ---\n{tail}\n---")
             if args.db == "postgres":
-                runner.run(_pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+                runner.run(pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
 
 
 def summarise(

@@ -29,17 +29,14 @@ import os
 import platform
 import secrets
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-import asyncpg
 import httpx
 import uvloop
 
@@ -47,11 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.core.migrate import upgrade_to_head  # noqa: E402
+from bench.common import PG_HOST, Server, pg_admin  # noqa: E402
 from bench.httpclient import CLIENT_NAME, RawClient  # noqa: E402
-
-PG_HOST = "127.0.0.1:5432"
-PG_ADMIN_DSN = f"postgresql://postgres@{PG_HOST}/test"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(slots=True)
@@ -66,60 +60,6 @@ class Result:
     failures: int
     server_cpu_us: float  # server process CPU per move in the measured window
     client_cpu_us: float  # this process's CPU per move (the load generator's cost)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """A uvicorn subprocess on a loopback port; stderr goes to a file we can show later."""
-
-    def __init__(self, name: str, target: str, env: dict[str, str], logdir: Path) -> None:
-        self.name, self.port = name, free_port()
-        self.log_path = logdir / f"{name}.stderr"
-        self._log: IO[bytes] = self.log_path.open("wb")
-        args = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1"]
-        args += ["--port", str(self.port), "--log-level", "warning", "--no-access-log"]
-        if target.endswith("create_app"):
-            args.append("--factory")
-        self.proc = subprocess.Popen(
-            args, cwd=ROOT, env={**os.environ, **env}, stderr=self._log, start_new_session=True
-        )
-
-    def wait_ready(self, timeout: float = 30) -> None:
-        url, deadline = f"http://127.0.0.1:{self.port}/readyz", time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name}: uvicorn exited with {self.proc.returncode}")
-            try:
-                if httpx.get(url, timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.name}: not ready within {timeout} s")
-
-    def cpu_seconds(self) -> float:
-        stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
-        fields = stat.rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-
-    def stderr_tail(self, lines: int = 40) -> str:
-        text = self.log_path.read_text(errors="replace").strip()
-        return "\n".join(text.splitlines()[-lines:])
 
 
 # -- setup through the real API ---------------------------------------------------------
@@ -240,14 +180,6 @@ async def bench_server(
 
 
 # -- one database -------------------------------------------------------------------------
-async def _pg_admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=10)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def bench_database(db: str, args: argparse.Namespace, runner: asyncio.Runner) -> list[Result]:
     token = "sb_bench_" + secrets.token_hex(16)
     pg_name = f"sb_bench_{secrets.token_hex(6)}"
@@ -257,7 +189,7 @@ def bench_database(db: str, args: argparse.Namespace, runner: asyncio.Runner) ->
             db_file = Path(tmp) / "bench.db"
             url, floor_dsn = f"sqlite+aiosqlite:///{db_file}", str(db_file)
         else:
-            runner.run(_pg_admin(f'CREATE DATABASE "{pg_name}"'))
+            runner.run(pg_admin(f'CREATE DATABASE "{pg_name}"'))
             url = f"postgresql+asyncpg://postgres@{PG_HOST}/{pg_name}"
             floor_dsn = f"postgresql://postgres@{PG_HOST}/{pg_name}"
         try:
@@ -293,7 +225,7 @@ def bench_database(db: str, args: argparse.Namespace, runner: asyncio.Runner) ->
                 if tail := server.stderr_tail():
                     print(f"--- stderr of {server.name} (last lines) ---\n{tail}\n---")
             if db == "postgres":
-                runner.run(_pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+                runner.run(pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
 
 
 def print_table(results: list[Result]) -> None:
