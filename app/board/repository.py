@@ -22,10 +22,12 @@ __all__ = [
     "card_with_access",
     "column_counts",
     "column_fill",
+    "columns_of",
     "count_boards_for",
     "delete_member",
     "insert_card",
     "lane_active_count",
+    "lanes_of",
     "list_boards_for",
     "lock_column",
     "lock_lane",
@@ -83,6 +85,18 @@ def count_boards_for(session: Session, *, user_id: int | None) -> int:
             members.c.user_id == user_id
         )
     return int(session.execute(stmt).scalar_one())
+
+
+def columns_of(session: Session, *, board_id: int) -> list[Any]:
+    """The board's columns, left to right."""
+    stmt = select(columns).where(columns.c.board_id == board_id).order_by(columns.c.position)
+    return list(session.execute(stmt).all())
+
+
+def lanes_of(session: Session, *, board_id: int) -> list[Any]:
+    """The board's lanes, top to bottom."""
+    stmt = select(lanes).where(lanes.c.board_id == board_id).order_by(lanes.c.position)
+    return list(session.execute(stmt).all())
 
 
 def column_counts(session: Session, *, board_id: int) -> dict[int, int]:

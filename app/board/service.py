@@ -134,12 +134,8 @@ def board_detail(session: Session, *, actor: Principal, board_id: int) -> dict[s
     board = session.get(Board, board_id)
     assert board is not None
     counts = repository.column_counts(session, board_id=board_id)
-    cols = session.execute(
-        select(BoardColumn).where(_cols.c.board_id == board_id).order_by(_cols.c.position)
-    ).scalars()
-    lane_rows = session.execute(
-        select(Lane).where(_lanes.c.board_id == board_id).order_by(_lanes.c.position)
-    ).scalars()
+    cols = repository.columns_of(session, board_id=board_id)
+    lane_rows = repository.lanes_of(session, board_id=board_id)
     member_rows = session.execute(
         select(
             repository.members.c.user_id,
@@ -162,8 +158,8 @@ def board_detail(session: Session, *, actor: Principal, board_id: int) -> dict[s
         "name": board.name,
         "created_at": board.created_at,
         "last_seq": board.last_seq,
-        "columns": [{**c.model_dump(), "card_count": counts.get(c.id or 0, 0)} for c in cols],
-        "lanes": [lane.model_dump() for lane in lane_rows],
+        "columns": [{**c._mapping, "card_count": counts.get(c.id, 0)} for c in cols],
+        "lanes": [dict(lane._mapping) for lane in lane_rows],
         "members": [
             {
                 "board_id": board_id,

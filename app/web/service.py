@@ -139,12 +139,8 @@ def board_page(session: Session, *, actor: Principal, board_id: int) -> dict[str
     role = board_service.board_role(session, actor=actor, board_id=board_id)
     last_seq, card_rows = _snapshot(session, board_id)
     board = session.execute(select(_boards.c.name).where(_boards.c.id == board_id)).one()
-    cols = session.execute(
-        select(_cols).where(_cols.c.board_id == board_id).order_by(_cols.c.position)
-    ).all()
-    lanes = session.execute(
-        select(_lanes).where(_lanes.c.board_id == board_id).order_by(_lanes.c.position)
-    ).all()
+    cols = board_repo.columns_of(session, board_id=board_id)
+    lanes = board_repo.lanes_of(session, board_id=board_id)
     members = session.execute(
         select(_users.c.id, _users.c.name)
         .join(_members, _members.c.user_id == _users.c.id)

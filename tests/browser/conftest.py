@@ -24,6 +24,7 @@ from app.core.db import Database
 from app.core.models import table_of, utcnow
 from tests.browser.helpers import BoardPage, login
 from tests.conftest import ADMIN_TOKEN, LiveServer
+from tests.factories import create_board
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -120,20 +121,9 @@ def new_board(api: httpx.AsyncClient, people: dict[str, Person]) -> BoardFactory
     async def make(
         columns: list[dict[str, Any]] | None = None, lanes: list[dict[str, Any]] | None = None
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "name": f"Support {uuid.uuid4().hex[:6]}",
-            "columns": columns
-            or [
-                {"name": "Triage", "stage": "backlog"},
-                {"name": "Investigating", "stage": "active", "wip_limit": 3},
-                {"name": "Resolved", "stage": "done"},
-            ],
-        }
-        if lanes is not None:
-            body["lanes"] = lanes
-        r = await api.post("/api/boards", json=body)
-        assert r.status_code == 201, r.text
-        board = dict(r.json())
+        board = await create_board(
+            api, columns=columns, lanes=lanes, name=f"Support {uuid.uuid4().hex[:6]}"
+        )
         for key, role in (("lead", "lead"), ("agent", "agent")):
             r = await api.post(
                 f"/api/boards/{board['id']}/members",
