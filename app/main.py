@@ -22,6 +22,7 @@ from app.core.errors import install_error_handlers, problem_response
 from app.events.router import router as events_router
 from app.realtime import wiring as realtime
 from app.realtime.router import router as realtime_router
+from app.swarm.router import router as swarm_router
 from app.web.router import router as web_router
 from app.web.templating import STATIC_DIR
 
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(board_router)
     app.include_router(events_router)
     app.include_router(realtime_router)
+    app.include_router(swarm_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

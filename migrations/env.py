@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import app.auth.models
 import app.board.models
-import app.events.models  # noqa: F401  (register the tables on the metadata)
+import app.events.models
+import app.swarm.models  # noqa: F401  (register the tables on the metadata)
 from app.core.db import sync_url
 from app.core.models import metadata
 

@@ -13,6 +13,7 @@ from app.auth.schemas import (
     UserCreate,
     UserPage,
     UserPublic,
+    UserUpdate,
     UserWithToken,
 )
 from app.core.deps import CurrentUser, Db
@@ -51,6 +52,12 @@ async def me(user: CurrentUser, db: Db) -> Any:
 async def get_user(user_id: PathId, user: CurrentUser, db: Db) -> Any:
     """A person's profile."""
     return await db.read(service.get_user, actor=user, user_id=user_id)
+
+
+@router.patch("/users/{user_id}", response_model=UserPublic)
+async def update_user(user_id: PathId, body: UserUpdate, user: CurrentUser, db: Db) -> Any:
+    """Change a profile: skills, team, availability and personal WIP limit."""
+    return await db.write(service.update_profile, actor=user, user_id=user_id, data=body)
 
 
 @router.post("/users/{user_id}/tokens", status_code=201, response_model=TokenPublic)

@@ -19,6 +19,7 @@ __all__ = [
     "UserCreate",
     "UserPage",
     "UserPublic",
+    "UserUpdate",
     "UserWithToken",
 ]
 
@@ -51,6 +52,27 @@ class UserCreate(InputModel):
         return value.strip().lower()
 
 
+Availability = Literal["available", "away"]
+
+
+class UserUpdate(InputModel):
+    """A profile change; only the fields sent are changed (``null`` clears team and limit)."""
+
+    skills: list[Skill] | None = Field(default=None, max_length=50)
+    team: str | None = Field(default=None, max_length=100)
+    availability: Availability | None = None
+    wip_limit: int | None = Field(default=None, ge=0, le=1000)
+
+    @field_validator("skills")
+    @classmethod
+    def _unique_skills(cls, value: list[Skill] | None) -> list[Skill] | None:
+        if value is not None:
+            names = [" ".join(s.name.split()).casefold() for s in value]
+            if len(set(names)) != len(names):
+                raise ValueError("each skill may be listed once")
+        return value
+
+
 class UserPublic(BaseModel):
     id: int
     name: str
@@ -59,7 +81,7 @@ class UserPublic(BaseModel):
     team: str | None
     skills: list[Skill]
     wip_limit: int | None
-    availability: str
+    availability: Availability
     created_at: datetime
 
 

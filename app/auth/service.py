@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.auth import password, repository
 from app.auth.exceptions import EmailTaken, NotAllowed, TokenNotFound, UserNotFound
 from app.auth.models import ApiToken, User
-from app.auth.schemas import UserCreate
+from app.auth.schemas import UserCreate, UserUpdate
 
 __all__ = [
     "Principal",
@@ -29,6 +29,7 @@ __all__ = [
     "principal_for_token",
     "revoke_token",
     "set_password_hash",
+    "update_profile",
 ]
 
 TOKEN_PREFIX = "sb_"
@@ -234,6 +235,22 @@ def get_user(session: Session, *, actor: Principal, user_id: int) -> User:
     )
     if user is None or not visible:
         raise UserNotFound(f"User {user_id} does not exist.")
+    return user
+
+
+def update_profile(session: Session, *, actor: Principal, user_id: int, data: UserUpdate) -> User:
+    """Change skills, team, availability or WIP limit: your own, or anyone's as an admin."""
+    user = get_user(session, actor=actor, user_id=user_id)
+    if actor.id != user_id and not actor.is_admin:
+        raise NotAllowed("Only the person themselves or an admin may change a profile.")
+    changes = data.model_dump(include=data.model_fields_set)
+    if "skills" in changes and changes["skills"] is None:
+        changes["skills"] = []
+    if "availability" in changes and changes["availability"] is None:
+        changes.pop("availability")
+    for name, value in changes.items():
+        setattr(user, name, value)
+    session.flush()
     return user
 
 

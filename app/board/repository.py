@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, union, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.board.models import Board, BoardColumn, BoardMember, Card, CardAssignee, Lane
 from app.core.models import table_of
+from app.swarm.models import Swarm, SwarmMember
 
 __all__ = [
     "active_card_count_for_user",
@@ -34,6 +35,7 @@ __all__ = [
     "lock_users",
     "member_role",
     "neighbour_positions",
+    "person_loads",
     "replace_assignees",
     "update_card",
 ]
@@ -45,6 +47,8 @@ members = table_of(BoardMember)
 cards = table_of(Card)
 assignees = table_of(CardAssignee)
 users = table_of(User)
+swarms = table_of(Swarm)
+swarm_members = table_of(SwarmMember)
 
 
 def member_role(session: Session, *, board_id: int, user_id: int) -> tuple[bool, str | None]:
@@ -143,19 +147,34 @@ _LANE_ACTIVE = (
         cards.c.id != bindparam("exclude"),
     )
 )
-_PERSON_ACTIVE = (
-    select(func.count())
-    .select_from(
-        assignees.join(cards, cards.c.id == assignees.c.card_id).join(
-            columns, columns.c.id == cards.c.column_id
+
+
+def _load_pairs(user_filter: Any, exclude: Any) -> Any:
+    """(user_id, card_id) for every card a person carries: the active cards they are
+    assigned to, and the cards of the open swarms they are in. A UNION, so helping on a
+    card you are also assigned to counts once."""
+    assigned = (
+        select(assignees.c.user_id, assignees.c.card_id)
+        .join(cards, cards.c.id == assignees.c.card_id)
+        .join(columns, columns.c.id == cards.c.column_id)
+        .where(user_filter(assignees.c.user_id), columns.c.stage == "active")
+        .where(cards.c.id != exclude)
+    )
+    swarming = (
+        select(swarm_members.c.user_id, swarms.c.card_id)
+        .join(swarms, swarms.c.id == swarm_members.c.swarm_id)
+        .where(
+            user_filter(swarm_members.c.user_id),
+            swarms.c.state == "open",
+            swarm_members.c.left_at.is_(None),
         )
+        .where(swarms.c.card_id != exclude)
     )
-    .where(
-        assignees.c.user_id == bindparam("user_id"),
-        columns.c.stage == "active",
-        cards.c.id != bindparam("exclude"),
-    )
-)
+    return union(assigned, swarming).subquery()
+
+
+_PERSON_PAIRS = _load_pairs(lambda col: col == bindparam("user_id"), bindparam("exclude"))
+_PERSON_ACTIVE = select(func.count()).select_from(_PERSON_PAIRS)
 _UPDATE_CARD = update(cards).where(cards.c.id == bindparam("card_pk"))
 _INSERT_CARD = insert(cards).returning(cards.c.id)
 
@@ -210,8 +229,18 @@ def lane_active_count(session: Session, *, lane_id: int, exclude_card: int | Non
 
 
 def active_card_count_for_user(session: Session, *, user_id: int, exclude_card: int | None) -> int:
+    """How many cards (other than ``exclude_card``) count against the person's WIP limit."""
     params = {"user_id": user_id, "exclude": exclude_card or 0}
     return int(session.connection().execute(_PERSON_ACTIVE, params).scalar_one())
+
+
+def person_loads(session: Session, user_ids: list[int]) -> dict[int, int]:
+    """The WIP load of several people at once (people carrying nothing are absent)."""
+    if not user_ids:
+        return {}
+    pairs = _load_pairs(lambda col: col.in_(user_ids), 0)
+    stmt = select(pairs.c.user_id, func.count()).group_by(pairs.c.user_id)
+    return {int(u): int(n) for u, n in session.execute(stmt).all()}
 
 
 def neighbour_positions(

@@ -20,7 +20,7 @@ from app.board.exceptions import OverrideForbidden, PersonWipLimitExceeded, WipL
 from app.board.service import MANAGE
 from app.core.errors import DomainError
 
-__all__ = ["Admission", "admit", "admit_people"]
+__all__ = ["Admission", "admit", "admit_people", "people_at_limit"]
 
 
 @dataclass(slots=True)
@@ -173,8 +173,8 @@ def admit_people(
             _breach(
                 adm,
                 error=PersonWipLimitExceeded(
-                    f"{person.name} already works {count} active cards, their limit is "
-                    f"{person.wip_limit}.",
+                    f"{person.name} already carries {count} active cards and swarms; "
+                    f"their WIP limit is {person.wip_limit}.",
                     **data,
                 ),
                 policy="hard",
@@ -183,3 +183,17 @@ def admit_people(
                 actor=actor,
                 data=data,
             )
+
+
+def people_at_limit(session: Session, *, user_ids: list[int], card_id: int) -> list[int]:
+    """Of these people, those who could not take on ``card_id`` now (rows locked first)."""
+    full = []
+    for person in repository.lock_users(session, user_ids):
+        if person.wip_limit is None:
+            continue
+        count = repository.active_card_count_for_user(
+            session, user_id=person.id, exclude_card=card_id
+        )
+        if count >= person.wip_limit:
+            full.append(int(person.id))
+    return full

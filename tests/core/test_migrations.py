@@ -26,6 +26,9 @@ EXPECTED_TABLES = {
     "cards",
     "card_assignees",
     "board_events",
+    "swarms",
+    "swarm_invitations",
+    "swarm_members",
     "alembic_version",
 }
 

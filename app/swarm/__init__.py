@@ -1,0 +1,1 @@
+"""Swarming instead of escalation: swarm requests, skill matching, invitations, credit."""

@@ -1,0 +1,168 @@
+"""Swarms as the API shows them, and knowledge suggestions for a new request."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
+
+from app.auth.service import Principal
+from app.swarm import repository
+from app.swarm.matching import skill_key
+from app.swarm.models import Swarm
+
+__all__ = ["knowledge_item", "suggestions", "swarm_views"]
+
+# Candidate notes scored per suggestion: the newest ones the person may read.
+_SUGGESTION_POOL = 500
+_WORD = re.compile(r"[^\W_]{4,}")
+_STOP = frozenset(
+    [
+        "that",
+        "this",
+        "with",
+        "from",
+        "have",
+        "does",
+        "when",
+        "what",
+        "which",
+        "there",
+        "their",
+        "they",
+        "them",
+        "then",
+        "than",
+        "were",
+        "been",
+        "will",
+        "would",
+        "could",
+        "should",
+        "about",
+        "into",
+        "after",
+        "before",
+        "because",
+        "again",
+        "only",
+        "just",
+        "also",
+        "still",
+        "customer",
+        "customers",
+        "ticket",
+        "tickets",
+        "issue",
+        "problem",
+        "help",
+        "need",
+    ]
+)
+
+
+def swarm_views(session: Session, swarms: Sequence[Swarm]) -> list[dict[str, Any]]:
+    """The public shape of several swarms, in three queries whatever their number."""
+    ids = [s.id for s in swarms if s.id is not None]
+    invs: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for i in repository.invitations_of(session, ids) if ids else []:
+        invs[i.swarm_id].append(
+            {
+                "id": i.id,
+                "user_id": i.user_id,
+                "name": i.name,
+                "state": i.state,
+                "skills": i.skills,
+                "invited_at": i.invited_at,
+                "answered_at": i.answered_at,
+            }
+        )
+    mems: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for m in repository.members_of(session, ids) if ids else []:
+        mems[m.swarm_id].append(
+            {
+                "user_id": m.user_id,
+                "name": m.name,
+                "team": m.team,
+                "role": m.role,
+                "joined_at": m.joined_at,
+            }
+        )
+    titles = repository.card_titles(session, [s.card_id for s in swarms]) if swarms else {}
+    return [
+        {
+            "id": s.id,
+            "board_id": s.board_id,
+            "card_id": s.card_id,
+            "card_title": titles.get(s.card_id, ""),
+            "state": s.state,
+            "skills": s.skills,
+            "question": s.question,
+            "tried": s.tried,
+            "requested_by": s.requested_by,
+            "requested_at": s.requested_at,
+            "ended_at": s.ended_at,
+            "outcome": s.outcome,
+            "knowledge": s.knowledge,
+            "cancel_reason": s.cancel_reason,
+            "invitations": invs.get(s.id or 0, []),
+            "members": mems.get(s.id or 0, []),
+            "unmatched_skills": s.unmatched_skills,
+            "suggested_knowledge": [],
+        }
+        for s in swarms
+    ]
+
+
+def knowledge_item(row: Row[Any]) -> dict[str, Any]:
+    return {
+        "swarm_id": row.id,
+        "board_id": row.board_id,
+        "card_id": row.card_id,
+        "card_title": row.card_title,
+        "skills": row.skills,
+        "question": row.question,
+        "outcome": row.outcome or "",
+        "knowledge": row.knowledge or "",
+        "author_id": row.knowledge_by,
+        "resolved_at": row.ended_at,
+    }
+
+
+def _words(*texts: str | None) -> set[str]:
+    found: set[str] = set()
+    for text in texts:
+        if text:
+            found.update(w for w in _WORD.findall(text.casefold()) if w not in _STOP)
+    return found
+
+
+def suggestions(
+    session: Session, *, actor: Principal, swarm: Swarm, limit: int = 3
+) -> list[dict[str, Any]]:
+    """Up to ``limit`` earlier knowledge notes that share skills or words with the swarm.
+
+    A shared skill weighs twice a shared word; only notes on boards the requester is a
+    member of are considered, so a suggestion never leaks another board's tickets.
+    """
+    assert swarm.id is not None
+    skills = {skill_key(s) for s in swarm.skills}
+    words = _words(swarm.question, swarm.tried)
+    scored: list[tuple[int, int, Row[Any]]] = []
+    for row in repository.recent_knowledge(
+        session,
+        visible_to=None if actor.is_admin else actor.id,
+        exclude_swarm=swarm.id,
+        limit=_SUGGESTION_POOL,
+    ):
+        shared_skills = skills & {skill_key(s) for s in row.skills}
+        shared_words = words & _words(row.question, row.outcome, row.knowledge)
+        score = 2 * len(shared_skills) + len(shared_words)
+        if score:
+            scored.append((score, row.id, row))
+    scored.sort(key=lambda t: (t[0], t[1]), reverse=True)
+    return [knowledge_item(r) for _, _, r in scored[:limit]]
