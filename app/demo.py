@@ -20,6 +20,8 @@ from app.board.schemas import (
     MemberCreate,
 )
 from app.core.models import table_of
+from app.swarm import service as swarm_service
+from app.swarm.schemas import SwarmCreate
 
 __all__ = ["DEMO_BOARD_NAME", "DEMO_LOGIN", "DEMO_PASSWORD", "seed_demo"]
 
@@ -175,6 +177,7 @@ def seed_demo(session: Session, *, admin_id: int, password_hash: str | None = No
         board_service.add_member(
             session, actor=admin, board_id=board.id, data=MemberCreate(user_id=user.id)
         )
+    card_ids: list[int] = []
     for title, col, lane, prio, channel, product, segment, who in _CARDS:
         card = cards.create_card(
             session,
@@ -193,10 +196,57 @@ def seed_demo(session: Session, *, admin_id: int, password_hash: str | None = No
                 assignee_ids=[people[who]] if who is not None else [],
             ),
         )
+        card_ids.append(card["id"])
         # Walk the card through the flow so the event log tells a real story.
         for step in range(1, col + 1):
             cards.move_card(
                 session, actor=admin, card_id=card["id"], data=CardMove(column_id=column_ids[step])
             )
+    _seed_swarms(session, people=people, card_ids=card_ids)
     _give_passwords(session, password_hash)
     return board.id
+
+
+def _seed_swarms(session: Session, *, people: list[int], card_ids: list[int]) -> None:
+    """One swarm already resolved (so the knowledge base has a note) and one running."""
+    maya, _, sofia, lars, _ = (
+        auth_service.Principal(id=uid, name=p[0], role=p[2])
+        for uid, p in zip(people, _PEOPLE, strict=True)
+    )
+    sso = swarm_service.request_swarm(
+        session,
+        actor=sofia,
+        card_id=card_ids[1],
+        data=SwarmCreate(
+            skills=["sso", "triage"],
+            question="SSO login loops back to the sign-in page for one partner tenant.",
+            tried="Cleared the partner's IdP metadata cache; reproduced with a test user.",
+        ),
+    )
+    swarm_service.join_swarm(session, actor=maya, swarm_id=sso["id"], role="helper")
+    swarm_service.resolve_swarm(
+        session,
+        actor=sofia,
+        swarm_id=sso["id"],
+        outcome="The partner's IdP clock was 6 minutes fast, so every assertion had expired.",
+        knowledge="When SSO loops, compare the IdP's clock with ours before anything else: "
+        "assertions older than 5 minutes are refused without an error page.",
+    )
+    refund = swarm_service.request_swarm(
+        session,
+        actor=lars,
+        card_id=card_ids[7],
+        data=SwarmCreate(
+            skills=["payments", "billing", "api"],
+            question="A refund appears twice on the customer's statement.",
+            tried="Checked the refund log: one refund call, but the gateway shows two.",
+        ),
+    )
+    invited = refund["invitations"][0]
+    swarm_service.accept_invitation(
+        session,
+        actor=auth_service.Principal(id=invited["user_id"], name=invited["name"], role="agent"),
+        swarm_id=refund["id"],
+        invitation_id=invited["id"],
+        role="helper",
+    )

@@ -118,8 +118,8 @@ def needing_help(
 ) -> dict[str, Any]:
     """Open swarms you are not in that need one of your skills, most needed first.
 
-    A swarm needs a skill while nobody in it or invited to it covers that skill, or while
-    an invitation for it is unanswered.
+    A swarm needs a skill while nobody in it or invited to it covers that skill; swarms
+    you are invited to are listed too.
     """
     if board_id is not None:
         board_role(session, actor=actor, board_id=board_id)
@@ -140,16 +140,11 @@ def needing_help(
             m["user_id"] == actor.id for m in view["members"]
         ):
             continue
-        open_skills = {skill_key(s) for s in view["unmatched_skills"]}
-        for inv in view["invitations"]:
-            if inv["state"] == "pending":
-                open_skills.update(skill_key(s) for s in inv["skills"])
-        if mine & {skill_key(s) for s in view["skills"]} and (
-            mine & open_skills
-            or any(
-                i["user_id"] == actor.id and i["state"] == "pending" for i in view["invitations"]
-            )
-        ):
+        unmatched = {skill_key(s) for s in view["unmatched_skills"]}
+        invited = any(
+            i["user_id"] == actor.id and i["state"] == "pending" for i in view["invitations"]
+        )
+        if mine & unmatched or invited:
             matches.append(view)
     matches.sort(key=lambda v: (-len(v["unmatched_skills"]), v["requested_at"]))
     return _page(matches[offset : offset + limit], len(matches), limit, offset, "swarms")
