@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
+from app.alerts.router import router as alerts_router
+from app.alerts.scheduler import AlertScheduler
 from app.auth import service as auth_service
 from app.auth import session as web_session
 from app.auth.router import router as auth_router
@@ -58,13 +60,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub, broker = realtime.build(settings, db)
         app.state.hub = hub
         app.state.broker = broker
+        # Always built, so an API-only replica can still run a scan by hand (and tests
+        # can drive it with their own clock); only started when the scheduler is on.
+        alerts = AlertScheduler(db, settings.alert_scan_seconds)
+        app.state.alerts = alerts
         try:
             if settings.admin_token:
                 await db.write(auth_service.ensure_admin_token, token=settings.admin_token)
             await broker.start()
+            if settings.scheduler == "on":
+                alerts.start()
             _tune_gc()
             yield
         finally:
+            alerts.shutdown()
             await broker.stop()
             await db.dispose()
 
@@ -82,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(events_router)
     app.include_router(realtime_router)
     app.include_router(swarm_router)
+    app.include_router(alerts_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -100,6 +100,8 @@ def settings(migrated_url: str) -> Settings:
         database_url=migrated_url,
         admin_token=ADMIN_TOKEN,
         secret_key="test-secret-key-not-a-placeholder",
+        # Tests drive the alert scan with their own clock (app.state.alerts.run_once).
+        scheduler="off",
     )
 
 

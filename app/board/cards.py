@@ -119,12 +119,14 @@ def create_card(
         position=(adm.top_position or 0.0) + 1.0,
         blocked=False,
         blocked_reason=None,
+        blocked_since=None,
         version=1,
         created_at=now,
         updated_at=now,
         column_entered_at=now,
     )
     card_id = repository.insert_card(session, values)
+    repository.record_stay(session, card_id=card_id, column_id=target.id, at=now, new=True)
     repository.replace_assignees(session, card_id=card_id, user_ids=assignee_ids)
     events.append(
         session,
@@ -224,6 +226,7 @@ def move_card(
     }
     if target.id != row.column_id:
         changes["column_entered_at"] = now
+        repository.record_stay(session, card_id=card_id, column_id=target.id, at=now, new=False)
     repository.update_card(session, card_id, changes)
     events.append(
         session,
@@ -304,9 +307,14 @@ def update_card(
     changes = {k: v for k, v in changes.items() if getattr(row, k) != v}
     if not changes:
         return _card_fields(row)
-    changes.update(version=row.version + 1, updated_at=utcnow())
+    now = utcnow()
+    if "blocked" in changes:
+        changes["blocked_since"] = now if changes["blocked"] else None
+    changes.update(version=row.version + 1, updated_at=now)
     repository.update_card(session, card_id, changes)
-    public_changes = {k: v for k, v in changes.items() if k not in ("version", "updated_at")}
+    public_changes = {
+        k: v for k, v in changes.items() if k not in ("version", "updated_at", "blocked_since")
+    }
     events.append(
         session,
         board_id=board_id,

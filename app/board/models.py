@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Float, ForeignKey, Index, Integer, UniqueConstraint
+import sqlalchemy as sa
+from sqlalchemy import Column, Float, ForeignKey, Index, Integer, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from app.core.models import JSONType, UTCDateTime, utcnow
 
-__all__ = ["Board", "BoardColumn", "BoardMember", "Card", "CardAssignee", "Lane"]
+__all__ = ["Board", "BoardColumn", "BoardMember", "Card", "CardAssignee", "CardStay", "Lane"]
 
 
 def _fk(
@@ -26,6 +27,9 @@ class Board(SQLModel, table=True):
     # The last event sequence number handed out; bumped in every write transaction.
     last_seq: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Alert thresholds: a card blocked this long, a swarm unanswered this long (None: off).
+    blocked_alert_seconds: int | None = Field(default=4 * 3600)
+    swarm_answer_seconds: int | None = Field(default=30 * 60)
 
 
 class BoardMember(SQLModel, table=True):
@@ -51,6 +55,12 @@ class BoardColumn(SQLModel, table=True):
     wip_limit: int | None = Field(default=None)
     wip_policy: str = Field(default="hard", max_length=10)
     stall_after_seconds: int | None = Field(default=None)
+    # The SLA clock pauses while a card sits in a column that waits on the customer.
+    waits_on_customer: bool = Field(
+        default=False, sa_column=Column(sa.Boolean, nullable=False, server_default=false())
+    )
+    # Since when a soft-limited column has been over its limit (kept by the alert scan).
+    over_limit_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Lane(SQLModel, table=True):
@@ -92,6 +102,7 @@ class Card(SQLModel, table=True):
     assignee_ids: list[int] = Field(default_factory=list, sa_type=JSONType)
     blocked: bool = Field(default=False)
     blocked_reason: str | None = Field(default=None, max_length=500)
+    blocked_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -109,3 +120,20 @@ class CardAssignee(SQLModel, table=True):
             Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
         )
     )
+
+
+class CardStay(SQLModel, table=True):
+    """One stay of a card in a column: the history that time-in-column, stalled-card
+    percentiles and the SLA pause are computed from, written with every move."""
+
+    __tablename__ = "card_stays"
+    __table_args__ = (
+        Index("ix_card_stays_card_id_left_at", "card_id", "left_at"),
+        Index("ix_card_stays_column_id_left_at", "column_id", "left_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(sa_column=_fk("cards.id", index=False))
+    column_id: int = Field(sa_column=_fk("board_columns.id", index=False))
+    entered_at: datetime = Field(sa_type=UTCDateTime)
+    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

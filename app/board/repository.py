@@ -13,7 +13,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.board.models import Board, BoardColumn, BoardMember, Card, CardAssignee, Lane
+from app.board.models import Board, BoardColumn, BoardMember, Card, CardAssignee, CardStay, Lane
 from app.core.models import table_of
 from app.swarm.models import Swarm, SwarmMember
 
@@ -36,6 +36,7 @@ __all__ = [
     "member_role",
     "neighbour_positions",
     "person_loads",
+    "record_stay",
     "replace_assignees",
     "update_card",
 ]
@@ -47,6 +48,7 @@ members = table_of(BoardMember)
 cards = table_of(Card)
 assignees = table_of(CardAssignee)
 users = table_of(User)
+stays = table_of(CardStay)
 swarms = table_of(Swarm)
 swarm_members = table_of(SwarmMember)
 
@@ -175,6 +177,12 @@ def _load_pairs(user_filter: Any, exclude: Any) -> Any:
 
 _PERSON_PAIRS = _load_pairs(lambda col: col == bindparam("user_id"), bindparam("exclude"))
 _PERSON_ACTIVE = select(func.count()).select_from(_PERSON_PAIRS)
+_CLOSE_STAY = (
+    update(stays)
+    .where(stays.c.card_id == bindparam("card_pk"), stays.c.left_at.is_(None))
+    .values(left_at=bindparam("at"))
+)
+_OPEN_STAY = insert(stays)
 _UPDATE_CARD = update(cards).where(cards.c.id == bindparam("card_pk"))
 _INSERT_CARD = insert(cards).returning(cards.c.id)
 
@@ -241,6 +249,14 @@ def person_loads(session: Session, user_ids: list[int]) -> dict[int, int]:
     pairs = _load_pairs(lambda col: col.in_(user_ids), 0)
     stmt = select(pairs.c.user_id, func.count()).group_by(pairs.c.user_id)
     return {int(u): int(n) for u, n in session.execute(stmt).all()}
+
+
+def record_stay(session: Session, *, card_id: int, column_id: int, at: Any, new: bool) -> None:
+    """Close the card's current stay (unless ``new``) and open one in ``column_id``."""
+    conn = session.connection()
+    if not new:
+        conn.execute(_CLOSE_STAY, {"card_pk": card_id, "at": at})
+    conn.execute(_OPEN_STAY, {"card_id": card_id, "column_id": column_id, "entered_at": at})
 
 
 def neighbour_positions(

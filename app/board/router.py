@@ -60,9 +60,9 @@ async def get_board(board_id: PathId, user: CurrentUser, db: Db) -> dict[str, An
 
 
 @router.patch("/boards/{board_id}", response_model=BoardSummary)
-async def rename_board(board_id: PathId, body: BoardUpdate, user: CurrentUser, db: Db) -> Any:
-    """Rename a board."""
-    return await db.write(service.rename_board, actor=user, board_id=board_id, data=body)
+async def update_board(board_id: PathId, body: BoardUpdate, user: CurrentUser, db: Db) -> Any:
+    """Rename a board or change its alert thresholds."""
+    return await db.write(service.update_board, actor=user, board_id=board_id, data=body)
 
 
 @router.post("/boards/{board_id}/members", status_code=201, response_model=MemberPublic)

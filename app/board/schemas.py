@@ -44,12 +44,16 @@ Name = Field(min_length=1, max_length=100)
 Limit = Field(default=None, ge=0, le=10_000)
 
 
+Seconds = Field(default=None, ge=1, le=10 * 365 * 86400)
+
+
 class ColumnCreate(InputModel):
     name: str = Name
     stage: Stage = "active"
     wip_limit: int | None = Limit
     wip_policy: Policy = "hard"
-    stall_after_seconds: int | None = Field(default=None, ge=1, le=10 * 365 * 86400)
+    stall_after_seconds: int | None = Seconds
+    waits_on_customer: bool = False
 
 
 class ColumnUpdate(InputModel):
@@ -57,7 +61,8 @@ class ColumnUpdate(InputModel):
     stage: Stage | None = None
     wip_limit: int | None = Limit
     wip_policy: Policy | None = None
-    stall_after_seconds: int | None = Field(default=None, ge=1, le=10 * 365 * 86400)
+    stall_after_seconds: int | None = Seconds
+    waits_on_customer: bool | None = None
 
 
 class LaneCreate(InputModel):
@@ -74,10 +79,17 @@ class BoardCreate(InputModel):
     name: str = Field(min_length=1, max_length=200)
     columns: list[ColumnCreate] = Field(min_length=1, max_length=50)
     lanes: list[LaneCreate] = Field(default_factory=list, max_length=20)
+    # Alert when a card stays blocked, or a swarm unanswered, this long (null: never).
+    blocked_alert_seconds: int | None = Field(default=4 * 3600, ge=1, le=10 * 365 * 86400)
+    swarm_answer_seconds: int | None = Field(default=30 * 60, ge=1, le=10 * 365 * 86400)
 
 
 class BoardUpdate(InputModel):
-    name: str = Field(min_length=1, max_length=200)
+    """A board change; only the fields sent are changed (null turns an alert off)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    blocked_alert_seconds: int | None = Seconds
+    swarm_answer_seconds: int | None = Seconds
 
 
 class MemberCreate(InputModel):
@@ -133,6 +145,7 @@ class ColumnPublic(BaseModel):
     wip_limit: int | None
     wip_policy: Policy
     stall_after_seconds: int | None
+    waits_on_customer: bool
     card_count: int = 0
 
 
@@ -167,6 +180,7 @@ class CardPublic(BaseModel):
     assignee_ids: list[int]
     blocked: bool
     blocked_reason: str | None
+    blocked_since: datetime | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -178,6 +192,8 @@ class BoardSummary(BaseModel):
     name: str
     created_at: datetime
     last_seq: int
+    blocked_alert_seconds: int | None
+    swarm_answer_seconds: int | None
 
 
 class BoardDetail(BoardSummary):

@@ -38,8 +38,8 @@ __all__ = [
     "create_board",
     "list_boards",
     "remove_member",
-    "rename_board",
     "require_role",
+    "update_board",
     "update_column",
     "update_lane",
 ]
@@ -83,7 +83,11 @@ def require_role(role: str, allowed: frozenset[str], action: str) -> None:
 def create_board(session: Session, *, actor: Principal, data: BoardCreate) -> Board:
     """Create a board with its columns and lanes; the creator becomes a member."""
     require_role(actor.role, MANAGE, "create boards")
-    board = Board(name=data.name)
+    board = Board(
+        name=data.name,
+        blocked_alert_seconds=data.blocked_alert_seconds,
+        swarm_answer_seconds=data.swarm_answer_seconds,
+    )
     session.add(board)
     session.flush()
     assert board.id is not None
@@ -102,7 +106,8 @@ def create_board(session: Session, *, actor: Principal, data: BoardCreate) -> Bo
         data={
             "name": board.name,
             "columns": [
-                {k: v for k, v in c.items() if k != "card_count"} for c in detail["columns"]
+                {k: v for k, v in c.items() if k not in ("card_count", "over_limit_since")}
+                for c in detail["columns"]
             ],
             "lanes": detail["lanes"],
         },
@@ -158,6 +163,8 @@ def board_detail(session: Session, *, actor: Principal, board_id: int) -> dict[s
         "name": board.name,
         "created_at": board.created_at,
         "last_seq": board.last_seq,
+        "blocked_alert_seconds": board.blocked_alert_seconds,
+        "swarm_answer_seconds": board.swarm_answer_seconds,
         "columns": [{**c._mapping, "card_count": counts.get(c.id, 0)} for c in cols],
         "lanes": [dict(lane._mapping) for lane in lane_rows],
         "members": [
@@ -173,27 +180,36 @@ def board_detail(session: Session, *, actor: Principal, board_id: int) -> dict[s
     }
 
 
-def rename_board(
+def update_board(
     session: Session, *, actor: Principal, board_id: int, data: BoardUpdate
 ) -> dict[str, Any]:
-    """Rename a board (leads and admins)."""
-    require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "rename boards")
+    """Rename a board or change its alert thresholds (leads and admins)."""
+    require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "change boards")
     board = session.get(Board, board_id)
     assert board is not None
-    board.name = data.name
+    changes = data.model_dump(include=data.model_fields_set)
+    if changes.get("name", "") is None:
+        del changes["name"]
+    changes = {k: v for k, v in changes.items() if getattr(board, k) != v}
+    for key, value in changes.items():
+        setattr(board, key, value)
     session.flush()
-    event = events.append(
-        session,
-        board_id=board_id,
-        type="board.updated",
-        actor=actor_ref(actor),
-        data={"name": data.name},
-    )
+    last_seq = board.last_seq
+    if changes:
+        last_seq = events.append(
+            session,
+            board_id=board_id,
+            type="board.updated",
+            actor=actor_ref(actor),
+            data=changes,
+        )["seq"]
     return {
         "id": board.id,
         "name": board.name,
         "created_at": board.created_at,
-        "last_seq": event["seq"],
+        "last_seq": last_seq,
+        "blocked_alert_seconds": board.blocked_alert_seconds,
+        "swarm_answer_seconds": board.swarm_answer_seconds,
     }
 
 

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     ws_ping_interval: float = Field(default=20.0, gt=0)
     # Events are small JSON; compression costs more memory and latency than it saves.
     ws_per_message_deflate: bool = False
+    # The alert scan: "off" on replicas that only serve the API. Several replicas may all
+    # run it on PostgreSQL (an advisory lock lets one scan at a time).
+    scheduler: Literal["on", "off"] = "on"
+    alert_scan_seconds: float = Field(default=30.0, ge=0.5, le=86_400)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

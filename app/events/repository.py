@@ -12,7 +12,7 @@ from app.board.models import Board
 from app.core.models import table_of
 from app.events.models import BoardEvent
 
-__all__ = ["insert_event", "list_events", "next_seq"]
+__all__ = ["insert_event", "insert_events", "list_events", "next_seq", "reserve_seqs"]
 
 _boards = table_of(Board)
 _events = table_of(BoardEvent)
@@ -25,6 +25,12 @@ _NEXT_SEQ = (
     .returning(_boards.c.last_seq)
 )
 _INSERT_EVENT = insert(_events)
+_RESERVE_SEQS = (
+    update(_boards)
+    .where(_boards.c.id == bindparam("board_pk"))
+    .values(last_seq=_boards.c.last_seq + bindparam("n"))
+    .returning(_boards.c.last_seq)
+)
 
 
 def next_seq(session: Session, board_id: int) -> int:
@@ -34,6 +40,18 @@ def next_seq(session: Session, board_id: int) -> int:
     contiguous numbers in commit order and a rolled-back writer gives its number back.
     """
     return int(session.connection().execute(_NEXT_SEQ, {"board_pk": board_id}).scalar_one())
+
+
+def reserve_seqs(session: Session, board_id: int, n: int) -> int:
+    """Hand out ``n`` consecutive sequence numbers at once; returns the first."""
+    last = session.connection().execute(_RESERVE_SEQS, {"board_pk": board_id, "n": n})
+    return int(last.scalar_one()) - n + 1
+
+
+def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert many events in one executemany round trip."""
+    if rows:
+        session.connection().execute(_INSERT_EVENT, rows)
 
 
 def insert_event(

@@ -1,0 +1,169 @@
+"""Alerts as people handle them (list, acknowledge, resolve) and the SLA policies the
+scan measures cards against."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.alerts import repository
+from app.alerts.exceptions import AlertNotFound, AlertNotOpen, SlaPolicyNotFound
+from app.alerts.models import ACTIVE_STATES, Alert, SlaPolicy
+from app.alerts.schemas import SlaPolicyCreate, SlaPolicyUpdate
+from app.auth.service import Principal
+from app.board.exceptions import BoardNotFound
+from app.board.service import MANAGE, WORK, actor_ref, board_role, require_role
+from app.core.errors import ValidationFailed
+from app.core.models import iso, utcnow
+from app.events import service as events
+
+__all__ = [
+    "acknowledge",
+    "create_policy",
+    "list_alerts",
+    "list_policies",
+    "resolve",
+    "update_policy",
+]
+
+
+def _row(alert: Any, title: str | None = None) -> dict[str, Any]:
+    fields = (
+        "id",
+        "board_id",
+        "card_id",
+        "column_id",
+        "kind",
+        "state",
+        "raised_at",
+        "acknowledged_by",
+        "acknowledged_at",
+        "resolved_at",
+        "resolved_by",
+        "data",
+    )
+    return {**{f: getattr(alert, f) for f in fields}, "card_title": title}
+
+
+def list_alerts(
+    session: Session, *, actor: Principal, board_id: int, state: str, limit: int, offset: int
+) -> dict[str, Any]:
+    """The board's alerts, newest first; ``state=active`` means open or acknowledged."""
+    board_role(session, actor=actor, board_id=board_id)
+    states = ACTIVE_STATES if state == "active" else (state,)
+    rows, total = repository.list_alerts(
+        session, board_id=board_id, states=states, limit=limit, offset=offset
+    )
+    return {
+        "alerts": [_row(r, r.card_title) for r in rows],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+def _alert(session: Session, *, actor: Principal, alert_id: int) -> Alert:
+    alert = repository.lock_alert(session, alert_id)
+    if alert is None:
+        raise AlertNotFound(f"Alert {alert_id} does not exist or you are not on its board.")
+    try:
+        role = board_role(session, actor=actor, board_id=alert.board_id)
+    except BoardNotFound as exc:
+        raise AlertNotFound(
+            f"Alert {alert_id} does not exist or you are not on its board."
+        ) from exc
+    require_role(role, WORK, "handle alerts")
+    return alert
+
+
+def _emit(session: Session, alert: Alert, actor: Principal, type_: str, **data: Any) -> None:
+    events.append(
+        session,
+        board_id=alert.board_id,
+        type=type_,
+        actor=actor_ref(actor),
+        data={
+            "alert_id": alert.id,
+            "kind": alert.kind,
+            "card_id": alert.card_id,
+            "column_id": alert.column_id,
+            **data,
+        },
+    )
+
+
+def acknowledge(session: Session, *, actor: Principal, alert_id: int) -> dict[str, Any]:
+    """Say "I'm on it": the alert stays until its condition clears or it is resolved."""
+    alert = _alert(session, actor=actor, alert_id=alert_id)
+    if alert.state != "open":
+        raise AlertNotOpen(f"Alert {alert_id} is already {alert.state}.", state=alert.state)
+    alert.state, alert.acknowledged_by, alert.acknowledged_at = "acknowledged", actor.id, utcnow()
+    session.flush()
+    _emit(session, alert, actor, "alert.acknowledged", by=actor.id, at=iso(alert.acknowledged_at))
+    return _row(alert)
+
+
+def resolve(session: Session, *, actor: Principal, alert_id: int) -> dict[str, Any]:
+    """Resolve by hand; the scan will not raise it again for the same episode."""
+    alert = _alert(session, actor=actor, alert_id=alert_id)
+    if alert.state not in ACTIVE_STATES:
+        raise AlertNotOpen(f"Alert {alert_id} is already resolved.", state=alert.state)
+    alert.state, alert.resolved_by, alert.resolved_at = "resolved", actor.id, utcnow()
+    session.flush()
+    _emit(session, alert, actor, "alert.resolved", reason="manual", by=actor.id)
+    return _row(alert)
+
+
+def list_policies(session: Session, *, actor: Principal, board_id: int) -> list[dict[str, Any]]:
+    """The board's SLA policies, oldest first."""
+    board_role(session, actor=actor, board_id=board_id)
+    return [dict(r._mapping) for r in repository.list_policies(session, board_id=board_id)]
+
+
+def create_policy(
+    session: Session, *, actor: Principal, board_id: int, data: SlaPolicyCreate
+) -> SlaPolicy:
+    """Add an SLA policy (leads and admins)."""
+    require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "set SLAs")
+    policy = SlaPolicy(board_id=board_id, **data.model_dump())
+    session.add(policy)
+    session.flush()
+    events.append(
+        session,
+        board_id=board_id,
+        type="sla_policy.created",
+        actor=actor_ref(actor),
+        data={"policy_id": policy.id, **data.model_dump()},
+    )
+    return policy
+
+
+def update_policy(
+    session: Session, *, actor: Principal, board_id: int, policy_id: int, data: SlaPolicyUpdate
+) -> SlaPolicy:
+    """Change an SLA policy (leads and admins); only the fields sent change."""
+    require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "set SLAs")
+    policy = session.get(SlaPolicy, policy_id)
+    if policy is None or policy.board_id != board_id:
+        raise SlaPolicyNotFound(f"Board {board_id} has no SLA policy {policy_id}.")
+    changes = data.model_dump(include=data.model_fields_set)
+    if changes.get("name", "") is None:
+        del changes["name"]
+    after = {**policy.model_dump(), **changes}
+    if after["frt_seconds"] is None and after["ttr_seconds"] is None:
+        raise ValidationFailed(
+            "A policy needs an FRT or a TTR target.",
+            errors=[{"field": "frt_seconds", "in": "body", "message": "both targets are null"}],
+        )
+    for key, value in changes.items():
+        setattr(policy, key, value)
+    session.flush()
+    events.append(
+        session,
+        board_id=board_id,
+        type="sla_policy.updated",
+        actor=actor_ref(actor),
+        data={"policy_id": policy.id, "changes": changes},
+    )
+    return policy
