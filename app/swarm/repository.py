@@ -41,7 +41,13 @@ def open_swarm_id(session: Session, card_id: int) -> int | None:
 
 def lock_swarm(session: Session, swarm_id: int) -> Swarm | None:
     """The swarm, its row locked until commit on PostgreSQL (SQLite's writer excludes)."""
-    stmt = select(Swarm).where(swarms.c.id == swarm_id).with_for_update()
+    # populate_existing: the row may already be in the session from an unlocked read.
+    stmt = (
+        select(Swarm)
+        .where(swarms.c.id == swarm_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     return session.execute(stmt).scalar_one_or_none()
 
 
@@ -192,6 +198,8 @@ def pending_invitations_for(session: Session, user_id: int) -> list[Any]:
             invitations.c.user_id == user_id,
             invitations.c.state == "pending",
             swarms.c.state == "open",
+            # Only on boards the person is still a member of.
+            _visible(user_id),
         )
         .order_by(invitations.c.id)
     )

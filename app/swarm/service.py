@@ -381,11 +381,9 @@ def cancel_swarm(
 
 def reopen_swarm(session: Session, *, actor: Principal, swarm_id: int) -> dict[str, Any]:
     """Reopen a resolved or cancelled swarm; members now at their WIP limit are let go."""
-    peek = session.get(Swarm, swarm_id)
-    if peek is not None:  # lock the card first: the same order as a new request takes
-        board_repository.card_with_access(
-            session, card_id=peek.card_id, user_id=actor.id, lock=True
-        )
+    peek, _ = _swarm(session, actor=actor, swarm_id=swarm_id, lock=False)
+    # Lock the card first: the same order a new request takes, so the two serialise.
+    board_repository.card_with_access(session, card_id=peek.card_id, user_id=actor.id, lock=True)
     swarm, role = _swarm(session, actor=actor, swarm_id=swarm_id, lock=True)
     _may_end(session, swarm, actor=actor, role=role)
     if swarm.state == "open":

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from app.auth import password
@@ -25,6 +25,7 @@ __all__ = ["age_text", "authenticate", "board_page", "initials", "visible_boards
 
 _boards, _cards, _cols = board_repo.boards, board_repo.cards, board_repo.columns
 _lanes, _members, _users = board_repo.lanes, board_repo.members, board_repo.users
+_swarms = board_repo.swarms
 MAX_LISTED_BOARDS = 500
 
 
@@ -105,7 +106,12 @@ def wip_state(count: int, limit: int | None) -> str:
 
 
 def _snapshot(session: Session, board_id: int) -> tuple[int, list[Any]]:
-    """(last_seq, cards) in one statement, hence one snapshot even on READ COMMITTED."""
+    """(last_seq, cards) in one statement, hence one snapshot even on READ COMMITTED.
+
+    Each card comes with its open swarm's id, if any: a card has at most one open swarm
+    (a unique partial index), so the outer join never repeats a card, and the swarm
+    badges agree with ``last_seq`` like the rest of the page.
+    """
     owners = _users.alias("owner")
     stmt = (
         select(
@@ -123,10 +129,12 @@ def _snapshot(session: Session, board_id: int) -> tuple[int, list[Any]]:
             _cards.c.column_entered_at,
             _cards.c.owner_id,
             owners.c.name.label("owner_name"),
+            _swarms.c.id.label("swarm_id"),
         )
         .select_from(_boards)
         .outerjoin(_cards, _cards.c.board_id == _boards.c.id)
         .outerjoin(owners, owners.c.id == _cards.c.owner_id)
+        .outerjoin(_swarms, and_(_swarms.c.card_id == _cards.c.id, _swarms.c.state == "open"))
         .where(_boards.c.id == board_id)
         .order_by(_cards.c.position, _cards.c.id)
     )
@@ -135,7 +143,8 @@ def _snapshot(session: Session, board_id: int) -> tuple[int, list[Any]]:
 
 
 def board_page(session: Session, *, actor: Principal, board_id: int) -> dict[str, Any]:
-    """Everything the board page renders: columns by lane with their cards, and counts."""
+    """Everything the board page renders: columns by lane with their cards (each with its
+    open swarm, if any), and counts."""
     role = board_service.board_role(session, actor=actor, board_id=board_id)
     last_seq, card_rows = _snapshot(session, board_id)
     board = session.execute(select(_boards.c.name).where(_boards.c.id == board_id)).one()
@@ -171,6 +180,7 @@ def board_page(session: Session, *, actor: Principal, board_id: int) -> dict[str
                 "age": age_text(c.column_entered_at, now),
                 "owner_name": c.owner_name,
                 "owner_initials": initials(c.owner_name) if c.owner_name else None,
+                "swarm_id": c.swarm_id,
             }
         )
     columns = []

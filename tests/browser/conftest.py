@@ -210,3 +210,51 @@ async def backdate(settings: Settings) -> AsyncIterator[Backdate]:
 
     yield run
     await db.dispose()
+
+
+NewPerson = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+def new_person(
+    api: httpx.AsyncClient, browser: Browser, web: LiveServer, people: dict[str, Person]
+) -> NewPerson:
+    """Someone new with a profile (skills, team, WIP limit), signed in through the login
+    form; returns the key to open their board page with (``open_board(key, board_id)``)."""
+
+    async def make(
+        name: str,
+        *,
+        role: str = "agent",
+        skills: list[str] | None = None,
+        team: str | None = None,
+        wip_limit: int | None = None,
+    ) -> str:
+        tag = uuid.uuid4().hex[:8]
+        body = {
+            "name": name,
+            "email": f"{role}-{tag}@example.com",
+            "role": role,
+            "password": PASSWORD,
+            "team": team,
+            "skills": [{"name": s, "level": 2} for s in skills or []],
+            "wip_limit": wip_limit,
+        }
+        r = await api.post("/api/users", json=body)
+        assert r.status_code == 201, r.text
+        user = r.json()
+        person = Person(
+            id=user["id"], name=user["name"], email=user["email"], role=role, token=user["token"]
+        )
+        context = await browser.new_context()
+        try:
+            page = await context.new_page()
+            await login(page, web.url, person.email, PASSWORD)
+            person.storage_state = await context.storage_state()
+        finally:
+            await context.close()
+        key = f"{name} {tag}"
+        people[key] = person
+        return key
+
+    return make

@@ -172,3 +172,65 @@ async def all_events(api: httpx.AsyncClient, board_id: int) -> list[dict[str, An
     r = await api.get(f"/api/boards/{board_id}/events", params={"since": 0, "limit": 1000})
     assert r.status_code == 200, r.text
     return list(r.json()["events"])
+
+
+class SwarmView:
+    """The swarm parts of one user's board page (``app/web/templates/board.html``):
+    the drawer's ``section#swarm``, the toasts in ``#swarm-toasts``, the
+    ``section#swarm-help`` list and the ``span.swarm-badge`` on cards."""
+
+    def __init__(self, board: BoardPage) -> None:
+        self.board = board
+        self.page = board.page
+
+    @property
+    def drawer(self) -> Locator:
+        return self.page.locator("aside#card-drawer")
+
+    @property
+    def panel(self) -> Locator:
+        return self.page.locator("section#swarm")
+
+    @property
+    def ask_form(self) -> Locator:
+        return self.panel.locator("form.swarm-ask")
+
+    @property
+    def open_swarm(self) -> Locator:
+        return self.panel.locator(".swarm-open")
+
+    def member(self, name: str) -> Locator:
+        return self.panel.locator("ul.swarm-members > li").filter(has_text=name)
+
+    def invitation(self, name: str) -> Locator:
+        return self.panel.locator("ul.swarm-invitations > li").filter(has_text=name)
+
+    @property
+    def toasts(self) -> Locator:
+        return self.page.locator("#swarm-toasts .toast")
+
+    def toast(self, card_title: str) -> Locator:
+        """The invitation toast for the card with exactly this title."""
+        title = self.page.locator(".toast-card", has_text=re.compile(f"^{re.escape(card_title)}$"))
+        return self.toasts.filter(has=title)
+
+    @property
+    def needing_help(self) -> Locator:
+        return self.page.locator("section#swarm-help")
+
+    def badge(self, card_id: int) -> Locator:
+        return self.board.card(card_id).locator(".swarm-badge")
+
+    async def open_card(self, card_id: int) -> None:
+        """Click the card's title: the drawer opens on it and its swarm panel loads."""
+        await self.board.card(card_id).locator(".title").click()
+        await expect(self.drawer).to_be_visible()
+        await expect(self.panel.locator(".swarm-loading")).to_be_hidden()
+
+    async def ask_for_help(self, skills: str, question: str, tried: str) -> None:
+        form = self.ask_form
+        await expect(form).to_be_visible()
+        await form.get_by_label("Skills needed").fill(skills)
+        await form.get_by_label("Question").fill(question)
+        await form.get_by_label("What you have tried").fill(tried)
+        await form.get_by_role("button", name="Ask for help").click()

@@ -1,5 +1,6 @@
 /* Swarmboard board page, part 3: the create-card form and the card detail drawer,
- * both talking to the JSON API with the session cookie and the CSRF header. */
+ * both talking to the JSON API with the session cookie and the CSRF header. The drawer
+ * announces sb:drawer-open, sb:card-loaded and sb:drawer-closed (swarm.js listens). */
 "use strict";
 (function () {
   const SB = window.SB;
@@ -94,6 +95,7 @@
     showError(edit, "");
     loading.hidden = true;
     details.hidden = false;
+    document.dispatchEvent(new CustomEvent("sb:card-loaded", { detail: c }));
   }
 
   async function load(cardId) {
@@ -114,6 +116,7 @@
     details.hidden = true;
     drawer.hidden = false;
     drawer.focus();
+    document.dispatchEvent(new CustomEvent("sb:drawer-open", { detail: { cardId: Number(cardId) } }));
     return load(cardId);
   };
 
@@ -121,6 +124,7 @@
     drawer.hidden = true;
     delete drawer.dataset.cardId;
     current = null;
+    document.dispatchEvent(new CustomEvent("sb:drawer-closed"));
     if (opener && opener.isConnected) opener.focus();
   }
 

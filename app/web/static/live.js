@@ -117,6 +117,8 @@
       case "wip.overridden":
         return true; // recorded for the log; the move itself is its own event
       default:
+        // swarm.*: badges on the cards, the drawer's swarm panel, invitations (swarm.js).
+        if (String(ev.type).startsWith("swarm.") && SB.swarmEvent) return SB.swarmEvent(ev);
         return false;
     }
   }
