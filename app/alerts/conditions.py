@@ -9,13 +9,16 @@ dialect-specific part (:func:`seconds_between`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     Float,
     Integer,
+    MetaData,
     String,
+    Table,
     and_,
     bindparam,
     case,
@@ -24,7 +27,6 @@ from sqlalchemy import (
     func,
     literal,
     null,
-    or_,
     select,
 )
 from sqlalchemy.sql import ColumnElement, Select
@@ -34,7 +36,7 @@ from app.board.models import Board, BoardColumn, Card, CardStay
 from app.core.models import UTCDateTime, table_of
 from app.swarm.models import Swarm, SwarmMember
 
-__all__ = ["Context", "firing", "seconds_between"]
+__all__ = ["Context", "cutoffs", "firing", "seconds_between"]
 
 alerts = table_of(Alert)
 policies = table_of(SlaPolicy)
@@ -49,6 +51,21 @@ members = table_of(SwarmMember)
 WARN_AT = 0.8
 
 
+# Per-scan thresholds, as absolute cut-off times per column, board or SLA policy: the
+# scan fills this temporary table first, so each condition is a range join on an index
+# instead of date arithmetic on every card.
+cutoffs = Table(
+    "alert_scan_cutoffs",
+    MetaData(),  # not the app's metadata: never migrated, private to the connection
+    Column("kind", String(10), nullable=False),
+    Column("key", Integer, nullable=False),
+    Column("cutoff", UTCDateTime(), nullable=False),
+    Column("threshold", Float, nullable=False),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DELETE ROWS",
+)
+
+
 @dataclass(slots=True)
 class Context:
     """What one scan evaluates against: the time, the dialect and the learned thresholds."""
@@ -58,10 +75,16 @@ class Context:
     interval_seconds: float
     # column id -> 85th percentile of historical time in that column, in seconds
     p85: dict[int, float] = field(default_factory=dict)
+    # The latest "blocked since" cut-off of any board (set when the cut-offs are filled).
+    blocked_bound: datetime | None = None
 
     @property
     def now_param(self) -> Any:
         return bindparam("scan_now", self.now, type_=UTCDateTime())
+
+
+def _cut(kind: str) -> Any:
+    return cutoffs.alias(f"cut_{kind}")
 
 
 def seconds_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
@@ -102,19 +125,23 @@ def _shape(
 
 def _alerted(kind: str, key: Any, prefix: str) -> ColumnElement[bool]:
     """Restrict to subjects that have an active alert of ``kind`` (for resolving)."""
-    return (literal(prefix) + cast(key, String)).in_(
-        select(alerts.c.subject).where(alerts.c.kind == kind, alerts.c.state.in_(ACTIVE_STATES))
+    return _active(kind, literal(prefix) + cast(key, String))
+
+
+def _active(kind: str, subject: Any) -> ColumnElement[bool]:
+    """An active alert of ``kind`` exists for ``subject``: exactly the partial unique
+    index's key and predicate, so each probe is one index lookup whatever the planner's
+    statistics say (stale statistics right after a burst of alerts made PostgreSQL pick
+    a nested loop over every active alert)."""
+    return exists().where(
+        alerts.c.subject == subject,
+        alerts.c.kind == kind,
+        alerts.c.state.in_(ACTIVE_STATES),
     )
 
 
 def _stalled(ctx: Context, only_alerted: bool) -> Select[Any]:
-    p85: Any = (
-        case({cid: value for cid, value in ctx.p85.items()}, value=cards.c.column_id)
-        if ctx.p85
-        else cast(null(), Float)
-    )
-    threshold = func.coalesce(cast(columns.c.stall_after_seconds, Float), p85)
-    age = seconds_between(ctx.now_param, cards.c.column_entered_at, ctx.dialect)
+    cut = _cut("stall")
     stmt = (
         select(
             *_shape(
@@ -123,18 +150,22 @@ def _stalled(ctx: Context, only_alerted: bool) -> Select[Any]:
                 card_id=cards.c.id,
                 column_id=cards.c.column_id,
                 episode_start=cards.c.column_entered_at,
-                threshold=threshold,
-                measured=age,
+                threshold=cut.c.threshold,
+                measured=seconds_between(ctx.now_param, cards.c.column_entered_at, ctx.dialect),
             )
         )
-        .join(columns, columns.c.id == cards.c.column_id)
-        .where(columns.c.stage == "active", threshold.is_not(None), age > threshold)
+        .select_from(cut)
+        .join(
+            cards,
+            and_(cards.c.column_id == cut.c.key, cards.c.column_entered_at < cut.c.cutoff),
+        )
+        .where(cut.c.kind == "stall")
     )
     return stmt.where(_alerted("stalled", cards.c.id, "card:")) if only_alerted else stmt
 
 
 def _blocked(ctx: Context, only_alerted: bool) -> Select[Any]:
-    age = seconds_between(ctx.now_param, cards.c.blocked_since, ctx.dialect)
+    cut = _cut("blocked")
     stmt = (
         select(
             *_shape(
@@ -143,25 +174,29 @@ def _blocked(ctx: Context, only_alerted: bool) -> Select[Any]:
                 card_id=cards.c.id,
                 column_id=cards.c.column_id,
                 episode_start=cards.c.blocked_since,
-                threshold=boards.c.blocked_alert_seconds,
-                measured=age,
+                threshold=cut.c.threshold,
+                measured=seconds_between(ctx.now_param, cards.c.blocked_since, ctx.dialect),
             )
         )
-        .join(boards, boards.c.id == cards.c.board_id)
+        .select_from(cards)
+        # "+ 0" keeps SQLite off the board_id index: walking the few blocked cards by
+        # blocked_since beats walking every card of the board.
+        .join(cut, and_(cut.c.kind == "blocked", cut.c.key == cards.c.board_id + 0))
         .join(columns, columns.c.id == cards.c.column_id)
         .where(
-            cards.c.blocked.is_(True),
             cards.c.blocked_since.is_not(None),
+            cards.c.blocked_since < cut.c.cutoff,
+            # The latest of all boards' cut-offs bounds an index range scan.
+            cards.c.blocked_since < bindparam("blocked_bound", ctx.blocked_bound, UTCDateTime()),
+            cards.c.blocked.is_(True),
             columns.c.stage != "done",
-            boards.c.blocked_alert_seconds.is_not(None),
-            age > boards.c.blocked_alert_seconds,
         )
     )
     return stmt.where(_alerted("blocked", cards.c.id, "card:")) if only_alerted else stmt
 
 
 def _swarm_unanswered(ctx: Context, only_alerted: bool) -> Select[Any]:
-    age = seconds_between(ctx.now_param, swarms.c.requested_at, ctx.dialect)
+    cut = _cut("swarm")
     answered = exists().where(members.c.swarm_id == swarms.c.id, members.c.left_at.is_(None))
     stmt = (
         select(
@@ -171,16 +206,18 @@ def _swarm_unanswered(ctx: Context, only_alerted: bool) -> Select[Any]:
                 card_id=swarms.c.card_id,
                 column_id=cards.c.column_id,
                 episode_start=swarms.c.requested_at,
-                threshold=boards.c.swarm_answer_seconds,
-                measured=age,
+                threshold=cut.c.threshold,
+                measured=seconds_between(ctx.now_param, swarms.c.requested_at, ctx.dialect),
             )
         )
-        .join(boards, boards.c.id == swarms.c.board_id)
+        .select_from(swarms)
+        .join(cut, and_(cut.c.kind == "swarm", cut.c.key == swarms.c.board_id))
         .join(cards, cards.c.id == swarms.c.card_id)
+        .join(columns, columns.c.id == cards.c.column_id)
         .where(
             swarms.c.state == "open",
-            boards.c.swarm_answer_seconds.is_not(None),
-            age > boards.c.swarm_answer_seconds,
+            swarms.c.requested_at < cut.c.cutoff,
+            columns.c.stage != "done",  # a finished card needs no helpers any more
             ~answered,
         )
     )
@@ -221,70 +258,45 @@ def _wip_breach(ctx: Context, only_alerted: bool) -> Select[Any]:
     ).where(
         columns.c.over_limit_since.is_not(None),
         over_soft_limit(),
-        age >= ctx.interval_seconds,
+        # A timestamp comparison, not ``age >= interval``: SQLite's julianday arithmetic
+        # makes exactly one interval 29.999998 s, which would hold the alert back a scan.
+        columns.c.over_limit_since
+        <= bindparam(
+            "wip_cutoff",
+            ctx.now - timedelta(seconds=ctx.interval_seconds),
+            type_=UTCDateTime(),
+        ),
     )
     return stmt.where(_alerted("wip_breach", columns.c.id, "column:")) if only_alerted else stmt
 
 
-def _policy_for_card() -> ColumnElement[Any]:
-    """The most specific SLA policy matching the card (product, channel, priority)."""
-    specificity = (
-        case((policies.c.product.is_not(None), 1), else_=0)
-        + case((policies.c.channel.is_not(None), 1), else_=0)
-        + case((policies.c.priority.is_not(None), 1), else_=0)
-    )
-    return (
-        select(policies.c.id)
-        .where(
-            policies.c.board_id == cards.c.board_id,
-            or_(policies.c.product.is_(None), policies.c.product == cards.c.product),
-            or_(policies.c.channel.is_(None), policies.c.channel == cards.c.channel),
-            or_(policies.c.priority.is_(None), policies.c.priority == cards.c.priority),
-        )
-        .order_by(specificity.desc(), policies.c.id)
-        .limit(1)
-        .correlate(cards)
-        .scalar_subquery()
-    )
-
-
 def _sla(ctx: Context, kind: str, only_alerted: bool) -> Select[Any]:
+    """Cards past 80% (warning) or 100% (breach) of their policy's FRT or TTR target.
+
+    The business clock is the card's age minus the time it spent waiting on the
+    customer: ``waiting_seconds`` for finished waits, plus the current stay when its
+    column waits. The cut-off table prunes by raw age first (waiting only slows it).
+    """
     now = ctx.now_param
-    waiting_col = select(columns.c.id).where(columns.c.waits_on_customer.is_(True))
-    paused = (
-        select(
-            func.coalesce(
-                func.sum(
-                    seconds_between(
-                        func.coalesce(stays.c.left_at, now), stays.c.entered_at, ctx.dialect
-                    )
-                ),
-                0.0,
-            )
-        )
-        .where(stays.c.card_id == cards.c.id, stays.c.column_id.in_(waiting_col))
-        .correlate(cards)
-        .scalar_subquery()
+    current_wait = case(
+        (
+            columns.c.waits_on_customer.is_(True),
+            seconds_between(now, cards.c.column_entered_at, ctx.dialect),
+        ),
+        else_=0.0,
     )
-    responded = exists().where(
-        stays.c.card_id == cards.c.id,
-        stays.c.column_id.in_(select(columns.c.id).where(columns.c.stage == "active")),
+    elapsed = (
+        seconds_between(now, cards.c.created_at, ctx.dialect)
+        - cards.c.waiting_seconds
+        - current_wait
     )
-    matched = (
-        select(cards.c.id.label("card_id"), _policy_for_card().label("policy_id"))
-        .join(columns, columns.c.id == cards.c.column_id)
-        .where(columns.c.stage != "done")
-    )
-    if only_alerted:
-        matched = matched.where(_alerted(kind, cards.c.id, "card:"))
-    cp = matched.subquery()
-    elapsed = seconds_between(now, cards.c.created_at, ctx.dialect) - paused
     parts = []
-    for target, target_col in (("frt", policies.c.frt_seconds), ("ttr", policies.c.ttr_seconds)):
+    for target in ("frt", "ttr"):
+        cut = _cut(target)
         hit = (
-            elapsed >= target_col
+            elapsed >= cut.c.threshold
             if kind == "sla_breach"
-            else and_(elapsed >= target_col * WARN_AT, elapsed < target_col)
+            else and_(elapsed >= cut.c.threshold * WARN_AT, elapsed < cut.c.threshold)
         )
         stmt = (
             select(
@@ -294,21 +306,34 @@ def _sla(ctx: Context, kind: str, only_alerted: bool) -> Select[Any]:
                     card_id=cards.c.id,
                     column_id=cards.c.column_id,
                     episode_start=cards.c.created_at,
-                    threshold=target_col,
+                    threshold=cut.c.threshold,
                     measured=elapsed,
                     target=target,
-                    policy_id=policies.c.id,
+                    policy_id=cards.c.sla_policy_id,
                 )
             )
-            .select_from(cp)
-            .join(cards, cards.c.id == cp.c.card_id)
-            .join(policies, policies.c.id == cp.c.policy_id)
-            .where(target_col.is_not(None), hit)
+            .select_from(cut)
+            .join(
+                cards,
+                and_(cards.c.sla_policy_id == cut.c.key, cards.c.created_at <= cut.c.cutoff),
+            )
+            .join(columns, columns.c.id == cards.c.column_id)
+            .where(cut.c.kind == target, columns.c.stage != "done")
         )
-        if target == "frt":
-            stmt = stmt.where(~responded)
-        parts.append(stmt)
+        if target == "frt":  # FRT ends at the first response
+            stmt = stmt.where(cards.c.first_response_at.is_(None))
+        if only_alerted:
+            stmt = stmt.where(_alerted(kind, cards.c.id, "card:"))
+        else:  # cheap index probes first: most old cards already have their alert
+            stmt = stmt.where(~_active_alert(kind))
+            if kind == "sla_warning":  # a card in breach is past warning
+                stmt = stmt.where(~_active_alert("sla_breach"))
+        parts.append(stmt.where(hit))
     return parts[0].union_all(parts[1])  # type: ignore[return-value]
+
+
+def _active_alert(kind: str) -> ColumnElement[bool]:
+    return _active(kind, _card_subject())
 
 
 def firing(kind: str, ctx: Context, *, only_alerted: bool = False) -> Select[Any]:

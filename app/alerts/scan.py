@@ -15,12 +15,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, text, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateTable
 
 from app.alerts import conditions
-from app.alerts.conditions import Context, alerts, columns, seconds_between, stays
+from app.alerts.conditions import (
+    Context,
+    alerts,
+    boards,
+    columns,
+    cutoffs,
+    policies,
+    seconds_between,
+    stays,
+)
 from app.alerts.models import ACTIVE_STATES, KINDS
 from app.core.models import iso
 from app.events import service as events
@@ -36,6 +46,8 @@ MIN_SAMPLES = 20
 # ...taken from this much recent history, and are recomputed this often.
 HISTORY = timedelta(days=90)
 P85_TTL = timedelta(minutes=5)
+# Refresh PostgreSQL's statistics on alerts after a scan that changed this many.
+ANALYZE_AFTER = 200
 
 
 @dataclass(slots=True)
@@ -71,10 +83,17 @@ class Scanner:
             p85=self._thresholds(session, now, dialect),
         )
         _track_soft_limits(session, ctx)
+        _fill_cutoffs(session, ctx)
         result = ScanResult()
         for kind in KINDS:
             result.resolved[kind] = _resolve_cleared(session, kind, ctx)
             result.raised[kind] = _raise_new(session, kind, ctx)
+        changed = sum(result.raised.values()) + sum(result.resolved.values())
+        if dialect == "postgresql" and changed >= ANALYZE_AFTER:
+            # A burst of alerts leaves the planner's statistics saying "empty table",
+            # and the next scans would pick nested loops over every active alert
+            # (seconds instead of milliseconds) until autovacuum catches up.
+            session.execute(text("ANALYZE alerts"))
         result.seconds = time.perf_counter() - started
         return result
 
@@ -109,6 +128,42 @@ def learned_thresholds(session: Session, *, now: datetime, dialect: str) -> dict
         ranked.c.n >= MIN_SAMPLES, ranked.c.rn == (ranked.c.n * 85 + 99) // 100
     )
     return {int(cid): float(d) for cid, d in session.execute(stmt).all()}
+
+
+def _fill_cutoffs(session: Session, ctx: Context) -> None:
+    """Turn every threshold into an absolute cut-off time for this scan."""
+    conn = session.connection()
+    conn.execute(CreateTable(cutoffs, if_not_exists=True))
+    conn.execute(delete(cutoffs))  # SQLite keeps temp rows across transactions
+    rows: list[dict[str, Any]] = []
+
+    def add(kind: str, key: int, seconds: float, share: float = 1.0) -> None:
+        cut = ctx.now - timedelta(seconds=seconds * share)
+        rows.append({"kind": kind, "key": key, "cutoff": cut, "threshold": float(seconds)})
+
+    active = select(columns.c.id, columns.c.stall_after_seconds).where(columns.c.stage == "active")
+    for column_id, stall in session.execute(active).all():
+        threshold = stall if stall is not None else ctx.p85.get(column_id)
+        if threshold is not None:
+            add("stall", column_id, threshold)
+    limits = select(boards.c.id, boards.c.blocked_alert_seconds, boards.c.swarm_answer_seconds)
+    for board_id, blocked, swarm in session.execute(limits).all():
+        if blocked is not None:
+            add("blocked", board_id, blocked)
+            bound = rows[-1]["cutoff"]
+            if ctx.blocked_bound is None or bound > ctx.blocked_bound:
+                ctx.blocked_bound = bound
+        if swarm is not None:
+            add("swarm", board_id, swarm)
+    targets = select(policies.c.id, policies.c.frt_seconds, policies.c.ttr_seconds)
+    for policy_id, frt, ttr in session.execute(targets).all():
+        # Cut at the warning share: a card younger than that cannot have reached it.
+        if frt is not None:
+            add("frt", policy_id, frt, conditions.WARN_AT)
+        if ttr is not None:
+            add("ttr", policy_id, ttr, conditions.WARN_AT)
+    if rows:
+        conn.execute(insert(cutoffs), rows)
 
 
 def _track_soft_limits(session: Session, ctx: Context) -> None:
@@ -164,7 +219,8 @@ def _raise_new(session: Session, kind: str, ctx: Context) -> int:
         _insert(ctx.dialect)
         .on_conflict_do_nothing(
             index_elements=["subject", "kind"],
-            index_where=alerts.c.state.in_(ACTIVE_STATES),
+            # Literal SQL: an expanding IN parameter cannot be used with executemany.
+            index_where=text("state IN ('open', 'acknowledged')"),
         )
         .returning(alerts, sort_by_parameter_order=True)
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.alerts import repository
+from app.alerts import repository, sla
 from app.alerts.exceptions import AlertNotFound, AlertNotOpen, SlaPolicyNotFound
 from app.alerts.models import ACTIVE_STATES, Alert, SlaPolicy
 from app.alerts.schemas import SlaPolicyCreate, SlaPolicyUpdate
@@ -129,6 +129,7 @@ def create_policy(
     policy = SlaPolicy(board_id=board_id, **data.model_dump())
     session.add(policy)
     session.flush()
+    sla.assign_policies(session, board_id=board_id)
     events.append(
         session,
         board_id=board_id,
@@ -159,6 +160,8 @@ def update_policy(
     for key, value in changes.items():
         setattr(policy, key, value)
     session.flush()
+    if sla.MATCH_FIELDS.intersection(changes):
+        sla.assign_policies(session, board_id=board_id)
     events.append(
         session,
         board_id=board_id,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
+from app.alerts import sla
 from app.auth.service import Principal
 from app.board import repository, wip
 from app.board.exceptions import (
@@ -120,6 +121,9 @@ def create_card(
         blocked=False,
         blocked_reason=None,
         blocked_since=None,
+        sla_policy_id=None,
+        waiting_seconds=0.0,
+        first_response_at=now if target.stage == "active" else None,
         version=1,
         created_at=now,
         updated_at=now,
@@ -127,6 +131,7 @@ def create_card(
     )
     card_id = repository.insert_card(session, values)
     repository.record_stay(session, card_id=card_id, column_id=target.id, at=now, new=True)
+    sla.assign_policies(session, card_id=card_id)
     repository.replace_assignees(session, card_id=card_id, user_ids=assignee_ids)
     events.append(
         session,
@@ -226,7 +231,14 @@ def move_card(
     }
     if target.id != row.column_id:
         changes["column_entered_at"] = now
+        if row.column_waits:  # the customer answered: stop the pause
+            waited = (now - row.column_entered_at).total_seconds()
+            changes["waiting_seconds"] = row.waiting_seconds + max(waited, 0.0)
+        if target.stage == "active" and row.first_response_at is None:
+            changes["first_response_at"] = now
         repository.record_stay(session, card_id=card_id, column_id=target.id, at=now, new=False)
+        if row.column_stage == "done":  # reopened: policies may have changed meanwhile
+            sla.assign_policies(session, card_id=card_id)
     repository.update_card(session, card_id, changes)
     events.append(
         session,
@@ -312,6 +324,8 @@ def update_card(
         changes["blocked_since"] = now if changes["blocked"] else None
     changes.update(version=row.version + 1, updated_at=now)
     repository.update_card(session, card_id, changes)
+    if sla.MATCH_FIELDS.intersection(changes):
+        sla.assign_policies(session, card_id=card_id)
     public_changes = {
         k: v for k, v in changes.items() if k not in ("version", "updated_at", "blocked_since")
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import Column, Float, ForeignKey, Index, Integer, UniqueConstraint, false
+from sqlalchemy import Column, Float, ForeignKey, Index, Integer, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from app.core.models import JSONType, UTCDateTime, utcnow
@@ -78,6 +78,17 @@ class Card(SQLModel, table=True):
     __table_args__ = (
         Index("ix_cards_column_id_position", "column_id", "position"),
         Index("ix_cards_lane_id", "lane_id"),
+        # For the alert scan: range scans per column, per SLA policy, and blocked cards.
+        Index("ix_cards_column_id_column_entered_at", "column_id", "column_entered_at"),
+        Index("ix_cards_sla_policy_id_created_at", "sla_policy_id", "created_at"),
+        Index(
+            "ix_cards_awaiting_response",
+            "sla_policy_id",
+            "created_at",
+            sqlite_where=text("first_response_at IS NULL"),
+            postgresql_where=text("first_response_at IS NULL"),
+        ),
+        Index("ix_cards_blocked_since", "blocked_since"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -103,6 +114,21 @@ class Card(SQLModel, table=True):
     blocked: bool = Field(default=False)
     blocked_reason: str | None = Field(default=None, max_length=500)
     blocked_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The SLA clock: seconds spent in finished stays in waits-on-customer columns (the
+    # current stay, if it waits, is counted from column_entered_at), and when the card
+    # first reached an active column (its first response, until interactions exist).
+    waiting_seconds: float = Field(
+        default=0.0, sa_column=Column(Float, nullable=False, server_default="0")
+    )
+    first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The SLA policy that applies (the most specific match), kept up to date when the
+    # card's product, channel or priority or the board's policies change.
+    sla_policy_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("sla_policies.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

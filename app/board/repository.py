@@ -121,6 +121,7 @@ _CARD_WITH_ACCESS = (
     select(
         cards,
         columns.c.stage.label("column_stage"),
+        columns.c.waits_on_customer.label("column_waits"),
         members.c.id.label("member_id"),
         members.c.role.label("member_role"),
     )

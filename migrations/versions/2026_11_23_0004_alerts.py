@@ -92,6 +92,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alerts")),
     )
     with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_alerts_subject_kind_raised_at", ["subject", "kind", "raised_at"], unique=False
+        )
         batch_op.create_index("ix_alerts_board_id_state", ["board_id", "state"], unique=False)
         batch_op.create_index("ix_alerts_card_id", ["card_id"], unique=False)
         batch_op.create_index("ix_alerts_kind_state", ["kind", "state"], unique=False)
@@ -138,20 +141,68 @@ def upgrade() -> None:
     with op.batch_alter_table("boards", schema=None) as batch_op:
         batch_op.add_column(sa.Column("blocked_alert_seconds", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("swarm_answer_seconds", sa.Integer(), nullable=True))
-    op.execute("UPDATE boards SET blocked_alert_seconds = 14400, swarm_answer_seconds = 1800")
 
     with op.batch_alter_table("cards", schema=None) as batch_op:
         batch_op.add_column(sa.Column("blocked_since", sa.DateTime(timezone=True), nullable=True))
-    # Existing cards: their current stay, and "blocked since their last change".
+        batch_op.add_column(sa.Column("sla_policy_id", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column("waiting_seconds", sa.Float(), server_default="0", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("first_response_at", sa.DateTime(timezone=True), nullable=True)
+        )
+        batch_op.create_index(
+            "ix_cards_awaiting_response",
+            ["sla_policy_id", "created_at"],
+            unique=False,
+            sqlite_where=sa.text("first_response_at IS NULL"),
+            postgresql_where=sa.text("first_response_at IS NULL"),
+        )
+        batch_op.create_index("ix_cards_blocked_since", ["blocked_since"], unique=False)
+        batch_op.create_index(
+            "ix_cards_column_id_column_entered_at", ["column_id", "column_entered_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_cards_sla_policy_id_created_at", ["sla_policy_id", "created_at"], unique=False
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_cards_sla_policy_id_sla_policies"),
+            "sla_policies",
+            ["sla_policy_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+
+    # Existing data: boards get the default alert thresholds, every card its current
+    # stay, and blocked cards count as blocked since their last change.
+    op.execute("UPDATE boards SET blocked_alert_seconds = 14400, swarm_answer_seconds = 1800")
     op.execute(
         "INSERT INTO card_stays (card_id, column_id, entered_at) "
         "SELECT id, column_id, column_entered_at FROM cards"
     )
     op.execute("UPDATE cards SET blocked_since = updated_at WHERE blocked")
+    op.execute(
+        "UPDATE cards SET first_response_at = created_at WHERE column_id IN "
+        "(SELECT id FROM board_columns WHERE stage <> 'backlog')"
+    )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("cards", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_cards_sla_policy_id_sla_policies"), type_="foreignkey"
+        )
+        batch_op.drop_index("ix_cards_sla_policy_id_created_at")
+        batch_op.drop_index("ix_cards_column_id_column_entered_at")
+        batch_op.drop_index(
+            "ix_cards_awaiting_response",
+            sqlite_where=sa.text("first_response_at IS NULL"),
+            postgresql_where=sa.text("first_response_at IS NULL"),
+        )
+        batch_op.drop_index("ix_cards_blocked_since")
+        batch_op.drop_column("sla_policy_id")
+        batch_op.drop_column("first_response_at")
+        batch_op.drop_column("waiting_seconds")
         batch_op.drop_column("blocked_since")
 
     with op.batch_alter_table("boards", schema=None) as batch_op:
@@ -175,6 +226,7 @@ def downgrade() -> None:
         )
         batch_op.drop_index("ix_alerts_kind_state")
         batch_op.drop_index("ix_alerts_card_id")
+        batch_op.drop_index("ix_alerts_subject_kind_raised_at")
         batch_op.drop_index("ix_alerts_board_id_state")
 
     op.drop_table("alerts")

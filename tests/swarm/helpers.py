@@ -51,7 +51,7 @@ async def ask(
 def invitation_for(swarm: dict[str, Any], user_id: int) -> dict[str, Any]:
     found = [i for i in swarm["invitations"] if i["user_id"] == user_id]
     assert found, f"user {user_id} was not invited: {swarm['invitations']}"
-    return found[0]
+    return dict(found[0])
 
 
 def swarm_types(events: list[dict[str, Any]]) -> list[str]:
