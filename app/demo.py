@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.alerts import service as alert_service
+from app.alerts.schemas import SlaPolicyCreate
 from app.auth import service as auth_service
 from app.auth.models import User
 from app.auth.schemas import Skill, UserCreate
@@ -91,6 +93,13 @@ _CARDS = [
 ]
 
 
+_SLA_POLICIES = [
+    SlaPolicyCreate(name="Urgent", priority="urgent", frt_seconds=3600, ttr_seconds=8 * 3600),
+    SlaPolicyCreate(name="Chat", channel="chat", frt_seconds=15 * 60, ttr_seconds=86400),
+    SlaPolicyCreate(name="Standard", frt_seconds=8 * 3600, ttr_seconds=3 * 86400),
+]
+
+
 def _existing_demo_board(session: Session) -> int | None:
     """The demo board seeded earlier, found by its lead's membership (it may be renamed)."""
     lead_email = _PEOPLE[0][1]
@@ -144,7 +153,7 @@ def seed_demo(session: Session, *, admin_id: int, password_hash: str | None = No
                 ColumnCreate(
                     name="Swarming", stage="active", wip_limit=3, stall_after_seconds=86400
                 ),
-                ColumnCreate(name="Waiting on customer", stage="active"),
+                ColumnCreate(name="Waiting on customer", stage="active", waits_on_customer=True),
                 ColumnCreate(name="Resolved", stage="done"),
             ],
             lanes=[LaneCreate(name="Expedite", wip_limit=1), LaneCreate(name="Standard")],
@@ -202,6 +211,8 @@ def seed_demo(session: Session, *, admin_id: int, password_hash: str | None = No
             cards.move_card(
                 session, actor=admin, card_id=card["id"], data=CardMove(column_id=column_ids[step])
             )
+    for policy in _SLA_POLICIES:
+        alert_service.create_policy(session, actor=admin, board_id=board.id, data=policy)
     _seed_swarms(session, people=people, card_ids=card_ids)
     _give_passwords(session, password_hash)
     return board.id

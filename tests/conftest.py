@@ -160,6 +160,8 @@ class LiveServer:
             "SWARMBOARD_ADMIN_TOKEN": ADMIN_TOKEN,
             "SWARMBOARD_ENVIRONMENT": "test",
             "SWARMBOARD_SECRET_KEY": "test-secret-key-not-a-placeholder",
+            # Tests that want the alert scan on turn it on (and set its interval).
+            "SWARMBOARD_SCHEDULER": "off",
             **extra_env,
         }
         self.proc = subprocess.Popen(

@@ -263,7 +263,9 @@ def _wip_breach(ctx: Context, only_alerted: bool) -> Select[Any]:
         columns.c.over_limit_since
         <= bindparam(
             "wip_cutoff",
-            ctx.now - timedelta(seconds=ctx.interval_seconds),
+            # Up to half a second early: the scheduler's own jitter must not push the
+            # alert back a whole interval.
+            ctx.now - timedelta(seconds=ctx.interval_seconds - min(0.5, ctx.interval_seconds / 10)),
             type_=UTCDateTime(),
         ),
     )
