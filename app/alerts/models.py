@@ -51,7 +51,7 @@ class Alert(SQLModel, table=True):
             postgresql_where=text("state IN ('open', 'acknowledged')"),
         ),
         # The scan's "already alerted in this episode?" probe, for every state.
-        Index("ix_alerts_subject_kind_raised_at", "subject", "kind", "raised_at"),
+        Index("ix_alerts_subject_kind_state", "subject", "kind", "state", "raised_at"),
         Index("ix_alerts_board_id_state", "board_id", "state"),
         Index("ix_alerts_kind_state", "kind", "state"),
         Index("ix_alerts_card_id", "card_id"),

@@ -93,7 +93,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_alerts_subject_kind_raised_at", ["subject", "kind", "raised_at"], unique=False
+            "ix_alerts_subject_kind_state",
+            ["subject", "kind", "state", "raised_at"],
+            unique=False,
         )
         batch_op.create_index("ix_alerts_board_id_state", ["board_id", "state"], unique=False)
         batch_op.create_index("ix_alerts_card_id", ["card_id"], unique=False)
@@ -226,7 +228,7 @@ def downgrade() -> None:
         )
         batch_op.drop_index("ix_alerts_kind_state")
         batch_op.drop_index("ix_alerts_card_id")
-        batch_op.drop_index("ix_alerts_subject_kind_raised_at")
+        batch_op.drop_index("ix_alerts_subject_kind_state")
         batch_op.drop_index("ix_alerts_board_id_state")
 
     op.drop_table("alerts")
