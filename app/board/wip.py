@@ -155,38 +155,36 @@ def admit_people(
     user_ids: list[int],
     reason: str | None,
 ) -> None:
-    for person in repository.lock_users(session, user_ids):
-        if person.wip_limit is None:
-            continue
-        count = repository.active_card_count_for_user(
-            session, user_id=person.id, exclude_card=card_id
+    """Personal limits count active assigned cards and open swarms, each card once."""
+    for person, count in _at_limit(session, user_ids=user_ids, card_id=card_id):
+        data = {
+            "scope": "person",
+            "card_id": card_id,
+            "column_id": column_id,
+            "user_id": person.id,
+            "limit": person.wip_limit,
+            "count": count,
+        }
+        _breach(
+            adm,
+            error=PersonWipLimitExceeded(
+                f"{person.name} already carries {count} active cards and swarms; "
+                f"their WIP limit is {person.wip_limit}.",
+                **data,
+            ),
+            policy="hard",
+            role=role,
+            reason=reason,
+            actor=actor,
+            data=data,
         )
-        if count >= person.wip_limit:
-            data = {
-                "scope": "person",
-                "card_id": card_id,
-                "column_id": column_id,
-                "user_id": person.id,
-                "limit": person.wip_limit,
-                "count": count,
-            }
-            _breach(
-                adm,
-                error=PersonWipLimitExceeded(
-                    f"{person.name} already carries {count} active cards and swarms; "
-                    f"their WIP limit is {person.wip_limit}.",
-                    **data,
-                ),
-                policy="hard",
-                role=role,
-                reason=reason,
-                actor=actor,
-                data=data,
-            )
 
 
-def people_at_limit(session: Session, *, user_ids: list[int], card_id: int) -> list[int]:
-    """Of these people, those who could not take on ``card_id`` now (rows locked first)."""
+def _at_limit(
+    session: Session, *, user_ids: list[int], card_id: int | None
+) -> list[tuple[Any, int]]:
+    """(person, their load) for each of these people who could not take on ``card_id``
+    now; their rows are locked first, so the answer holds until commit."""
     full = []
     for person in repository.lock_users(session, user_ids):
         if person.wip_limit is None:
@@ -195,5 +193,10 @@ def people_at_limit(session: Session, *, user_ids: list[int], card_id: int) -> l
             session, user_id=person.id, exclude_card=card_id
         )
         if count >= person.wip_limit:
-            full.append(int(person.id))
+            full.append((person, count))
     return full
+
+
+def people_at_limit(session: Session, *, user_ids: list[int], card_id: int) -> list[int]:
+    """Of these people, those who could not take on ``card_id`` now (rows locked first)."""
+    return [int(p.id) for p, _ in _at_limit(session, user_ids=user_ids, card_id=card_id)]

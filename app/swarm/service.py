@@ -236,18 +236,31 @@ def _add_member(session: Session, swarm: Swarm, *, user_id: int, role: str) -> S
     return member
 
 
-def accept_invitation(
-    session: Session, *, actor: Principal, swarm_id: int, invitation_id: int, role: str
+def _join(
+    session: Session,
+    swarm: Swarm,
+    *,
+    actor: Principal,
+    board_role: str,
+    role: str,
+    inv: SwarmInvitation | None,
 ) -> dict[str, Any]:
-    """Accept an invitation and join the swarm (refused at your WIP limit)."""
-    swarm, board_role = _swarm(session, actor=actor, swarm_id=swarm_id, lock=True)
-    inv = _invitation(session, swarm=swarm, actor=actor, inv_id=invitation_id)
+    """Admit the actor against their WIP limit, make them a member and answer their
+    invitation (if any): the one path for accepting and for offering help."""
     _admit(session, swarm, actor=actor, role=board_role, user_id=actor.id)
-    inv.state, inv.answered_at = "accepted", utcnow()
     member = _add_member(session, swarm, user_id=actor.id, role=role)
-    _emit(
-        session, swarm, actor, "swarm.accepted", invitation_id=inv.id, user_id=actor.id, role=role
-    )
+    if inv is not None:
+        inv.state, inv.answered_at = "accepted", utcnow()
+        session.flush()
+        _emit(
+            session,
+            swarm,
+            actor,
+            "swarm.accepted",
+            invitation_id=inv.id,
+            user_id=actor.id,
+            role=role,
+        )
     _emit(
         session,
         swarm,
@@ -256,10 +269,19 @@ def accept_invitation(
         user_id=actor.id,
         role=role,
         team=member.team,
-        via="invitation",
+        via="invitation" if inv is not None else "offer",
     )
     _rematch(session, swarm, actor, invite=False)
     return _view(session, swarm)
+
+
+def accept_invitation(
+    session: Session, *, actor: Principal, swarm_id: int, invitation_id: int, role: str
+) -> dict[str, Any]:
+    """Accept an invitation and join the swarm (refused at your WIP limit)."""
+    swarm, board_role = _swarm(session, actor=actor, swarm_id=swarm_id, lock=True)
+    inv = _invitation(session, swarm=swarm, actor=actor, inv_id=invitation_id)
+    return _join(session, swarm, actor=actor, board_role=board_role, role=role, inv=inv)
 
 
 def decline_invitation(
@@ -284,9 +306,7 @@ def join_swarm(session: Session, *, actor: Principal, swarm_id: int, role: str) 
     current = repository.member_row(session, swarm_id=swarm_id, user_id=actor.id)
     if current is not None and current.left_at is None:
         raise AlreadyInSwarm(f"You are already in swarm {swarm_id} as {current.role}.")
-    _admit(session, swarm, actor=actor, role=board_role, user_id=actor.id)
-    member = _add_member(session, swarm, user_id=actor.id, role=role)
-    via = "offer"
+    # Joining answers your own pending invitation too.
     pending = session.execute(
         select(SwarmInvitation).where(
             repository.invitations.c.swarm_id == swarm_id,
@@ -294,29 +314,7 @@ def join_swarm(session: Session, *, actor: Principal, swarm_id: int, role: str) 
             repository.invitations.c.state == "pending",
         )
     ).scalar_one_or_none()
-    if pending is not None:  # joining answers your own invitation too
-        pending.state, pending.answered_at, via = "accepted", utcnow(), "invitation"
-        _emit(
-            session,
-            swarm,
-            actor,
-            "swarm.accepted",
-            invitation_id=pending.id,
-            user_id=actor.id,
-            role=role,
-        )
-    _emit(
-        session,
-        swarm,
-        actor,
-        "swarm.joined",
-        user_id=actor.id,
-        role=role,
-        team=member.team,
-        via=via,
-    )
-    _rematch(session, swarm, actor, invite=False)
-    return _view(session, swarm)
+    return _join(session, swarm, actor=actor, board_role=board_role, role=role, inv=pending)
 
 
 def leave_swarm(session: Session, *, actor: Principal, swarm_id: int) -> dict[str, Any]:
