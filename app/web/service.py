@@ -13,20 +13,39 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from app.alerts.models import ACTIVE_STATES, Alert
 from app.auth import password
 from app.auth import service as auth_service
 from app.auth.service import Principal
 from app.board import repository as board_repo
 from app.board import service as board_service
 from app.core.db import Database
-from app.core.models import utcnow
+from app.core.models import table_of, utcnow
 
-__all__ = ["age_text", "authenticate", "board_page", "initials", "visible_boards"]
+__all__ = [
+    "ALERT_LABELS",
+    "age_text",
+    "authenticate",
+    "board_page",
+    "initials",
+    "visible_boards",
+]
 
 _boards, _cards, _cols = board_repo.boards, board_repo.cards, board_repo.columns
 _lanes, _members, _users = board_repo.lanes, board_repo.members, board_repo.users
 _swarms = board_repo.swarms
+_alerts = table_of(Alert)
 MAX_LISTED_BOARDS = 500
+
+# How the page names each alert kind (the card badges, the column mark, the panel).
+ALERT_LABELS = {
+    "stalled": "Stalled",
+    "blocked": "Blocked too long",
+    "sla_warning": "SLA warning",
+    "sla_breach": "SLA breached",
+    "wip_breach": "Over WIP limit",
+    "swarm_unanswered": "Swarm unanswered",
+}
 
 
 async def authenticate(
@@ -142,11 +161,43 @@ def _snapshot(session: Session, board_id: int) -> tuple[int, list[Any]]:
     return int(rows[0].last_seq), [r for r in rows if r.id is not None]
 
 
+def _active_alerts(
+    session: Session, board_id: int
+) -> tuple[dict[int, list[dict[str, Any]]], dict[int, list[dict[str, Any]]]]:
+    """The board's open and acknowledged alerts, oldest first: (by card, by column).
+
+    Card alerts go on their card; column-level ones (a WIP breach: no card) on their
+    column. The page's live updates are keyed by alert id, so an alert raised or
+    resolved between this read and ``last_seq`` is simply applied again, harmlessly.
+    """
+    stmt = (
+        select(
+            _alerts.c.id, _alerts.c.card_id, _alerts.c.column_id, _alerts.c.kind, _alerts.c.state
+        )
+        .where(_alerts.c.board_id == board_id, _alerts.c.state.in_(ACTIVE_STATES))
+        .order_by(_alerts.c.raised_at, _alerts.c.id)
+    )
+    by_card: dict[int, list[dict[str, Any]]] = {}
+    by_column: dict[int, list[dict[str, Any]]] = {}
+    for a in session.execute(stmt):
+        flag = {"id": a.id, "kind": a.kind, "state": a.state, "label": _alert_label(a.kind)}
+        if a.card_id is not None:
+            by_card.setdefault(a.card_id, []).append(flag)
+        elif a.column_id is not None:
+            by_column.setdefault(a.column_id, []).append(flag)
+    return by_card, by_column
+
+
+def _alert_label(kind: str) -> str:
+    return ALERT_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
 def board_page(session: Session, *, actor: Principal, board_id: int) -> dict[str, Any]:
     """Everything the board page renders: columns by lane with their cards (each with its
-    open swarm, if any), and counts."""
+    open swarm and its active alerts, if any), and counts."""
     role = board_service.board_role(session, actor=actor, board_id=board_id)
     last_seq, card_rows = _snapshot(session, board_id)
+    card_alerts, column_alerts = _active_alerts(session, board_id)
     board = session.execute(select(_boards.c.name).where(_boards.c.id == board_id)).one()
     cols = board_repo.columns_of(session, board_id=board_id)
     lanes = board_repo.lanes_of(session, board_id=board_id)
@@ -181,6 +232,7 @@ def board_page(session: Session, *, actor: Principal, board_id: int) -> dict[str
                 "owner_name": c.owner_name,
                 "owner_initials": initials(c.owner_name) if c.owner_name else None,
                 "swarm_id": c.swarm_id,
+                "alerts": card_alerts.get(c.id, []),
             }
         )
     columns = []
@@ -195,6 +247,7 @@ def board_page(session: Session, *, actor: Principal, board_id: int) -> dict[str
                 "wip_policy": c.wip_policy,
                 "count": count,
                 "state": wip_state(count, c.wip_limit),
+                "alerts": column_alerts.get(c.id, []),
                 "lanes": [{"id": lane, "cards": grid[c.id][lane]} for lane in rows],
             }
         )
@@ -210,4 +263,6 @@ def board_page(session: Session, *, actor: Principal, board_id: int) -> dict[str
         "lanes": lane_info,
         "members": {m.id: m.name for m in members},
         "card_total": len(card_rows),
+        "alert_total": sum(map(len, card_alerts.values())) + sum(map(len, column_alerts.values())),
+        "alert_labels": ALERT_LABELS,
     }

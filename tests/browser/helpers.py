@@ -234,3 +234,49 @@ class SwarmView:
         await form.get_by_label("Question").fill(question)
         await form.get_by_label("What you have tried").fill(tried)
         await form.get_by_role("button", name="Ask for help").click()
+
+
+class AlertView:
+    """The alert parts of one user's board page (``app/web/templates``): the
+    ``.alert-flag`` marks in a card's ``.alert-badge`` or a column header, the
+    ``#alerts-toggle`` button, the ``section#alerts-panel`` list and the toasts in
+    ``#alert-toasts``."""
+
+    def __init__(self, board: BoardPage) -> None:
+        self.board = board
+        self.page = board.page
+
+    @property
+    def toggle(self) -> Locator:
+        return self.page.locator("#alerts-toggle")
+
+    @property
+    def panel(self) -> Locator:
+        return self.page.locator("section#alerts-panel")
+
+    @property
+    def items(self) -> Locator:
+        return self.panel.locator("ul.alerts-list > li")
+
+    def item(self, alert_id: int) -> Locator:
+        return self.panel.locator(f'li[data-alert-id="{alert_id}"]')
+
+    @property
+    def toasts(self) -> Locator:
+        return self.page.locator("#alert-toasts .alert-toast")
+
+    def toast(self, alert_id: int) -> Locator:
+        return self.page.locator(f'#alert-toasts .alert-toast[data-alert-id="{alert_id}"]')
+
+    def badge(self, card_id: int) -> Locator:
+        return self.board.card(card_id).locator(".alert-badge")
+
+    def column_flags(self, column_id: int) -> Locator:
+        return self.board.column(column_id).locator(".column-head .alert-flag")
+
+    async def open_panel(self) -> None:
+        """Click "Alerts (N)": the panel opens and its list has loaded."""
+        await self.toggle.click()
+        await expect(self.toggle).to_have_attribute("aria-expanded", "true")
+        await expect(self.panel).to_be_visible()
+        await expect(self.panel.locator(".alerts-loading")).to_be_hidden()

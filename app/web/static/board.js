@@ -1,6 +1,7 @@
 /* Swarmboard board page, part 1: shared state, the JSON API, card placement, WIP
- * counters, the flash message and card ages. moves.js, forms.js, swarm.js and live.js
- * build on the SB namespace defined here. No library, no per-card listener, one timer. */
+ * counters, the flash message and card ages. moves.js, forms.js, swarm.js, alerts.js
+ * and live.js build on the SB namespace defined here. No library, no per-card listener,
+ * one timer. */
 "use strict";
 (function () {
   const body = document.body;

@@ -1,9 +1,10 @@
 /* Swarmboard board page, part 4: live updates over /ws/boards/{id}?since=N.
  *
- * Events arrive in seq order. Card and column events are applied in place; anything
- * else, a gap in seq, a {"type": "resync"} message or close code 4000 reloads the
- * columns from /boards/{id}/fragment. A dropped connection is retried with backoff and
- * resumes from the last applied seq, so the server replays whatever was missed. */
+ * Events arrive in seq order. Card, column, swarm and alert events are applied in
+ * place; anything else, a gap in seq, a {"type": "resync"} message or close code 4000
+ * reloads the columns from /boards/{id}/fragment. A dropped connection is retried with
+ * backoff and resumes from the last applied seq, so the server replays whatever was
+ * missed. */
 "use strict";
 (function () {
   const SB = window.SB;
@@ -116,10 +117,17 @@
       case "wip.exceeded":
       case "wip.overridden":
         return true; // recorded for the log; the move itself is its own event
-      default:
+      default: {
+        const type = String(ev.type);
         // swarm.*: badges on the cards, the drawer's swarm panel, invitations (swarm.js).
-        if (String(ev.type).startsWith("swarm.") && SB.swarmEvent) return SB.swarmEvent(ev);
+        if (type.startsWith("swarm.") && SB.swarmEvent) return SB.swarmEvent(ev);
+        // alert.*: flags on cards and columns, toasts, the alerts panel (alerts.js). They
+        // re-render the board only if one names a card or column the page lacks.
+        if (type.startsWith("alert.")) return SB.alertEvent ? SB.alertEvent(ev) : true;
+        // SLA policies are not shown on the board.
+        if (type.startsWith("sla_policy.")) return true;
         return false;
+      }
     }
   }
 

@@ -1,0 +1,490 @@
+/* Swarmboard board page, part 6: alerts. The marks on cards and column headers, a toast
+ * when an alert is raised, and the "Alerts (N)" panel with Acknowledge and Resolve.
+ *
+ * The server renders one .alert-flag[data-alert-id] per active alert: inside the card's
+ * .alert-badge, or in the column header for a column's WIP breach. Those flags are the
+ * page's record of which alerts are active (the count is theirs), and live.js hands
+ * every alert.* event to SB.alertEvent, which adds, updates or removes flags by alert
+ * id, so a replayed or repeated event changes nothing. Alert events never re-render the
+ * board. One delegated listener per region; nothing listens on a card. */
+"use strict";
+(function () {
+  const SB = window.SB;
+  const boardEl = SB.boardEl;
+  const me = Number(document.body.dataset.userId);
+  const MAX_TOASTS = 3;
+  const PAGE = 100;
+  const REFRESH_DELAY_MS = 60; // a scan raising many alerts at once costs one fetch
+  const TARGETS = { frt: "first-response", ttr: "resolution" };
+  const FALLBACK_LABELS = {
+    stalled: "Stalled", blocked: "Blocked too long", sla_warning: "SLA warning",
+    sla_breach: "SLA breached", wip_breach: "Over WIP limit", swarm_unanswered: "Swarm unanswered",
+  };
+
+  /* --- small helpers ------------------------------------------------------------------ */
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function button(text, cls, data) {
+    const b = el("button", cls, text);
+    b.type = "button";
+    for (const [k, v] of Object.entries(data || {})) b.dataset[k] = v;
+    return b;
+  }
+
+  function showError(box, message) {
+    box.textContent = message || "";
+    box.hidden = !message;
+  }
+
+  function label(kind) {
+    const labels = SB.meta().alert_labels || FALLBACK_LABELS;
+    return labels[kind] || FALLBACK_LABELS[kind] || String(kind).replace(/_/g, " ");
+  }
+
+  /** 42 -> "42 s", 150 -> "2 min", 7500 -> "2 h 5 min", 90000 -> "1 d 1 h". */
+  function duration(seconds) {
+    const s = Math.max(0, Math.floor(Number(seconds) || 0));
+    if (s < 60) return s + " s";
+    const m = Math.floor(s / 60);
+    if (m < 60) return m + " min";
+    const h = Math.floor(m / 60);
+    if (h < 24) return h + " h" + (m % 60 ? " " + (m % 60) + " min" : "");
+    const d = Math.floor(h / 24);
+    return d + " d" + (h % 24 ? " " + (h % 24) + " h" : "");
+  }
+  SB.alertDuration = duration;
+
+  function clock(iso) {
+    const t = Date.parse(iso);
+    return Number.isNaN(t) ? "" : new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function personName(id) {
+    if (id === null || id === undefined) return "someone";
+    if (id === me) return "you";
+    return SB.meta().members[id] || "Person " + id;
+  }
+
+  function cardTitle(cardId, fallback) {
+    const card = cardId === null || cardId === undefined ? null : SB.card(cardId);
+    if (card) return card.querySelector(".title").textContent;
+    return fallback || "card " + cardId;
+  }
+
+  function columnName(columnId) {
+    return SB.columnName(columnId) || "a column";
+  }
+
+  /** What an alert says, in plain words: [kind label, the rest of the sentence]. */
+  function describe(a) {
+    const d = a.data || a;
+    const title = "“" + cardTitle(a.card_id, a.card_title) + "”";
+    const measured = duration(d.measured_seconds);
+    const threshold = duration(d.threshold_seconds);
+    const target = TARGETS[d.target] || "SLA";
+    let rest;
+    switch (a.kind) {
+      case "stalled":
+        rest = title + " has been in " + columnName(a.column_id) + " for " + measured; break;
+      case "blocked":
+        rest = title + " has been blocked for " + measured; break;
+      case "sla_warning":
+        rest = title + " has used " + measured + " of its " + target + " target of " + threshold; break;
+      case "sla_breach":
+        rest = title + " is past its " + target + " target of " + threshold + " (" + measured + " so far)"; break;
+      case "wip_breach":
+        rest = columnName(a.column_id) + " has been over its WIP limit for " + measured; break;
+      case "swarm_unanswered":
+        rest = "nobody has joined the swarm on " + title + " for " + measured; break;
+      default:
+        rest = a.card_id !== null && a.card_id !== undefined ? title : columnName(a.column_id);
+    }
+    return [label(a.kind), rest];
+  }
+
+  /** Run fn at most once at a time; calls meanwhile make it run once more afterwards. */
+  function serial(fn) {
+    let running = null;
+    let again = false;
+    let timer = null;
+    async function loop() {
+      do {
+        again = false;
+        try { await fn(); } catch (err) { /* the next event or resync tries again */ }
+      } while (again);
+      running = null;
+    }
+    function now() {
+      if (running) { again = true; return running; }
+      running = loop();
+      return running;
+    }
+    now.soon = function () {
+      if (timer) return;
+      timer = setTimeout(() => { timer = null; now(); }, REFRESH_DELAY_MS);
+    };
+    return now;
+  }
+
+  /* --- flags on cards and column headers, and the count ------------------------------- */
+  const toggle = document.getElementById("alerts-toggle");
+
+  function flagsOf(alertId) {
+    return boardEl.querySelectorAll('.alert-flag[data-alert-id="' + Number(alertId) + '"]');
+  }
+
+  function activeIds() {
+    const ids = new Set();
+    for (const flag of boardEl.querySelectorAll(".alert-flag[data-alert-id]")) ids.add(flag.dataset.alertId);
+    return ids;
+  }
+
+  function updateCount() {
+    const n = activeIds().size;
+    toggle.dataset.count = String(n);
+    toggle.querySelector(".alerts-count").textContent = String(n);
+    toggle.classList.toggle("has-alerts", n > 0);
+  }
+
+  function setFlagState(flag, state) {
+    flag.dataset.state = state;
+    flag.title = label(flag.dataset.kind) + (state === "acknowledged" ? " (acknowledged)" : "");
+  }
+
+  function buildFlag(alertId, kind, state, extraClass) {
+    const flag = el("span", "alert-flag" + (extraClass ? " " + extraClass : ""), label(kind));
+    flag.dataset.alertId = String(alertId);
+    flag.dataset.kind = kind;
+    setFlagState(flag, state);
+    return flag;
+  }
+
+  /** Mark the card or the column; false if the page does not show it (time to resync). */
+  function addFlag(d) {
+    if (flagsOf(d.alert_id).length) return true;
+    if (d.card_id !== null && d.card_id !== undefined) {
+      const card = SB.card(d.card_id);
+      if (!card) return false;
+      let badge = card.querySelector(".alert-badge");
+      if (!badge) {
+        badge = el("span", "alert-badge");
+        badge.title = "Active alerts";
+        card.querySelector(".swarm-badge, .owner, .move-menu").before(badge);
+      }
+      badge.append(buildFlag(d.alert_id, d.kind, "open"));
+      return true;
+    }
+    const col = SB.column(d.column_id);
+    if (!col) return false;
+    col.querySelector(".column-head .wip").before(buildFlag(d.alert_id, d.kind, "open", "column-alert"));
+    return true;
+  }
+
+  function removeFlags(alertId) {
+    for (const flag of flagsOf(alertId)) {
+      const badge = flag.closest(".alert-badge");
+      flag.remove();
+      if (badge && !badge.querySelector(".alert-flag")) badge.remove();
+    }
+  }
+
+  /* --- toasts ---------------------------------------------------------------------------- */
+  const toasts = document.getElementById("alert-toasts");
+  let overflow = 0; // toasts dropped by the cap since the last look at the panel
+
+  function toastOf(alertId) {
+    return toasts.querySelector('.toast[data-alert-id="' + Number(alertId) + '"]');
+  }
+
+  function renderMore() {
+    let more = toasts.querySelector(".toast-more");
+    if (!overflow) { if (more) more.remove(); return; }
+    if (!more) {
+      more = el("div", "toast toast-more");
+      more.append(el("p", "toast-more-text"), button("Show all alerts", "quiet", { showAlerts: "" }),
+        button("✕", "quiet toast-dismiss", { dismissMore: "" }));
+      more.querySelector("[data-dismiss-more]").setAttribute("aria-label", "Dismiss");
+    }
+    more.querySelector(".toast-more-text").textContent =
+      overflow + (overflow === 1 ? " more alert" : " more alerts") + " in the alerts panel";
+    toasts.append(more); // always last
+  }
+
+  function showToast(d) {
+    if (toastOf(d.alert_id)) return;
+    const [kind, rest] = describe(d);
+    const toast = el("div", "toast alert-toast");
+    toast.dataset.alertId = String(d.alert_id);
+    toast.dataset.kind = d.kind;
+    toast.setAttribute("role", "group");
+    const titleId = "alert-toast-" + Number(d.alert_id);
+    toast.setAttribute("aria-labelledby", titleId);
+    const text = el("p", "toast-title");
+    text.id = titleId;
+    text.append(el("strong", "", kind), ": " + rest);
+    const note = el("p", "toast-note muted");
+    note.hidden = true;
+    const actions = el("div", "toast-actions");
+    actions.append(button("Show alerts", "quiet", { showAlerts: String(d.alert_id) }));
+    const dismiss = button("✕", "quiet toast-dismiss", { dismissAlert: "" });
+    dismiss.setAttribute("aria-label", "Dismiss the alert “" + kind + ": " + rest + "”");
+    actions.append(dismiss);
+    toast.append(text, note, actions);
+    toasts.insertBefore(toast, toasts.querySelector(".toast-more"));
+    const shown = toasts.querySelectorAll(".alert-toast");
+    for (let i = 0; i < shown.length - MAX_TOASTS; i += 1) { shown[i].remove(); overflow += 1; }
+    renderMore();
+  }
+
+  function dropToast(alertId) {
+    const toast = toastOf(alertId);
+    if (!toast) return;
+    const focused = toast.contains(document.activeElement);
+    toast.remove();
+    if (focused) toggle.focus();
+  }
+
+  toasts.addEventListener("click", function (event) {
+    const show = event.target.closest("button[data-show-alerts]");
+    if (show) { openPanel(show.dataset.showAlerts); return; }
+    if (event.target.closest("button[data-dismiss-more]")) { overflow = 0; renderMore(); toggle.focus(); return; }
+    if (event.target.closest("button[data-dismiss-alert]")) {
+      const toast = event.target.closest(".toast");
+      const next = toast.nextElementSibling || toast.previousElementSibling;
+      toast.remove();
+      const target = next && next.querySelector("button");
+      (target || toggle).focus();
+    }
+  });
+
+  /* --- the panel ------------------------------------------------------------------------- */
+  const panel = document.getElementById("alerts-panel");
+  const list = panel.querySelector(".alerts-list");
+  const error = panel.querySelector(".form-error");
+  const loading = panel.querySelector(".alerts-loading");
+  const empty = panel.querySelector(".alerts-empty");
+  const more = panel.querySelector(".alerts-more");
+  let focusAlert = null; // the alert to focus once the panel has loaded
+
+  function buildItem(a) {
+    const li = el("li", "alert-item");
+    li.dataset.alertId = String(a.id);
+    const head = el("p", "alert-head");
+    head.append(el("span", "alert-kind"), " ");
+    if (a.card_id !== null && a.card_id !== undefined) head.append(button("", "link", { openCard: String(a.card_id) }));
+    else head.append(el("span", "alert-subject"));
+    li.append(head, el("p", "alert-detail"), el("p", "alert-state"));
+    if (SB.canWork) {
+      const actions = el("div", "alert-actions");
+      actions.append(button("Acknowledge", "quiet", { alertAck: "" }), button("Resolve", "quiet", { alertResolve: "" }));
+      const problem = el("p", "form-error alert-item-error");
+      problem.setAttribute("role", "alert");
+      problem.hidden = true;
+      li.append(actions, problem);
+    }
+    return li;
+  }
+
+  function updateItem(li, a) {
+    const [kind, rest] = describe(a);
+    li.dataset.kind = a.kind;
+    li.dataset.state = a.state;
+    li.querySelector(".alert-kind").textContent = kind;
+    const subject = a.card_id !== null && a.card_id !== undefined ? cardTitle(a.card_id, a.card_title) : columnName(a.column_id);
+    const open = li.querySelector("button[data-open-card]");
+    if (open) open.textContent = subject;
+    else li.querySelector(".alert-subject").textContent = subject;
+    li.querySelector(".alert-detail").textContent = rest.charAt(0).toUpperCase() + rest.slice(1) +
+      (a.raised_at ? " (raised at " + clock(a.raised_at) + ")" : "");
+    const state = li.querySelector(".alert-state");
+    state.textContent = a.state === "acknowledged"
+      ? "Acknowledged by " + personName(a.acknowledged_by) + (a.acknowledged_at ? " at " + clock(a.acknowledged_at) : "")
+      : "Open: nobody has acknowledged it yet";
+    const ack = li.querySelector("button[data-alert-ack]");
+    if (ack) {
+      ack.hidden = a.state !== "open";
+      ack.setAttribute("aria-label", "Acknowledge: " + kind + ", " + subject);
+      li.querySelector("button[data-alert-resolve]").setAttribute("aria-label", "Resolve: " + kind + ", " + subject);
+    }
+  }
+
+  /** The alerts shown, by id (kept so a live event can update one in place). */
+  const shownAlerts = new Map();
+
+  function render(alerts, total) {
+    shownAlerts.clear();
+    for (const a of alerts) shownAlerts.set(String(a.id), a);
+    const old = new Map();
+    for (const li of Array.from(list.children)) old.set(li.dataset.alertId, li);
+    let previous = null;
+    for (const a of alerts) {
+      let li = old.get(String(a.id));
+      if (li) old.delete(String(a.id));
+      else li = buildItem(a);
+      updateItem(li, a);
+      const next = previous ? previous.nextElementSibling : list.firstElementChild;
+      if (li !== next) list.insertBefore(li, next);
+      previous = li;
+    }
+    for (const li of old.values()) removeItem(li);
+    loading.hidden = true;
+    empty.hidden = alerts.length > 0;
+    more.hidden = total <= alerts.length;
+    more.textContent = "Showing the newest " + alerts.length + " of " + total + " alerts.";
+  }
+
+  /** Take an item out without dropping the keyboard focus on the floor. */
+  function removeItem(li) {
+    shownAlerts.delete(li.dataset.alertId);
+    if (li.contains(document.activeElement)) {
+      const next = li.nextElementSibling || li.previousElementSibling;
+      li.remove();
+      const target = next && next.querySelector("button:not([hidden])");
+      (target || panel).focus();
+    } else {
+      li.remove();
+    }
+    empty.hidden = list.children.length > 0 || !loading.hidden;
+  }
+
+  function itemOf(alertId) {
+    return list.querySelector('li[data-alert-id="' + Number(alertId) + '"]');
+  }
+
+  const refresh = serial(async function () {
+    if (panel.hidden) return;
+    const res = await SB.api("GET", "/api/boards/" + SB.boardId + "/alerts?state=active&limit=" + PAGE);
+    if (!res.ok) { loading.hidden = true; showError(error, res.body.detail); return; }
+    if (!Array.isArray(res.body.alerts)) return;
+    render(res.body.alerts, Number(res.body.total) || 0);
+    if (focusAlert !== null) {
+      const li = itemOf(focusAlert);
+      focusAlert = null;
+      const target = li && li.querySelector("button:not([hidden])");
+      if (target) target.focus();
+    }
+  });
+
+  function openPanel(alertId) {
+    overflow = 0;
+    renderMore();
+    focusAlert = alertId ? Number(alertId) : null;
+    if (panel.hidden) {
+      panel.hidden = false;
+      toggle.setAttribute("aria-expanded", "true");
+      loading.hidden = list.children.length > 0;
+      showError(error, "");
+    }
+    panel.focus();
+    refresh();
+  }
+
+  function closePanel() {
+    panel.hidden = true;
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.focus();
+  }
+
+  toggle.addEventListener("click", function () {
+    if (panel.hidden) openPanel(); else closePanel();
+  });
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { event.preventDefault(); closePanel(); }
+  });
+
+  async function act(li, action) {
+    const id = Number(li.dataset.alertId);
+    const box = li.querySelector(".alert-item-error");
+    const buttons = li.querySelectorAll("button");
+    buttons.forEach((b) => { b.disabled = true; });
+    const res = await SB.api("POST", "/api/alerts/" + id + "/" + action);
+    buttons.forEach((b) => { b.disabled = false; });
+    if (!res.ok) {
+      // The problem's detail, where the button was; the fresh list shows what changed.
+      showError(box, res.body.detail);
+      showError(error, "");
+      refresh.soon();
+      return;
+    }
+    showError(box, "");
+    if (action === "resolve" || res.body.state === "resolved") {
+      resolved(id);
+      return;
+    }
+    acknowledged(id, res.body.acknowledged_by, res.body.acknowledged_at);
+    const resolve = li.querySelector("button[data-alert-resolve]");
+    if (resolve && !li.contains(document.activeElement)) resolve.focus();
+  }
+
+  panel.addEventListener("click", function (event) {
+    if (event.target.closest("[data-close-alerts]")) { closePanel(); return; }
+    const open = event.target.closest("button[data-open-card]");
+    if (open) { if (SB.openDrawer) SB.openDrawer(Number(open.dataset.openCard)); return; }
+    const li = event.target.closest("li.alert-item");
+    if (!li) return;
+    if (event.target.closest("button[data-alert-ack]")) act(li, "ack");
+    else if (event.target.closest("button[data-alert-resolve]")) act(li, "resolve");
+  });
+
+  /* --- changes, from this page or the event stream --------------------------------------- */
+  function acknowledged(alertId, by, at) {
+    for (const flag of flagsOf(alertId)) setFlagState(flag, "acknowledged");
+    const toast = toastOf(alertId);
+    if (toast) {
+      const note = toast.querySelector(".toast-note");
+      note.textContent = "Acknowledged by " + personName(by) + ".";
+      note.hidden = false;
+    }
+    const known = shownAlerts.get(String(alertId));
+    const li = itemOf(alertId);
+    if (known && li) {
+      Object.assign(known, { state: "acknowledged", acknowledged_by: by, acknowledged_at: at || known.acknowledged_at });
+      updateItem(li, known);
+    }
+  }
+
+  function resolved(alertId) {
+    removeFlags(alertId);
+    dropToast(alertId);
+    const li = itemOf(alertId);
+    if (li) removeItem(li);
+    updateCount();
+  }
+
+  /** Apply one alert.* event from the board stream; false asks live.js for a resync. */
+  SB.alertEvent = function (ev) {
+    const d = ev.data || {};
+    let ok = true;
+    if (ev.type === "alert.raised") {
+      // A card the page does not show means the page missed something: resync (the
+      // server renders the flag); the toast is shown either way.
+      ok = addFlag(d);
+      showToast(d);
+      updateCount();
+    } else if (ev.type === "alert.acknowledged") {
+      acknowledged(d.alert_id, d.by, d.at);
+    } else if (ev.type === "alert.resolved") {
+      resolved(d.alert_id);
+    }
+    if (!panel.hidden) refresh.soon();
+    return ok;
+  };
+
+  // After a resync the server re-rendered every flag; alerts that ended meanwhile lose
+  // their toast, and the count and an open panel catch up.
+  document.addEventListener("sb:board-replaced", function () {
+    const active = activeIds();
+    for (const toast of toasts.querySelectorAll(".alert-toast")) {
+      if (!active.has(toast.dataset.alertId)) toast.remove();
+    }
+    updateCount();
+    if (!panel.hidden) refresh.soon();
+  });
+
+  updateCount();
+})();
