@@ -107,29 +107,7 @@
     return [label(a.kind), rest];
   }
 
-  /** Run fn at most once at a time; calls meanwhile make it run once more afterwards. */
-  function serial(fn) {
-    let running = null;
-    let again = false;
-    let timer = null;
-    async function loop() {
-      do {
-        again = false;
-        try { await fn(); } catch (err) { /* the next event or resync tries again */ }
-      } while (again);
-      running = null;
-    }
-    function now() {
-      if (running) { again = true; return running; }
-      running = loop();
-      return running;
-    }
-    now.soon = function () {
-      if (timer) return;
-      timer = setTimeout(() => { timer = null; now(); }, REFRESH_DELAY_MS);
-    };
-    return now;
-  }
+  const serial = (fn) => SB.serial(fn, REFRESH_DELAY_MS);
 
   /* --- flags on cards and column headers, and the count ------------------------------- */
   const toggle = document.getElementById("alerts-toggle");

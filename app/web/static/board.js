@@ -24,6 +24,31 @@
     }
     return metaCache;
   };
+  /** Run fn at most once at a time; calls meanwhile make it run once more afterwards.
+   *  ``.soon()`` runs it after ``delayMs``, so a burst of events costs one fetch. */
+  SB.serial = function (fn, delayMs) {
+    let running = null;
+    let again = false;
+    let timer = null;
+    async function loop() {
+      do {
+        again = false;
+        try { await fn(); } catch (err) { /* the next event or resync tries again */ }
+      } while (again);
+      running = null;
+    }
+    function now() {
+      if (running) { again = true; return running; }
+      running = loop();
+      return running;
+    }
+    now.soon = function () {
+      if (timer) return;
+      timer = setTimeout(() => { timer = null; now(); }, delayMs);
+    };
+    return now;
+  };
+
   SB.lastSeq = () => Number(body.dataset.lastSeq || 0);
   SB.setLastSeq = (seq) => { body.dataset.lastSeq = String(seq); };
   SB.columnName = function (id) {

@@ -69,29 +69,7 @@
     for (const li of old.values()) li.remove();
   }
 
-  /** Run fn at most once at a time; calls meanwhile make it run once more afterwards. */
-  function serial(fn) {
-    let running = null;
-    let again = false;
-    let timer = null;
-    async function loop() {
-      do {
-        again = false;
-        try { await fn(); } catch (err) { /* the next event or resync tries again */ }
-      } while (again);
-      running = null;
-    }
-    function now() {
-      if (running) { again = true; return running; }
-      running = loop();
-      return running;
-    }
-    now.soon = function () {
-      if (timer) return;
-      timer = setTimeout(() => { timer = null; now(); }, REFRESH_DELAY_MS);
-    };
-    return now;
-  }
+  const serial = (fn) => SB.serial(fn, REFRESH_DELAY_MS);
 
   /* --- the badge on a card -------------------------------------------------------------- */
   SB.setSwarmBadge = function (card, swarmId) {
