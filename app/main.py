@@ -27,6 +27,9 @@ from app.realtime.router import router as realtime_router
 from app.swarm.router import router as swarm_router
 from app.web.router import router as web_router
 from app.web.templating import STATIC_DIR
+from app.webhooks import outbox
+from app.webhooks.relay import Relay
+from app.webhooks.router import router as webhooks_router
 
 __all__ = ["create_app"]
 
@@ -64,16 +67,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # can drive it with their own clock); only started when the scheduler is on.
         alerts = AlertScheduler(db, settings.alert_scan_seconds)
         app.state.alerts = alerts
+        # The outbox is written on every replica; the relay sends where it is on.
+        db.before_commit.append(outbox.enqueue_for_events)
+        relay = Relay(db, settings) if settings.webhook_relay == "on" else None
+        app.state.relay = relay
         try:
             if settings.admin_token:
                 await db.write(auth_service.ensure_admin_token, token=settings.admin_token)
             await broker.start()
             if settings.scheduler == "on":
                 alerts.start()
+            if relay is not None:
+                await relay.start()
             _tune_gc()
             yield
         finally:
             alerts.shutdown()
+            if relay is not None:
+                await relay.stop()
             await broker.stop()
             await db.dispose()
 
@@ -92,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(realtime_router)
     app.include_router(swarm_router)
     app.include_router(alerts_router)
+    app.include_router(webhooks_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

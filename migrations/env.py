@@ -13,7 +13,8 @@ import app.alerts.models
 import app.auth.models
 import app.board.models
 import app.events.models
-import app.swarm.models  # noqa: F401  (register the tables on the metadata)
+import app.swarm.models
+import app.webhooks.models  # noqa: F401  (register the tables on the metadata)
 from app.core.db import sync_url
 from app.core.models import metadata
 

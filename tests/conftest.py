@@ -28,6 +28,8 @@ from app.core.config import Settings
 from app.core.migrate import upgrade_to_head
 from app.main import create_app
 
+# Seconds before each webhook attempt in tests: the production shape, much faster.
+TEST_RETRY_SCHEDULE = "0,0.2,0.4,0.6,0.8,1,1,1"
 ADMIN_TOKEN = "sb_test_admin_token_0123456789abcdef"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,6 +104,10 @@ def settings(migrated_url: str) -> Settings:
         secret_key="test-secret-key-not-a-placeholder",
         # Tests drive the alert scan with their own clock (app.state.alerts.run_once).
         scheduler="off",
+        # Webhook receivers in tests listen on loopback, and retry within seconds.
+        webhook_allow_private=True,
+        webhook_retry_schedule=TEST_RETRY_SCHEDULE,
+        webhook_lease_seconds=2,
     )
 
 
@@ -162,6 +168,9 @@ class LiveServer:
             "SWARMBOARD_SECRET_KEY": "test-secret-key-not-a-placeholder",
             # Tests that want the alert scan on turn it on (and set its interval).
             "SWARMBOARD_SCHEDULER": "off",
+            "SWARMBOARD_WEBHOOK_ALLOW_PRIVATE": "true",
+            "SWARMBOARD_WEBHOOK_RETRY_SCHEDULE": TEST_RETRY_SCHEDULE,
+            "SWARMBOARD_WEBHOOK_LEASE_SECONDS": "2",
             **extra_env,
         }
         self.proc = subprocess.Popen(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -39,6 +39,33 @@ class Settings(BaseSettings):
     # run it on PostgreSQL (an advisory lock lets one scan at a time).
     scheduler: Literal["on", "off"] = "on"
     alert_scan_seconds: float = Field(default=30.0, ge=0.5, le=86_400)
+    # Outgoing webhooks: the relay sends on every replica where it is on; rows are
+    # claimed with SKIP LOCKED on PostgreSQL, so replicas share the work.
+    webhook_relay: Literal["on", "off"] = "on"
+    webhook_workers: int = Field(default=2, ge=1, le=64)
+    # Seconds before each retry, comma-separated; the first entry is the first attempt.
+    webhook_retry_schedule: str = "0,5,300,1800,7200,18000,36000,36000"
+    # An attempt in flight holds its delivery this long; a crashed replica's
+    # deliveries become due again after it.
+    webhook_lease_seconds: float = Field(default=60.0, ge=0.5, le=3600)
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    # Allow endpoints on loopback and private networks (tests, on-premises installs).
+    webhook_allow_private: bool = False
+
+    @property
+    def retry_delays(self) -> list[float]:
+        return [float(x) for x in self.webhook_retry_schedule.split(",") if x.strip()]
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str) -> str:
+        try:
+            delays = [float(x) for x in value.split(",") if x.strip()]
+        except ValueError as exc:
+            raise ValueError("a comma-separated list of seconds") from exc
+        if not delays or any(d < 0 for d in delays):
+            raise ValueError("a non-empty list of seconds, none negative")
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -92,6 +92,10 @@ class Database:
         self.url = settings.database_url
         self.is_sqlite = settings.is_sqlite
         self.after_commit: list[AfterCommit] = []
+        # Run inside every write transaction, after the service function, with the
+        # events it appended in session.info["events"] (the webhook outbox uses this:
+        # deliveries are written in the same transaction as their event).
+        self.before_commit: list[Callable[[Session], None]] = []
         # When set (PostgreSQL broker), each write transaction NOTIFYs this channel with
         # {board_id, seq} before committing: delivered on commit, never on rollback.
         self.pg_notify_channel: str | None = None
@@ -178,14 +182,14 @@ class Database:
         await self.read(lambda s: s.execute(text("SELECT 1")).scalar_one())
 
     # -- internals -----------------------------------------------------------------
-    @staticmethod
     def _sqlite_tx(
-        factory: sessionmaker[Session], fn: Callable[..., T], args: Any, kwargs: Any
+        self, factory: sessionmaker[Session], fn: Callable[..., T], args: Any, kwargs: Any
     ) -> tuple[T, list[dict[str, Any]]]:
         with factory() as session, session.begin():
             session.info["events"] = []
             result = fn(session, *args, **kwargs)
             session.flush()
+            self._before_commit(session)
             events: list[dict[str, Any]] = session.info["events"]
         return result, events
 
@@ -206,6 +210,11 @@ class Database:
                     raise
                 await asyncio.sleep(0.005 * 2**attempt)
         raise AssertionError("unreachable")
+
+    def _before_commit(self, session: Session) -> None:
+        if session.info.get("events"):
+            for hook in self.before_commit:
+                hook(session)
 
     @staticmethod
     def _notify(session: Session, channel: str) -> None:
@@ -232,6 +241,7 @@ class Database:
                 def run(sync_session: Session) -> T:
                     out = fn(sync_session, *args, **kwargs)
                     sync_session.flush()
+                    self._before_commit(sync_session)
                     if self.pg_notify_channel:
                         self._notify(sync_session, self.pg_notify_channel)
                     return out

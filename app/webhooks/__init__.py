@@ -1,0 +1,1 @@
+"""Outgoing webhooks: Standard Webhooks signatures, a transactional outbox, retries."""

@@ -1,0 +1,68 @@
+"""The transactional outbox: each event's deliveries are written in its transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import insert, or_, select
+from sqlalchemy.orm import Session
+
+from app.core.models import table_of, utcnow
+from app.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+__all__ = ["enqueue_for_events", "matches"]
+
+endpoints = table_of(WebhookEndpoint)
+deliveries = table_of(WebhookDelivery)
+
+
+def matches(patterns: Iterable[str], event_type: str) -> bool:
+    """``card.moved`` matches ``card.moved``, ``card.*`` and ``*``."""
+    for pattern in patterns:
+        if pattern == "*" or pattern == event_type:
+            return True
+        if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
+            return True
+    return False
+
+
+def enqueue_for_events(session: Session) -> None:
+    """Before commit: one pending delivery per (event, subscribed enabled endpoint)."""
+    envelopes: list[dict[str, Any]] = session.info.get("events", [])
+    boards = {e["board_id"] for e in envelopes}
+    subscribed = session.execute(
+        select(endpoints.c.id, endpoints.c.board_id, endpoints.c.event_types).where(
+            endpoints.c.enabled.is_(True),
+            or_(endpoints.c.board_id.is_(None), endpoints.c.board_id.in_(boards)),
+        )
+    ).all()
+    if not subscribed:
+        return
+    now = utcnow()
+    rows = []
+    for envelope in envelopes:
+        body: str | None = None
+        for ep in subscribed:
+            if ep.board_id not in (None, envelope["board_id"]):
+                continue
+            if not matches(ep.event_types, envelope["type"]):
+                continue
+            body = body or json.dumps(envelope, separators=(",", ":"))
+            rows.append(
+                {
+                    "endpoint_id": ep.id,
+                    "event_id": envelope["id"],
+                    "event_type": envelope["type"],
+                    "body": body,
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+    if rows:
+        session.execute(insert(deliveries), rows)
+        session.info["webhook_deliveries"] = len(rows)

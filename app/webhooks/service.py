@@ -1,0 +1,240 @@
+"""Webhook endpoints (who may subscribe to what), rotation, ping, the delivery log and
+redelivery. The relay (``relay.py``) does the sending."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from app.auth.exceptions import NotAllowed
+from app.auth.service import Principal
+from app.board.service import MANAGE, board_role
+from app.core.ids import event_id
+from app.core.models import iso, utcnow
+from app.webhooks import repository, signing
+from app.webhooks.exceptions import DeliveryNotFound, EndpointNotFound
+from app.webhooks.models import WebhookEndpoint
+from app.webhooks.repository import attempts, deliveries, endpoints
+from app.webhooks.schemas import EndpointCreate, EndpointUpdate
+
+__all__ = [
+    "create_endpoint",
+    "delete_endpoint",
+    "get_delivery",
+    "get_endpoint",
+    "list_deliveries",
+    "list_endpoints",
+    "ping",
+    "redeliver",
+    "rotate_secret",
+    "update_endpoint",
+]
+
+# After a rotation the old secret keeps signing (a second signature) this long.
+ROTATION_OVERLAP = timedelta(hours=24)
+
+
+def _may_subscribe(session: Session, actor: Principal, board_id: int | None) -> None:
+    if actor.is_admin:
+        return
+    if board_id is None:
+        raise NotAllowed("Only an admin may subscribe to every board; give a board_id.")
+    if board_role(session, actor=actor, board_id=board_id) not in MANAGE:
+        raise NotAllowed("Only leads and admins may subscribe to a board's events.")
+
+
+def _public(session: Session, ep: WebhookEndpoint, *, secret: bool = False) -> dict[str, Any]:
+    out = ep.model_dump(exclude={"secret", "previous_secret"})
+    assert ep.id is not None
+    out["deliveries"] = repository.delivery_counts(session, [ep.id]).get(ep.id, {})
+    if secret:
+        out["secret"] = ep.secret
+    return out
+
+
+def _endpoint(session: Session, *, actor: Principal, endpoint_id: int) -> WebhookEndpoint:
+    ep = session.get(WebhookEndpoint, endpoint_id)
+    if ep is None or not (actor.is_admin or ep.owner_id == actor.id):
+        raise EndpointNotFound(f"Webhook {endpoint_id} does not exist or is not yours.")
+    return ep
+
+
+def create_endpoint(session: Session, *, actor: Principal, data: EndpointCreate) -> dict[str, Any]:
+    """Subscribe a URL; the response carries its signing secret, shown only this once."""
+    _may_subscribe(session, actor, data.board_id)
+    ep = WebhookEndpoint(owner_id=actor.id, secret=signing.new_secret(), **data.model_dump())
+    session.add(ep)
+    session.flush()
+    return _public(session, ep, secret=True)
+
+
+def list_endpoints(
+    session: Session, *, actor: Principal, limit: int, offset: int
+) -> dict[str, Any]:
+    """Your endpoints (every endpoint, for an admin), oldest first."""
+    stmt = select(WebhookEndpoint)
+    count = select(func.count()).select_from(endpoints)
+    if not actor.is_admin:
+        stmt = stmt.where(endpoints.c.owner_id == actor.id)
+        count = count.where(endpoints.c.owner_id == actor.id)
+    rows = list(
+        session.execute(stmt.order_by(endpoints.c.id).limit(limit).offset(offset)).scalars()
+    )
+    counts = repository.delivery_counts(session, [r.id for r in rows if r.id is not None])
+    items = []
+    for ep in rows:
+        item = ep.model_dump(exclude={"secret", "previous_secret"})
+        item["deliveries"] = counts.get(ep.id or 0, {})
+        items.append(item)
+    total = session.execute(count).scalar_one()
+    return {"endpoints": items, "total": total, "limit": limit, "offset": offset}
+
+
+def get_endpoint(session: Session, *, actor: Principal, endpoint_id: int) -> dict[str, Any]:
+    return _public(session, _endpoint(session, actor=actor, endpoint_id=endpoint_id))
+
+
+def update_endpoint(
+    session: Session, *, actor: Principal, endpoint_id: int, data: EndpointUpdate
+) -> dict[str, Any]:
+    """Change the URL, filters or description; ``enabled: true`` resumes a disabled one."""
+    ep = _endpoint(session, actor=actor, endpoint_id=endpoint_id)
+    changes = {
+        k: v for k, v in data.model_dump(include=data.model_fields_set).items() if v is not None
+    }
+    for key, value in changes.items():
+        setattr(ep, key, value)
+    if changes.get("enabled") is True:
+        ep.disabled_reason, ep.failing_since = None, None
+    elif changes.get("enabled") is False:
+        ep.disabled_reason = "Disabled by its owner."
+    ep.updated_at = utcnow()
+    session.flush()
+    return _public(session, ep)
+
+
+def delete_endpoint(session: Session, *, actor: Principal, endpoint_id: int) -> None:
+    """Remove an endpoint and its delivery log."""
+    session.delete(_endpoint(session, actor=actor, endpoint_id=endpoint_id))
+    session.flush()
+
+
+def rotate_secret(session: Session, *, actor: Principal, endpoint_id: int) -> dict[str, Any]:
+    """A new secret; for 24 h the old one signs too, so consumers can switch over."""
+    ep = _endpoint(session, actor=actor, endpoint_id=endpoint_id)
+    now = utcnow()
+    ep.previous_secret, ep.previous_secret_expires_at = ep.secret, now + ROTATION_OVERLAP
+    ep.secret, ep.updated_at = signing.new_secret(), now
+    session.flush()
+    return _public(session, ep, secret=True)
+
+
+def _enqueue(session: Session, *, endpoint_id: int, event: str, type_: str, body: str) -> int:
+    now = utcnow()
+    return int(
+        session.execute(
+            insert(deliveries).returning(deliveries.c.id),
+            {
+                "endpoint_id": endpoint_id,
+                "event_id": event,
+                "event_type": type_,
+                "body": body,
+                "state": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+            },
+        ).scalar_one()
+    )
+
+
+def ping(session: Session, *, actor: Principal, endpoint_id: int) -> dict[str, Any]:
+    """Queue a ``webhook.ping`` test event (not part of any board's log)."""
+    ep = _endpoint(session, actor=actor, endpoint_id=endpoint_id)
+    eid = event_id()
+    envelope = {
+        "id": eid,
+        "seq": 0,
+        "board_id": ep.board_id,
+        "type": "webhook.ping",
+        "at": iso(utcnow()),
+        "actor": {"id": actor.id, "kind": "user"},
+        "data": {"endpoint_id": ep.id, "message": "Hello from Swarmboard"},
+    }
+    body = json.dumps(envelope, separators=(",", ":"))
+    assert ep.id is not None
+    new_id = _enqueue(session, endpoint_id=ep.id, event=eid, type_="webhook.ping", body=body)
+    return _delivery(session, new_id)
+
+
+def _delivery(session: Session, delivery_id: int) -> dict[str, Any]:
+    row = session.execute(select(deliveries).where(deliveries.c.id == delivery_id)).one()
+    return dict(row._mapping)
+
+
+def list_deliveries(
+    session: Session,
+    *,
+    actor: Principal,
+    endpoint_id: int,
+    state: str | None,
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
+    """The endpoint's deliveries, newest first."""
+    _endpoint(session, actor=actor, endpoint_id=endpoint_id)
+    where = [deliveries.c.endpoint_id == endpoint_id]
+    if state is not None:
+        where.append(deliveries.c.state == state)
+    cols = [c for c in deliveries.c if c.name != "body"]
+    rows = session.execute(
+        select(*cols).where(*where).order_by(deliveries.c.id.desc()).limit(limit).offset(offset)
+    ).all()
+    total = session.execute(select(func.count()).select_from(deliveries).where(*where)).scalar_one()
+    return {
+        "deliveries": [dict(r._mapping) for r in rows],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+def get_delivery(
+    session: Session, *, actor: Principal, endpoint_id: int, delivery_id: int
+) -> dict[str, Any]:
+    """One delivery with its payload and every attempt."""
+    _endpoint(session, actor=actor, endpoint_id=endpoint_id)
+    row = session.execute(
+        select(deliveries).where(
+            deliveries.c.id == delivery_id, deliveries.c.endpoint_id == endpoint_id
+        )
+    ).first()
+    if row is None:
+        raise DeliveryNotFound(f"Webhook {endpoint_id} has no delivery {delivery_id}.")
+    log = session.execute(
+        select(attempts).where(attempts.c.delivery_id == delivery_id).order_by(attempts.c.id)
+    ).all()
+    out = dict(row._mapping)
+    out["payload"] = out.pop("body")
+    out["attempt_log"] = [dict(a._mapping) for a in log]
+    return out
+
+
+def redeliver(
+    session: Session, *, actor: Principal, endpoint_id: int, delivery_id: int
+) -> dict[str, Any]:
+    """Send the same event again (same ``webhook-id``) as a new delivery."""
+    original = get_delivery(session, actor=actor, endpoint_id=endpoint_id, delivery_id=delivery_id)
+    new_id = _enqueue(
+        session,
+        endpoint_id=endpoint_id,
+        event=original["event_id"],
+        type_=original["event_type"],
+        body=original["payload"],
+    )
+    return _delivery(session, new_id)
