@@ -22,7 +22,7 @@ import httpx
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.models import utcnow
-from app.webhooks import repository, signing, ssrf
+from app.webhooks import outbox, repository, signing, ssrf
 from app.webhooks.repository import Outcome
 
 __all__ = ["Relay"]
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 32
 IDLE_POLL_SECONDS = 1.0
+SUBSCRIPTIONS_TTL = 2.0
 MAX_BODY = 1024
 
 
@@ -57,6 +58,9 @@ class Relay:
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
         self._client: httpx.AsyncClient | None = None
+        # (board_id or None, event_type patterns) of enabled endpoints, for wake-ups.
+        self._subscriptions: list[tuple[int | None, list[str]]] = []
+        self._subscriptions_at = 0.0
 
     async def start(self) -> None:
         self._client = httpx.AsyncClient(
@@ -85,15 +89,32 @@ class Relay:
             await self._client.aclose()
 
     def wake(self) -> None:
+        """Look for due deliveries now (and re-read the subscriptions)."""
+        self._subscriptions_at = 0.0
         self._wake.set()
 
     async def _on_commit(self, events: list[dict[str, Any]]) -> None:
-        self._wake.set()
+        # Wake only for events someone subscribed to, so busy boards without webhooks
+        # cost the relay nothing; anything missed here is found by the idle poll.
+        for event in events:
+            for board_id, patterns in self._subscriptions:
+                if board_id in (None, event["board_id"]) and outbox.matches(
+                    patterns, event["type"]
+                ):
+                    self._wake.set()
+                    return
+
+    async def _refresh_subscriptions(self) -> None:
+        if time.monotonic() - self._subscriptions_at < SUBSCRIPTIONS_TTL:
+            return
+        self._subscriptions = await self.db.read(repository.subscriptions)
+        self._subscriptions_at = time.monotonic()
 
     async def _worker(self) -> None:
         while not self._stopping:
             self._wake.clear()  # before looking, so a commit meanwhile is not missed
             try:
+                await self._refresh_subscriptions()
                 sent = await self.run_once()
             except Exception:  # the database may be briefly away; try again shortly
                 log.exception("webhook relay round failed")

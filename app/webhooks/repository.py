@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.core.models import table_of
 from app.webhooks.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 
-__all__ = ["Outcome", "claim_due", "has_due", "record_outcomes"]
+__all__ = ["Outcome", "claim_due", "has_due", "record_outcomes", "subscriptions"]
 
 endpoints = table_of(WebhookEndpoint)
 deliveries = table_of(WebhookDelivery)
@@ -54,6 +54,14 @@ def _due(now: datetime) -> Any:
             deliveries.c.next_attempt_at <= now,
         )
     )
+
+
+def subscriptions(session: Session) -> list[tuple[int | None, list[str]]]:
+    """(board_id, event_types) of every enabled endpoint."""
+    rows = session.execute(
+        select(endpoints.c.board_id, endpoints.c.event_types).where(endpoints.c.enabled.is_(True))
+    ).all()
+    return [(r.board_id, list(r.event_types)) for r in rows]
 
 
 def has_due(session: Session, *, now: datetime) -> bool:

@@ -47,7 +47,9 @@ def _wake(request: Request) -> None:
 async def create(body: EndpointCreate, request: Request, user: CurrentUser, db: Db) -> Any:
     """Subscribe a URL to board events; the response shows its secret once."""
     await _safe(request, body.url)
-    return await db.write(service.create_endpoint, actor=user, data=body)
+    out = await db.write(service.create_endpoint, actor=user, data=body)
+    _wake(request)  # re-read subscriptions so the first events go out at once
+    return out
 
 
 @router.get("", response_model=EndpointPage)
