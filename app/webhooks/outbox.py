@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, or_, select
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.core.models import table_of, utcnow
 from app.webhooks.models import WebhookDelivery, WebhookEndpoint
 
-__all__ = ["enqueue_for_events", "matches"]
+__all__ = ["delivery_row", "enqueue_for_events", "matches"]
 
 endpoints = table_of(WebhookEndpoint)
 deliveries = table_of(WebhookDelivery)
@@ -26,6 +27,23 @@ def matches(patterns: Iterable[str], event_type: str) -> bool:
         if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
             return True
     return False
+
+
+def delivery_row(
+    *, endpoint_id: int, event_id: str, event_type: str, body: str, now: datetime
+) -> dict[str, Any]:
+    """A new delivery, due at once."""
+    return {
+        "endpoint_id": endpoint_id,
+        "event_id": event_id,
+        "event_type": event_type,
+        "body": body,
+        "state": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def enqueue_for_events(session: Session) -> None:
@@ -51,17 +69,13 @@ def enqueue_for_events(session: Session) -> None:
                 continue
             body = body or json.dumps(envelope, separators=(",", ":"))
             rows.append(
-                {
-                    "endpoint_id": ep.id,
-                    "event_id": envelope["id"],
-                    "event_type": envelope["type"],
-                    "body": body,
-                    "state": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                delivery_row(
+                    endpoint_id=ep.id,
+                    event_id=envelope["id"],
+                    event_type=envelope["type"],
+                    body=body,
+                    now=now,
+                )
             )
     if rows:
         session.execute(insert(deliveries), rows)

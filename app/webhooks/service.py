@@ -15,7 +15,7 @@ from app.auth.service import Principal
 from app.board.service import MANAGE, board_role
 from app.core.ids import event_id
 from app.core.models import iso, utcnow
-from app.webhooks import repository, signing
+from app.webhooks import outbox, repository, signing
 from app.webhooks.exceptions import DeliveryNotFound, EndpointNotFound
 from app.webhooks.models import WebhookEndpoint
 from app.webhooks.repository import attempts, deliveries, endpoints
@@ -134,23 +134,10 @@ def rotate_secret(session: Session, *, actor: Principal, endpoint_id: int) -> di
 
 
 def _enqueue(session: Session, *, endpoint_id: int, event: str, type_: str, body: str) -> int:
-    now = utcnow()
-    return int(
-        session.execute(
-            insert(deliveries).returning(deliveries.c.id),
-            {
-                "endpoint_id": endpoint_id,
-                "event_id": event,
-                "event_type": type_,
-                "body": body,
-                "state": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-                "updated_at": now,
-            },
-        ).scalar_one()
+    row = outbox.delivery_row(
+        endpoint_id=endpoint_id, event_id=event, event_type=type_, body=body, now=utcnow()
     )
+    return int(session.execute(insert(deliveries).returning(deliveries.c.id), row).scalar_one())
 
 
 def ping(session: Session, *, actor: Principal, endpoint_id: int) -> dict[str, Any]:
