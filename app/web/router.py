@@ -1,4 +1,5 @@
-"""The web pages: the board list, the board page and its live-refresh fragment.
+"""The web pages: the board list, the board page and its live-refresh fragment (the
+webhooks page is in :mod:`app.web.webhooks`).
 
 Thin, like every router: :mod:`app.web.service` reads, :mod:`app.auth.session` knows
 who is signed in, templates render. A page request without a session goes to the
@@ -9,38 +10,26 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from app.auth.service import Principal
-from app.auth.session import WebSession, principal_of, read_session
+from app.auth.session import WebSession
 from app.board.exceptions import BoardNotFound
 from app.board.schemas import MAX_ID
 from app.core.deps import Db
-from app.web import login, service
+from app.web import login, service, webhook_data, webhooks
 from app.web.templating import render
+from app.web.viewer import signed_in, to_login
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 router.include_router(login.router)
+router.include_router(webhooks.router)
 
 _ID = re.compile(r"[0-9]{1,10}")
-
-
-async def _viewer(request: Request) -> tuple[Principal, WebSession] | None:
-    session = read_session(request)
-    if session is None or session.user_id is None:
-        return None
-    principal = await principal_of(request, session)
-    return None if principal is None else (principal, session)
-
-
-def _to_login(request: Request) -> RedirectResponse:
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse("/login?" + urlencode({"next": here}), status_code=303)
 
 
 def _board_id(raw: str) -> int | None:
@@ -64,28 +53,37 @@ async def _not_found(user: Principal, session: WebSession) -> Response:
 @router.get("/")
 async def home(request: Request) -> Response:
     """The board list when signed in, the sign-in form otherwise."""
-    target = "/boards" if await _viewer(request) is not None else "/login"
+    target = "/boards" if await signed_in(request) is not None else "/login"
     return RedirectResponse(target, status_code=303)
 
 
 @router.get("/boards")
 async def boards(request: Request, db: Db) -> Response:
     """The boards the signed-in person can open."""
-    viewer = await _viewer(request)
+    viewer = await signed_in(request)
     if viewer is None:
-        return _to_login(request)
+        return to_login(request)
     user, session = viewer
     rows = await db.read(service.visible_boards, actor=user)
-    context = {"title": "Boards", "user": user, "csrf": session.csrf, "boards": rows}
+    hooks = user.role in ("admin", "lead") or await db.read(
+        webhook_data.may_use_webhooks, actor=user
+    )
+    context = {
+        "title": "Boards",
+        "user": user,
+        "csrf": session.csrf,
+        "boards": rows,
+        "webhooks_link": hooks,
+    }
     return await render("boards.html", context)
 
 
 @router.get("/boards/{board_id}")
 async def board(board_id: str, request: Request, db: Db) -> Response:
     """The live board page: columns, lanes and cards, rendered on the server."""
-    viewer = await _viewer(request)
+    viewer = await signed_in(request)
     if viewer is None:
-        return _to_login(request)
+        return to_login(request)
     user, session = viewer
     bid = _board_id(board_id)
     if bid is None:
@@ -101,7 +99,7 @@ async def board(board_id: str, request: Request, db: Db) -> Response:
 @router.get("/boards/{board_id}/fragment")
 async def board_fragment(board_id: str, request: Request, db: Db) -> Response:
     """The board's columns alone, for the page to re-render after a resync."""
-    viewer = await _viewer(request)
+    viewer = await signed_in(request)
     if viewer is None:
         return PlainTextResponse("Sign in again.", status_code=401)
     user, _ = viewer

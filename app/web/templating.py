@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,24 @@ def asset(name: str) -> str:
     return f"/static/{name}?v={digest}"
 
 
+def when(value: datetime | None) -> str:
+    """A moment as the pages print it: ``2025-03-01 14:05:09 UTC`` ("" for none)."""
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def iso(value: datetime | None) -> str:
+    """The same moment for a ``<time datetime>`` attribute."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
     autoescape=select_autoescape(["html"]),
@@ -59,6 +78,8 @@ _env = Environment(
     auto_reload=False,
 )
 _env.globals["asset"] = asset
+_env.filters["when"] = when
+_env.filters["iso"] = iso
 
 
 def _render(name: str, context: dict[str, Any]) -> str:

@@ -1,0 +1,176 @@
+"""What the webhooks page reads: who may use it, the boards they may subscribe to, their
+endpoints (newest first) with each one's first page of deliveries.
+
+The endpoints and deliveries come from :mod:`app.webhooks.service`, so the page sees
+exactly what the API would show this person (an admin: every endpoint). Secrets never
+reach a template: the service leaves them out of everything but create and rotate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from app.auth.service import Principal
+from app.board import repository as board_repo
+from app.webhooks import service as webhook_service
+from app.webhooks.repository import endpoints as _endpoints
+
+__all__ = [
+    "DELIVERY_PAGE",
+    "ENDPOINT_PAGE",
+    "STATE_LABELS",
+    "delivery_rows",
+    "endpoint_view",
+    "may_use_webhooks",
+    "page",
+    "subscribable_boards",
+]
+
+ENDPOINT_PAGE = 20
+DELIVERY_PAGE = 10
+# Most deliveries a refresh re-reads for one endpoint (what "Load more" has shown).
+MAX_DELIVERY_ROWS = 200
+MAX_BOARD_CHOICES = 500
+
+# Every state with its words: the colours are never the only sign.
+STATE_LABELS = {
+    "succeeded": "Succeeded",
+    "failed": "Failed",
+    "dead": "Dead",
+    "pending": "Pending",
+}
+STATE_HINTS = {
+    "succeeded": "The endpoint answered 2xx.",
+    "failed": "The last attempt failed; it will be tried again.",
+    "dead": "Every attempt failed (or the endpoint answered 410); no more retries.",
+    "pending": "Not sent yet, or being sent now.",
+}
+
+_boards, _members, _users = board_repo.boards, board_repo.members, board_repo.users
+_MANAGE = ("admin", "lead")
+
+
+def _lead_here(actor: Principal) -> Any:
+    """Board memberships where the person may subscribe (a board role overrides theirs)."""
+    own = _members.c.role == "lead"
+    if actor.role == "lead":
+        own = or_(own, _members.c.role.is_(None), _members.c.role == "")
+    return own
+
+
+def may_use_webhooks(session: Session, *, actor: Principal) -> bool:
+    """Admins and leads, anyone leading some board, and anyone who owns an endpoint."""
+    if actor.role in _MANAGE:
+        return True
+    leads = select(_members.c.id).where(_members.c.user_id == actor.id, _lead_here(actor))
+    if session.execute(leads.limit(1)).first() is not None:
+        return True
+    owns = select(_endpoints.c.id).where(_endpoints.c.owner_id == actor.id)
+    return session.execute(owns.limit(1)).first() is not None
+
+
+def subscribable_boards(session: Session, *, actor: Principal) -> list[dict[str, Any]]:
+    """The boards whose events this person may subscribe to, by name."""
+    stmt = select(_boards.c.id, _boards.c.name)
+    if not actor.is_admin:
+        stmt = stmt.join(_members, _members.c.board_id == _boards.c.id).where(
+            _members.c.user_id == actor.id, _lead_here(actor)
+        )
+    stmt = stmt.order_by(func.lower(_boards.c.name), _boards.c.id).limit(MAX_BOARD_CHOICES)
+    return [dict(r._mapping) for r in session.execute(stmt)]
+
+
+def _board_names(session: Session, actor: Principal, ids: set[int]) -> dict[int, str]:
+    """Names of these boards, as far as the person may see them (members only)."""
+    if not ids:
+        return {}
+    stmt = select(_boards.c.id, _boards.c.name).where(_boards.c.id.in_(ids))
+    if not actor.is_admin:
+        stmt = stmt.join(_members, _members.c.board_id == _boards.c.id).where(
+            _members.c.user_id == actor.id
+        )
+    return {int(r.id): str(r.name) for r in session.execute(stmt)}
+
+
+def _owner_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    stmt = select(_users.c.id, _users.c.name).where(_users.c.id.in_(ids))
+    return {int(r.id): str(r.name) for r in session.execute(stmt)}
+
+
+def _decorate(
+    session: Session, actor: Principal, items: list[dict[str, Any]], limit: int
+) -> list[dict[str, Any]]:
+    """Board and owner names, all four counts, and the first ``limit`` deliveries."""
+    boards = _board_names(session, actor, {e["board_id"] for e in items if e["board_id"]})
+    owners = _owner_names(session, {e["owner_id"] for e in items if e["owner_id"]})
+    out = []
+    for ep in items:
+        bid = ep["board_id"]
+        log = webhook_service.list_deliveries(
+            session, actor=actor, endpoint_id=ep["id"], state=None, limit=limit, offset=0
+        )
+        out.append(
+            {
+                **ep,
+                "board_name": "All boards" if bid is None else boards.get(bid, f"Board {bid}"),
+                "owner_name": owners.get(ep["owner_id"]) if ep["owner_id"] else None,
+                "counts": {s: int(ep["deliveries"].get(s, 0)) for s in STATE_LABELS},
+                "log": log["deliveries"],
+                "log_total": log["total"],
+            }
+        )
+    return out
+
+
+def page(session: Session, *, actor: Principal, number: int) -> dict[str, Any]:
+    """One page of the person's endpoints, newest first, and what the create form offers.
+
+    The service lists oldest first; page 1 is the newest ``ENDPOINT_PAGE`` of them, read
+    from the end of that order.
+    """
+    total = webhook_service.list_endpoints(session, actor=actor, limit=1, offset=0)["total"]
+    pages = max(1, -(-total // ENDPOINT_PAGE))
+    number = min(max(1, number), pages)
+    end = total - (number - 1) * ENDPOINT_PAGE
+    start = max(0, end - ENDPOINT_PAGE)
+    items: list[dict[str, Any]] = []
+    if end > 0:
+        found = webhook_service.list_endpoints(
+            session, actor=actor, limit=end - start, offset=start
+        )
+        items = list(reversed(found["endpoints"]))
+    return {
+        "endpoints": _decorate(session, actor, items, DELIVERY_PAGE),
+        "total": total,
+        "page": number,
+        "pages": pages,
+        "boards": subscribable_boards(session, actor=actor),
+    }
+
+
+def endpoint_view(
+    session: Session, *, actor: Principal, endpoint_id: int, limit: int
+) -> dict[str, Any]:
+    """One endpoint as the page shows it (404s like the API when it is not theirs)."""
+    ep = webhook_service.get_endpoint(session, actor=actor, endpoint_id=endpoint_id)
+    limit = min(max(1, limit), MAX_DELIVERY_ROWS)
+    return _decorate(session, actor, [ep], limit)[0]
+
+
+def delivery_rows(
+    session: Session, *, actor: Principal, endpoint_id: int, offset: int
+) -> dict[str, Any]:
+    """The next page of an endpoint's delivery log, newest first."""
+    return webhook_service.list_deliveries(
+        session,
+        actor=actor,
+        endpoint_id=endpoint_id,
+        state=None,
+        limit=DELIVERY_PAGE,
+        offset=offset,
+    )
