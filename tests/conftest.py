@@ -108,6 +108,7 @@ def settings(migrated_url: str) -> Settings:
         webhook_allow_private=True,
         webhook_retry_schedule=TEST_RETRY_SCHEDULE,
         webhook_lease_seconds=2,
+        webhook_timeout_seconds=1.5,
     )
 
 
@@ -171,6 +172,7 @@ class LiveServer:
             "SWARMBOARD_WEBHOOK_ALLOW_PRIVATE": "true",
             "SWARMBOARD_WEBHOOK_RETRY_SCHEDULE": TEST_RETRY_SCHEDULE,
             "SWARMBOARD_WEBHOOK_LEASE_SECONDS": "2",
+            "SWARMBOARD_WEBHOOK_TIMEOUT_SECONDS": "1.5",
             **extra_env,
         }
         self.proc = subprocess.Popen(
@@ -218,8 +220,11 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_servers(settings: Settings, app: Any) -> Iterator[list[LiveServer]]:
-    """Two uvicorn replicas on the same database as the in-process app."""
-    servers = [LiveServer(settings.database_url) for _ in range(2)]
+    """Two uvicorn replicas on the same database as the in-process app.
+
+    Their webhook relays are off: they live for the whole session, and would otherwise
+    take deliveries that webhook tests mean their own relays to send."""
+    servers = [LiveServer(settings.database_url, SWARMBOARD_WEBHOOK_RELAY="off") for _ in range(2)]
     yield servers
     for s in servers:
         s.stop()

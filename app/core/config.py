@@ -52,6 +52,16 @@ class Settings(BaseSettings):
     # Allow endpoints on loopback and private networks (tests, on-premises installs).
     webhook_allow_private: bool = False
 
+    @model_validator(mode="after")
+    def _lease_outlasts_attempt(self) -> Settings:
+        # A lease shorter than an attempt would let a second relay send it meanwhile.
+        if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
+            raise ValueError(
+                "SWARMBOARD_WEBHOOK_LEASE_SECONDS must be longer than "
+                "SWARMBOARD_WEBHOOK_TIMEOUT_SECONDS"
+            )
+        return self
+
     @property
     def retry_delays(self) -> list[float]:
         return [float(x) for x in self.webhook_retry_schedule.split(",") if x.strip()]

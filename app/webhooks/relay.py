@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 BATCH = 32
 IDLE_POLL_SECONDS = 1.0
 SUBSCRIPTIONS_TTL = 2.0
+RECORD_EVERY = 0.2
 MAX_BODY = 1024
 
 
@@ -136,8 +137,16 @@ class Relay:
         )
         if not batch:
             return 0
-        outcomes = await asyncio.gather(*(self._send(d) for d in batch))
-        await self.db.write(repository.record_outcomes, outcomes=outcomes, delays=self.delays)
+        # Record outcomes as they come in (every RECORD_EVERY seconds), so one slow
+        # endpoint neither holds back the others' logs nor outlives their leases.
+        pending = {asyncio.create_task(self._send(d)) for d in batch}
+        while pending:
+            done, pending = await asyncio.wait(pending, timeout=RECORD_EVERY)
+            if done:
+                outcomes = [t.result() for t in done]
+                await self.db.write(
+                    repository.record_outcomes, outcomes=outcomes, delays=self.delays
+                )
         return len(batch)
 
     async def _send(self, d: dict[str, Any]) -> Outcome:
@@ -175,7 +184,8 @@ class Relay:
         return outcome(
             status=response.status_code,
             latency_ms=latency,
-            response=head[:MAX_BODY].decode("utf-8", "replace") or None,
+            # Text a column can hold on both databases (PostgreSQL refuses NUL).
+            response=head[:MAX_BODY].decode("utf-8", "replace").replace("\x00", "\ufffd") or None,
             error="redirects are not followed" if response.is_redirect else None,
             retry_after=_retry_after(response.headers.get("retry-after"), at),
         )

@@ -117,6 +117,16 @@ def _next_try(outcome: Outcome, done: int, delays: list[float]) -> datetime | No
 
 def record_outcomes(session: Session, *, outcomes: list[Outcome], delays: list[float]) -> None:
     """Log each attempt and move its delivery (and endpoint) on, in one transaction."""
+    # Lock the deliveries being recorded; one removed meanwhile (its endpoint deleted
+    # mid-attempt) has nothing left to record, and must not fail the whole batch.
+    done = dict(
+        session.execute(
+            select(deliveries.c.id, deliveries.c.attempts)
+            .where(deliveries.c.id.in_([o.delivery_id for o in outcomes]))
+            .with_for_update()
+        ).all()
+    )
+    outcomes = [o for o in outcomes if o.delivery_id in done]
     if not outcomes:
         return
     session.execute(
@@ -132,13 +142,6 @@ def record_outcomes(session: Session, *, outcomes: list[Outcome], delays: list[f
             }
             for o in outcomes
         ],
-    )
-    done = dict(
-        session.execute(
-            select(deliveries.c.id, deliveries.c.attempts).where(
-                deliveries.c.id.in_([o.delivery_id for o in outcomes])
-            )
-        ).all()
     )
     for o in outcomes:
         count = int(done.get(o.delivery_id, 0)) + 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -25,7 +25,7 @@ __all__ = [
 DeliveryState = Literal["pending", "succeeded", "failed", "dead"]
 # "card.moved", "card.*" or "*"
 _PATTERN = re.compile(r"^(\*|[a-z_]+\.(\*|[a-z_]+))$")
-Url = Field(min_length=8, max_length=2000, pattern=r"^https?://")
+_URL_RULES: dict[str, Any] = {"min_length": 8, "max_length": 2000, "pattern": r"^https?://"}
 
 
 def _check_types(value: list[str] | None) -> list[str] | None:
@@ -38,7 +38,7 @@ def _check_types(value: list[str] | None) -> list[str] | None:
 
 
 class EndpointCreate(InputModel):
-    url: str = Url
+    url: str = Field(**_URL_RULES)
     event_types: list[str] = Field(min_length=1, max_length=50)
     board_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     description: str = Field(default="", max_length=500)
@@ -49,7 +49,7 @@ class EndpointCreate(InputModel):
 class EndpointUpdate(InputModel):
     """Only the fields sent change; ``enabled: true`` re-enables a disabled endpoint."""
 
-    url: str | None = Url
+    url: str | None = Field(default=None, **_URL_RULES)  # optional, like every field here
     event_types: list[str] | None = Field(default=None, min_length=1, max_length=50)
     description: str | None = Field(default=None, max_length=500)
     enabled: bool | None = None

@@ -39,10 +39,11 @@ ROTATION_OVERLAP = timedelta(hours=24)
 
 
 def _may_subscribe(session: Session, actor: Principal, board_id: int | None) -> None:
-    if actor.is_admin:
-        return
     if board_id is None:
+        if actor.is_admin:
+            return
         raise NotAllowed("Only an admin may subscribe to every board; give a board_id.")
+    # 404 for a board that does not exist (an admin's too: not a foreign-key 409).
     if board_role(session, actor=actor, board_id=board_id) not in MANAGE:
         raise NotAllowed("Only leads and admins may subscribe to a board's events.")
 

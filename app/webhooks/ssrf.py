@@ -32,6 +32,7 @@ def _forbidden(address: str) -> bool:
         or ip.is_multicast
         or ip.is_reserved
         or ip.is_unspecified
+        or not ip.is_global  # also 100.64.0.0/10 (carrier-grade NAT), not "private"
         or ip in _METADATA
     )
 
