@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import exists, insert, or_, select
 from sqlalchemy.orm import Session
 
+from app.auth.models import User
+from app.board.models import BoardMember
 from app.core.models import table_of, utcnow
 from app.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -17,6 +19,8 @@ __all__ = ["delivery_row", "enqueue_for_events", "matches"]
 
 endpoints = table_of(WebhookEndpoint)
 deliveries = table_of(WebhookDelivery)
+users = table_of(User)
+members = table_of(BoardMember)
 
 
 def matches(patterns: Iterable[str], event_type: str) -> bool:
@@ -50,10 +54,21 @@ def enqueue_for_events(session: Session) -> None:
     """Before commit: one pending delivery per (event, subscribed enabled endpoint)."""
     envelopes: list[dict[str, Any]] = session.info.get("events", [])
     boards = {e["board_id"] for e in envelopes}
+    # Only while the owner may still see the board: an admin, or still a member of it
+    # (a lead who leaves a board stops receiving its events).
+    owner_may_see = or_(
+        users.c.role == "admin",
+        exists().where(
+            members.c.board_id == endpoints.c.board_id, members.c.user_id == endpoints.c.owner_id
+        ),
+    )
     subscribed = session.execute(
-        select(endpoints.c.id, endpoints.c.board_id, endpoints.c.event_types).where(
+        select(endpoints.c.id, endpoints.c.board_id, endpoints.c.event_types)
+        .join(users, users.c.id == endpoints.c.owner_id)
+        .where(
             endpoints.c.enabled.is_(True),
             or_(endpoints.c.board_id.is_(None), endpoints.c.board_id.in_(boards)),
+            owner_may_see,
         )
     ).all()
     if not subscribed:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests import factories
 from tests.factories import add_member, create_board, create_user
 from tests.webhooks.helpers import PROBLEM, subscribe
 
@@ -159,3 +160,23 @@ async def test_patch_changes_only_what_is_sent_and_delete_removes_it(client):
     assert r.status_code == 204
     assert (await client.get(path)).status_code == 404
     assert (await client.get(f"{path}/deliveries")).status_code == 404
+
+
+async def test_a_lead_removed_from_the_board_stops_receiving_its_events(client, as_user, receiver):
+    """Subscriptions follow board access: no member, no events."""
+    board = await factories.create_board(client)
+    lead, token = await factories.create_user(client, role="lead")
+    await factories.add_member(client, board["id"], lead["id"])
+    async with as_user(token) as me:
+        r = await me.post(
+            "/api/webhooks",
+            json={"url": receiver.url, "event_types": ["card.*"], "board_id": board["id"]},
+        )
+    assert r.status_code == 201, r.text
+    await factories.create_card(client, board["id"])
+    await receiver.wait_for(1)
+    gone = await client.delete(f"/api/boards/{board['id']}/members/{lead['id']}")
+    assert gone.status_code == 204, gone.text
+    await factories.create_card(client, board["id"])
+    deliveries = (await client.get(f"/api/webhooks/{r.json()['id']}/deliveries")).json()
+    assert deliveries["total"] == 1  # only the card created while they were a member
