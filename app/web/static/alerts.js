@@ -22,24 +22,7 @@
   };
 
   /* --- small helpers ------------------------------------------------------------------ */
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
-
-  function button(text, cls, data) {
-    const b = el("button", cls, text);
-    b.type = "button";
-    for (const [k, v] of Object.entries(data || {})) b.dataset[k] = v;
-    return b;
-  }
-
-  function showError(box, message) {
-    box.textContent = message || "";
-    box.hidden = !message;
-  }
+  const { el, button, showError } = SB;
 
   function label(kind) {
     const labels = SB.meta().alert_labels || FALLBACK_LABELS;

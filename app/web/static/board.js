@@ -24,6 +24,26 @@
     }
     return metaCache;
   };
+  /* Small DOM helpers the page's parts share. */
+  SB.el = function (tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  };
+
+  SB.button = function (text, cls, data) {
+    const b = SB.el("button", cls, text);
+    b.type = "button";
+    for (const [k, v] of Object.entries(data || {})) b.dataset[k] = v;
+    return b;
+  };
+
+  SB.showError = function (box, message) {
+    box.textContent = message || "";
+    box.hidden = !message;
+  };
+
   /** Run fn at most once at a time; calls meanwhile make it run once more afterwards.
    *  ``.soon()`` runs it after ``delayMs``, so a burst of events costs one fetch. */
   SB.serial = function (fn, delayMs) {

@@ -14,24 +14,7 @@
   const REFRESH_DELAY_MS = 40; // a burst of events (requested, invited, …) costs one fetch
 
   /* --- small DOM helpers ------------------------------------------------------------ */
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
-
-  function button(text, cls, data) {
-    const b = el("button", cls, text);
-    b.type = "button";
-    for (const [k, v] of Object.entries(data || {})) b.dataset[k] = v;
-    return b;
-  }
-
-  function showError(box, message) {
-    box.textContent = message || "";
-    box.hidden = !message;
-  }
+  const { el, button, showError } = SB;
 
   /** What the API said went wrong: the problem's detail, and which field why. */
   function problem(res) {
