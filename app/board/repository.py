@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, union, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, text, union, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.board.models import Board, BoardColumn, BoardMember, Card, CardAssignee, CardStay, Lane
-from app.core.models import table_of
+from app.core.models import UTCDateTime, table_of
 from app.swarm.models import Swarm, SwarmMember
 
 __all__ = [
@@ -252,9 +252,20 @@ def person_loads(session: Session, user_ids: list[int]) -> dict[int, int]:
     return {int(u): int(n) for u, n in session.execute(stmt).all()}
 
 
+# PostgreSQL closes the current stay and opens the next in one round trip.
+_MOVE_STAY_PG = text(
+    "WITH closed AS (UPDATE card_stays SET left_at = :at "
+    "WHERE card_id = :card_id AND left_at IS NULL) "
+    "INSERT INTO card_stays (card_id, column_id, entered_at) VALUES (:card_id, :column_id, :at)"
+).bindparams(bindparam("at", type_=UTCDateTime()))
+
+
 def record_stay(session: Session, *, card_id: int, column_id: int, at: Any, new: bool) -> None:
     """Close the card's current stay (unless ``new``) and open one in ``column_id``."""
     conn = session.connection()
+    if not new and conn.dialect.name == "postgresql":
+        conn.execute(_MOVE_STAY_PG, {"card_id": card_id, "column_id": column_id, "at": at})
+        return
     if not new:
         conn.execute(_CLOSE_STAY, {"card_pk": card_id, "at": at})
     conn.execute(_OPEN_STAY, {"card_id": card_id, "column_id": column_id, "entered_at": at})

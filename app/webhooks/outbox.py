@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, insert, or_, select
+from sqlalchemy import bindparam, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
@@ -33,6 +33,29 @@ def matches(patterns: Iterable[str], event_type: str) -> bool:
     return False
 
 
+# Built once: this runs in every write transaction. An endpoint receives a board's
+# events only while its owner may see the board: an admin, or still a member of it (a
+# lead who leaves a board stops receiving its events).
+_SUBSCRIBED = (
+    select(endpoints.c.id, endpoints.c.board_id, endpoints.c.event_types)
+    .join(users, users.c.id == endpoints.c.owner_id)
+    .where(
+        endpoints.c.enabled.is_(True),
+        or_(
+            endpoints.c.board_id.is_(None),
+            endpoints.c.board_id.in_(bindparam("boards", expanding=True)),
+        ),
+        or_(
+            users.c.role == "admin",
+            exists().where(
+                members.c.board_id == endpoints.c.board_id,
+                members.c.user_id == endpoints.c.owner_id,
+            ),
+        ),
+    )
+)
+
+
 def delivery_row(
     *, endpoint_id: int, event_id: str, event_type: str, body: str, now: datetime
 ) -> dict[str, Any]:
@@ -53,24 +76,8 @@ def delivery_row(
 def enqueue_for_events(session: Session) -> None:
     """Before commit: one pending delivery per (event, subscribed enabled endpoint)."""
     envelopes: list[dict[str, Any]] = session.info.get("events", [])
-    boards = {e["board_id"] for e in envelopes}
-    # Only while the owner may still see the board: an admin, or still a member of it
-    # (a lead who leaves a board stops receiving its events).
-    owner_may_see = or_(
-        users.c.role == "admin",
-        exists().where(
-            members.c.board_id == endpoints.c.board_id, members.c.user_id == endpoints.c.owner_id
-        ),
-    )
-    subscribed = session.execute(
-        select(endpoints.c.id, endpoints.c.board_id, endpoints.c.event_types)
-        .join(users, users.c.id == endpoints.c.owner_id)
-        .where(
-            endpoints.c.enabled.is_(True),
-            or_(endpoints.c.board_id.is_(None), endpoints.c.board_id.in_(boards)),
-            owner_may_see,
-        )
-    ).all()
+    boards = sorted({e["board_id"] for e in envelopes})
+    subscribed = session.connection().execute(_SUBSCRIBED, {"boards": boards}).all()
     if not subscribed:
         return
     now = utcnow()
