@@ -128,22 +128,18 @@ def _decorate(
 
 
 def page(session: Session, *, actor: Principal, number: int) -> dict[str, Any]:
-    """One page of the person's endpoints, newest first, and what the create form offers.
-
-    The service lists oldest first; page 1 is the newest ``ENDPOINT_PAGE`` of them, read
-    from the end of that order.
-    """
+    """One page of the person's endpoints, newest first, and what the create form offers."""
     total = webhook_service.list_endpoints(session, actor=actor, limit=1, offset=0)["total"]
     pages = max(1, -(-total // ENDPOINT_PAGE))
     number = min(max(1, number), pages)
-    end = total - (number - 1) * ENDPOINT_PAGE
-    start = max(0, end - ENDPOINT_PAGE)
-    items: list[dict[str, Any]] = []
-    if end > 0:
-        found = webhook_service.list_endpoints(
-            session, actor=actor, limit=end - start, offset=start
-        )
-        items = list(reversed(found["endpoints"]))
+    found = webhook_service.list_endpoints(
+        session,
+        actor=actor,
+        limit=ENDPOINT_PAGE,
+        offset=(number - 1) * ENDPOINT_PAGE,
+        newest_first=True,
+    )
+    items: list[dict[str, Any]] = found["endpoints"]
     return {
         "endpoints": _decorate(session, actor, items, DELIVERY_PAGE),
         "total": total,

@@ -74,16 +74,20 @@ def create_endpoint(session: Session, *, actor: Principal, data: EndpointCreate)
 
 
 def list_endpoints(
-    session: Session, *, actor: Principal, limit: int, offset: int
+    session: Session, *, actor: Principal, limit: int, offset: int, newest_first: bool = False
 ) -> dict[str, Any]:
-    """Your endpoints (every endpoint, for an admin), oldest first."""
+    """Your endpoints (every endpoint, for an admin), oldest first unless asked."""
     stmt = select(WebhookEndpoint)
     count = select(func.count()).select_from(endpoints)
     if not actor.is_admin:
         stmt = stmt.where(endpoints.c.owner_id == actor.id)
         count = count.where(endpoints.c.owner_id == actor.id)
     rows = list(
-        session.execute(stmt.order_by(endpoints.c.id).limit(limit).offset(offset)).scalars()
+        session.execute(
+            stmt.order_by(endpoints.c.id.desc() if newest_first else endpoints.c.id)
+            .limit(limit)
+            .offset(offset)
+        ).scalars()
     )
     counts = repository.delivery_counts(session, [r.id for r in rows if r.id is not None])
     items = []
