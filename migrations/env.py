@@ -12,8 +12,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 import app.alerts.models
 import app.auth.models
 import app.board.models
+import app.confirm.models
 import app.events.models
+import app.insights.models
 import app.swarm.models
+import app.tickets.models
 import app.webhooks.models  # noqa: F401  (register the tables on the metadata)
 from app.core.db import sync_url
 from app.core.models import metadata

@@ -20,10 +20,13 @@ from app.board.exceptions import (
 )
 from app.board.schemas import CardCreate, CardMove, CardUpdate
 from app.board.service import WORK, actor_ref, board_role, effective_role, require_role
+from app.confirm import requests as confirmations
 from app.core.models import utcnow
 from app.events import service as events
+from app.events.service import ActorRef
+from app.insights import gate
 
-__all__ = ["create_card", "get_card", "move_card", "update_card"]
+__all__ = ["create_card", "get_card", "insert_card", "move_card", "update_card"]
 
 _cols = repository.columns
 
@@ -33,15 +36,11 @@ def _bad_ref(field_name: str, detail: str) -> InvalidReference:
 
 
 def _record(
-    session: Session, *, board_id: int, actor: Principal, adm: wip.Admission, card_id: int
+    session: Session, *, board_id: int, actor: ActorRef, adm: wip.Admission, card_id: int
 ) -> None:
     for type_, data in adm.notes:
         events.append(
-            session,
-            board_id=board_id,
-            type=type_,
-            actor=actor_ref(actor),
-            data={**data, "card_id": card_id},
+            session, board_id=board_id, type=type_, actor=actor, data={**data, "card_id": card_id}
         )
 
 
@@ -92,6 +91,8 @@ def create_card(
     role = board_role(session, actor=actor, board_id=board_id)
     require_role(role, WORK, "create cards")
     target = _target_column(session, board_id=board_id, column_id=data.column_id)
+    if target.requires_insight:
+        gate.check_ready(session, card_id=None, card={}, column_name=target.name)
     _check_lane(session, board_id=board_id, lane_id=data.lane_id)
     assignee_ids = list(dict.fromkeys(data.assignee_ids))
     _check_people(session, board_id=board_id, field_name="assignee_ids", ids=assignee_ids)
@@ -111,8 +112,30 @@ def create_card(
         assignee_ids=assignee_ids,
         reason=data.override_reason,
     )
+    return insert_card(
+        session,
+        actor=actor_ref(actor),
+        board_id=board_id,
+        target=target,
+        adm=adm,
+        values=data.model_dump(exclude={"override_reason"}),
+        assignee_ids=assignee_ids,
+    )
+
+
+def insert_card(
+    session: Session,
+    *,
+    actor: ActorRef,
+    board_id: int,
+    target: Row[Any],
+    adm: wip.Admission,
+    values: dict[str, Any],
+    assignee_ids: list[int],
+) -> dict[str, Any]:
+    """Write an admitted card with its first stay, SLA policy and ``card.created`` event."""
     now = utcnow()
-    values = data.model_dump(exclude={"override_reason"})
+    values = dict(values)
     values.update(
         board_id=board_id,
         column_id=target.id,
@@ -123,7 +146,10 @@ def create_card(
         blocked_since=None,
         sla_policy_id=None,
         waiting_seconds=0.0,
-        first_response_at=now if target.stage == "active" else None,
+        # Until interactions are recorded (intake tickets), starting work is the response.
+        first_response_at=(
+            now if target.stage == "active" and values.get("external_ref") is None else None
+        ),
         version=1,
         created_at=now,
         updated_at=now,
@@ -133,23 +159,28 @@ def create_card(
     repository.record_stay(session, card_id=card_id, column_id=target.id, at=now, new=True)
     sla.assign_policies(session, card_id=card_id)
     repository.replace_assignees(session, card_id=card_id, user_ids=assignee_ids)
-    events.append(
-        session,
-        board_id=board_id,
-        type="card.created",
-        actor=actor_ref(actor),
-        data={
-            "card_id": card_id,
-            "column_id": target.id,
-            "lane_id": data.lane_id,
-            "title": data.title,
-            "priority": data.priority,
-            "channel": data.channel,
-            "product": data.product,
-            "segment": data.segment,
-        },
-    )
+    created = {
+        "card_id": card_id,
+        "column_id": target.id,
+        "lane_id": values.get("lane_id"),
+        "title": values["title"],
+        "priority": values["priority"],
+        "channel": values.get("channel"),
+        "product": values.get("product"),
+        "segment": values.get("segment"),
+    }
+    if values.get("external_ref") is not None:
+        created.update(external_ref=values["external_ref"], customer_id=values.get("customer_id"))
+    events.append(session, board_id=board_id, type="card.created", actor=actor, data=created)
     _record(session, board_id=board_id, actor=actor, adm=adm, card_id=card_id)
+    if target.stage == "done":
+        confirmations.on_done_entry(
+            session,
+            board_id=board_id,
+            card_id=card_id,
+            external_ref=values.get("external_ref"),
+            now=now,
+        )
     return {"id": card_id, **values}
 
 
@@ -197,6 +228,8 @@ def move_card(
     if data.column_id == row.column_id and lane_id == row.lane_id and data.position is None:
         return _card_fields(row)  # nothing to do: no version bump, no event
     target = _target_column(session, board_id=board_id, column_id=data.column_id)
+    if target.requires_insight and target.id != row.column_id:
+        gate.check_ready(session, card_id=card_id, card=row._mapping, column_name=target.name)
     if lane_id != row.lane_id:
         _check_lane(session, board_id=board_id, lane_id=lane_id)
     adm = wip.admit(
@@ -234,7 +267,8 @@ def move_card(
         if row.column_waits:  # the customer answered: stop the pause
             waited = (now - row.column_entered_at).total_seconds()
             changes["waiting_seconds"] = row.waiting_seconds + max(waited, 0.0)
-        if target.stage == "active" and row.first_response_at is None:
+        # Intake tickets get their first response from a recorded agent reply instead.
+        if target.stage == "active" and row.first_response_at is None and not row.external_ref:
             changes["first_response_at"] = now
         repository.record_stay(session, card_id=card_id, column_id=target.id, at=now, new=False)
         if row.column_stage == "done":  # reopened: policies may have changed meanwhile
@@ -256,8 +290,23 @@ def move_card(
             "to_stage": target.stage,
         },
     )
-    _record(session, board_id=board_id, actor=actor, adm=adm, card_id=card_id)
+    _record(session, board_id=board_id, actor=actor_ref(actor), adm=adm, card_id=card_id)
+    _done_transition(session, row=row, target=target, now=now)
     return {**_card_fields(row), **changes}
+
+
+def _done_transition(session: Session, *, row: Row[Any], target: Row[Any], now: Any) -> None:
+    """Entering done asks the customer; leaving done withdraws an unanswered question."""
+    if target.stage == "done" and row.column_stage != "done":
+        confirmations.on_done_entry(
+            session,
+            board_id=row.board_id,
+            card_id=row.id,
+            external_ref=row.external_ref,
+            now=now,
+        )
+    elif row.column_stage == "done" and target.stage != "done":
+        confirmations.on_done_exit(session, card_id=row.id)
 
 
 def _position_at(
@@ -345,5 +394,5 @@ def update_card(
             actor=actor_ref(actor),
             data={"card_id": card_id, "reason": changes.get("blocked_reason")},
         )
-    _record(session, board_id=board_id, actor=actor, adm=adm, card_id=card_id)
+    _record(session, board_id=board_id, actor=actor_ref(actor), adm=adm, card_id=card_id)
     return {**_card_fields(row), **changes}

@@ -30,6 +30,10 @@ class Board(SQLModel, table=True):
     # Alert thresholds: a card blocked this long, a swarm unanswered this long (None: off).
     blocked_alert_seconds: int | None = Field(default=4 * 3600)
     swarm_answer_seconds: int | None = Field(default=30 * 60)
+    # ISO 4217 code that insight impact estimates are given in.
+    currency: str = Field(
+        default="USD", sa_column=Column(sa.String(3), nullable=False, server_default="USD")
+    )
 
 
 class BoardMember(SQLModel, table=True):
@@ -57,6 +61,15 @@ class BoardColumn(SQLModel, table=True):
     stall_after_seconds: int | None = Field(default=None)
     # The SLA clock pauses while a card sits in a column that waits on the customer.
     waits_on_customer: bool = Field(
+        default=False, sa_column=Column(sa.Boolean, nullable=False, server_default=false())
+    )
+    # The definition of ready for delegation: a card enters only as a complete insight.
+    requires_insight: bool = Field(
+        default=False, sa_column=Column(sa.Boolean, nullable=False, server_default=false())
+    )
+    # Where a card goes when its customer says the problem is not solved (at most one
+    # per board; without one, the first active column).
+    reopen_target: bool = Field(
         default=False, sa_column=Column(sa.Boolean, nullable=False, server_default=false())
     )
     # Since when a soft-limited column has been over its limit (kept by the alert scan).
@@ -89,6 +102,9 @@ class Card(SQLModel, table=True):
             postgresql_where=text("first_response_at IS NULL"),
         ),
         Index("ix_cards_blocked_since", "blocked_since"),
+        # Intake is idempotent per board on the channel's own ticket reference.
+        Index("uq_cards_board_id_external_ref", "board_id", "external_ref", unique=True),
+        Index("ix_cards_customer_id", "customer_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -129,6 +145,34 @@ class Card(SQLModel, table=True):
             Integer, ForeignKey("sla_policies.id", ondelete="SET NULL"), nullable=True
         ),
     )
+    # Intake: the ticket's id in the channel it came from, and its customer.
+    external_ref: str | None = Field(default=None, max_length=200)
+    customer_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("customers.id", ondelete="SET NULL"), nullable=True),
+    )
+    # What the recorded interactions add up to (kept with each interaction, so metrics
+    # and exports read one row per card).
+    agent_replies: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
+    handle_seconds: float = Field(
+        default=0.0, sa_column=Column(Float, nullable=False, server_default="0")
+    )
+    bot_handled: bool = Field(
+        default=False, sa_column=Column(sa.Boolean, nullable=False, server_default=false())
+    )
+    bot_resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    handed_off_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reopen_count: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
+    # The actionable-insight fields (evidence is in card_evidence).
+    problem_statement: str | None = Field(default=None)
+    suggested_fix: str | None = Field(default=None)
+    impact_per_month: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    effort_hours: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    owner_team: str | None = Field(default=None, max_length=100)
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -45,6 +45,8 @@ Limit = Field(default=None, ge=0, le=10_000)
 
 
 Seconds = Field(default=None, ge=1, le=10 * 365 * 86400)
+# An ISO 4217 code: three capital letters.
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 
 class ColumnCreate(InputModel):
@@ -54,6 +56,8 @@ class ColumnCreate(InputModel):
     wip_policy: Policy = "hard"
     stall_after_seconds: int | None = Seconds
     waits_on_customer: bool = False
+    requires_insight: bool = False
+    reopen_target: bool = False
 
 
 class ColumnUpdate(InputModel):
@@ -63,6 +67,8 @@ class ColumnUpdate(InputModel):
     wip_policy: Policy | None = None
     stall_after_seconds: int | None = Seconds
     waits_on_customer: bool | None = None
+    requires_insight: bool | None = None
+    reopen_target: bool | None = None
 
 
 class LaneCreate(InputModel):
@@ -82,6 +88,7 @@ class BoardCreate(InputModel):
     # Alert when a card stays blocked, or a swarm unanswered, this long (null: never).
     blocked_alert_seconds: int | None = Field(default=4 * 3600, ge=1, le=10 * 365 * 86400)
     swarm_answer_seconds: int | None = Field(default=30 * 60, ge=1, le=10 * 365 * 86400)
+    currency: Currency = "USD"
 
 
 class BoardUpdate(InputModel):
@@ -90,6 +97,7 @@ class BoardUpdate(InputModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     blocked_alert_seconds: int | None = Seconds
     swarm_answer_seconds: int | None = Seconds
+    currency: Currency | None = None
 
 
 class MemberCreate(InputModel):
@@ -122,6 +130,12 @@ class CardUpdate(InputModel):
     assignee_ids: list[DbId] | None = Field(default=None, max_length=20)
     blocked: bool | None = None
     blocked_reason: str | None = Field(default=None, max_length=500)
+    # The actionable-insight fields; null clears one.
+    problem_statement: str | None = Field(default=None, max_length=5_000)
+    suggested_fix: str | None = Field(default=None, max_length=5_000)
+    impact_per_month: float | None = Field(default=None, ge=0, le=1e12, allow_inf_nan=False)
+    effort_hours: float | None = Field(default=None, gt=0, le=1e6, allow_inf_nan=False)
+    owner_team: str | None = Field(default=None, min_length=1, max_length=100)
     version: int | None = Field(default=None, ge=1, le=MAX_ID)
     override_reason: str | None = Field(default=None, min_length=1, max_length=500)
 
@@ -146,6 +160,8 @@ class ColumnPublic(BaseModel):
     wip_policy: Policy
     stall_after_seconds: int | None
     waits_on_customer: bool
+    requires_insight: bool = False
+    reopen_target: bool = False
     card_count: int = 0
 
 
@@ -181,6 +197,16 @@ class CardPublic(BaseModel):
     blocked: bool
     blocked_reason: str | None
     blocked_since: datetime | None
+    external_ref: str | None = None
+    customer_id: int | None = None
+    first_response_at: datetime | None = None
+    agent_replies: int = 0
+    reopen_count: int = 0
+    problem_statement: str | None = None
+    suggested_fix: str | None = None
+    impact_per_month: float | None = None
+    effort_hours: float | None = None
+    owner_team: str | None = None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -194,6 +220,7 @@ class BoardSummary(BaseModel):
     last_seq: int
     blocked_alert_seconds: int | None
     swarm_answer_seconds: int | None
+    currency: str = "USD"
 
 
 class BoardDetail(BoardSummary):

@@ -11,7 +11,13 @@ from app.auth import repository as auth_repository
 from app.auth.exceptions import UserNotFound
 from app.auth.service import Principal
 from app.board import repository
-from app.board.exceptions import BoardNotFound, ColumnNotFound, LaneNotFound, RoleForbidden
+from app.board.exceptions import (
+    BoardNotFound,
+    ColumnNotFound,
+    InvalidReference,
+    LaneNotFound,
+    RoleForbidden,
+)
 from app.board.models import Board, BoardColumn, BoardMember, Lane
 from app.board.schemas import (
     BoardCreate,
@@ -87,6 +93,7 @@ def create_board(session: Session, *, actor: Principal, data: BoardCreate) -> Bo
         name=data.name,
         blocked_alert_seconds=data.blocked_alert_seconds,
         swarm_answer_seconds=data.swarm_answer_seconds,
+        currency=data.currency,
     )
     session.add(board)
     session.flush()
@@ -165,6 +172,7 @@ def board_detail(session: Session, *, actor: Principal, board_id: int) -> dict[s
         "last_seq": board.last_seq,
         "blocked_alert_seconds": board.blocked_alert_seconds,
         "swarm_answer_seconds": board.swarm_answer_seconds,
+        "currency": board.currency,
         "columns": [{**c._mapping, "card_count": counts.get(c.id, 0)} for c in cols],
         "lanes": [dict(lane._mapping) for lane in lane_rows],
         "members": [
@@ -188,8 +196,9 @@ def update_board(
     board = session.get(Board, board_id)
     assert board is not None
     changes = data.model_dump(include=data.model_fields_set)
-    if changes.get("name", "") is None:
-        del changes["name"]
+    for key in ("name", "currency"):
+        if key in changes and changes[key] is None:
+            del changes[key]
     changes = {k: v for k, v in changes.items() if getattr(board, k) != v}
     for key, value in changes.items():
         setattr(board, key, value)
@@ -210,6 +219,7 @@ def update_board(
         "last_seq": last_seq,
         "blocked_alert_seconds": board.blocked_alert_seconds,
         "swarm_answer_seconds": board.swarm_answer_seconds,
+        "currency": board.currency,
     }
 
 
@@ -311,13 +321,47 @@ def add_column(
     require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "add columns")
     position = _next_position(session, _cols, board_id)
     col = BoardColumn(board_id=board_id, position=position, **data.model_dump())
+    _check_reopen_target(col)
     session.add(col)
     session.flush()
-    public = col.model_dump()
+    public = col.model_dump(exclude={"over_limit_since"})
     events.append(
         session, board_id=board_id, type="column.created", actor=actor_ref(actor), data=public
     )
+    if col.reopen_target:
+        _single_reopen_target(session, actor=actor, col=col)
     return {**public, "card_count": 0}
+
+
+def _check_reopen_target(col: BoardColumn) -> None:
+    if col.reopen_target and col.stage == "done":
+        raise InvalidReference(
+            "A done column cannot be where reopened cards go.",
+            errors=[{"field": "reopen_target", "in": "body", "message": "not on a done column"}],
+        )
+
+
+def _single_reopen_target(session: Session, *, actor: Principal, col: BoardColumn) -> None:
+    """One reopen column per board: flagging one clears the flag on the others."""
+    others = session.scalars(
+        select(BoardColumn)
+        .where(
+            _cols.c.board_id == col.board_id,
+            _cols.c.id != col.id,
+            _cols.c.reopen_target.is_(True),
+        )
+        .with_for_update()
+    ).all()
+    for other in others:
+        other.reopen_target = False
+        events.append(
+            session,
+            board_id=col.board_id,
+            type="column.updated",
+            actor=actor_ref(actor),
+            data={"column_id": other.id, "changes": {"reopen_target": False}},
+        )
+    session.flush()
 
 
 def update_column(
@@ -333,8 +377,11 @@ def update_column(
         target=col,
         kind="column",
         changes=data.model_dump(exclude_unset=True),
-        required=("name", "stage", "wip_policy"),
+        required=("name", "stage", "wip_policy", "waits_on_customer", "requires_insight"),
     )
+    _check_reopen_target(col)
+    if col.reopen_target:
+        _single_reopen_target(session, actor=actor, col=col)
     count = repository.column_fill(session, column_id=column_id, exclude_card=None)[0]
     return {**col.model_dump(), "card_count": count}
 

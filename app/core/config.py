@@ -52,6 +52,20 @@ class Settings(BaseSettings):
     # Allow endpoints on loopback and private networks (tests, on-premises installs).
     webhook_allow_private: bool = False
 
+    # Uploaded evidence lives under this directory (created on first upload).
+    data_dir: str = "./data"
+    evidence_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    # The address customers reach this server at; confirmation links are built on it.
+    public_url: str = "http://127.0.0.1:8000"
+    confirmation_days: float = Field(default=14.0, gt=0, le=365)
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("an http:// or https:// address")
+        return value.rstrip("/")
+
     @model_validator(mode="after")
     def _lease_outlasts_attempt(self) -> Settings:
         # A lease shorter than an attempt would let a second relay send it meanwhile.

@@ -32,9 +32,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.core.config import Settings
+from app.core.config import Settings, get_settings
 
-__all__ = ["Database", "sync_url"]
+__all__ = ["Database", "settings_of", "sync_url"]
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -44,6 +44,12 @@ AfterCommit = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
 # PostgreSQL SQLSTATEs worth retrying: deadlock_detected, serialization_failure.
 _RETRY_SQLSTATES = {"40P01", "40001"}
+
+
+def settings_of(session: Session) -> Settings:
+    """The settings of the :class:`Database` that opened ``session``."""
+    settings = session.info.get("settings")
+    return settings if isinstance(settings, Settings) else get_settings()
 
 
 def sync_url(url: str) -> str:
@@ -89,6 +95,7 @@ class Database:
     """Engines plus the transaction runner; created in the app lifespan."""
 
     def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.url = settings.database_url
         self.is_sqlite = settings.is_sqlite
         self.after_commit: list[AfterCommit] = []
@@ -116,8 +123,12 @@ class Database:
             self._reader_engine = _sqlite_engine(
                 self.url, pool_size=4, busy_ms=self._sqlite_busy_ms, immediate=False
             )
-            self._write_sessions = sessionmaker(self._writer_engine, expire_on_commit=False)
-            self._read_sessions = sessionmaker(self._reader_engine, expire_on_commit=False)
+            self._write_sessions = sessionmaker(
+                self._writer_engine, expire_on_commit=False, info=self._info()
+            )
+            self._read_sessions = sessionmaker(
+                self._reader_engine, expire_on_commit=False, info=self._info()
+            )
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="sb-sqlite-writer")
             self._readers = ThreadPoolExecutor(4, thread_name_prefix="sb-sqlite-reader")
         else:
@@ -129,7 +140,13 @@ class Database:
                 # connection found dead is invalidated and the transaction retried.
                 pool_recycle=1800,
             )
-            self._async_sessions = async_sessionmaker(self._async_engine, expire_on_commit=False)
+            self._async_sessions = async_sessionmaker(
+                self._async_engine, expire_on_commit=False, info=self._info()
+            )
+
+    def _info(self) -> dict[str, Any]:
+        # Services that need configuration (signing keys, public URL) read it here.
+        return {"settings": self.settings}
 
     async def dispose(self) -> None:
         if self._writer is not None:

@@ -35,6 +35,11 @@ EXPECTED_TABLES = {
     "swarms",
     "swarm_invitations",
     "swarm_members",
+    "customers",
+    "interactions",
+    "card_links",
+    "confirmations",
+    "card_evidence",
     "alembic_version",
 }
 

@@ -1,0 +1,1 @@
+"""Customer confirmation: "Is your problem solved?" links, answers and survey results."""

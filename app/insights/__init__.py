@@ -1,0 +1,1 @@
+"""The actionable-insight standard: evidence uploads, the ready-column gate and ranking."""

@@ -1,0 +1,1 @@
+"""Ticket intake from channels and bots: customers, interactions and repeat-contact links."""
