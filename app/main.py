@@ -18,13 +18,17 @@ from app.auth import service as auth_service
 from app.auth import session as web_session
 from app.auth.router import router as auth_router
 from app.board.router import router as board_router
+from app.confirm.page import router as confirm_page_router
+from app.confirm.router import router as confirm_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import install_error_handlers, problem_response
 from app.events.router import router as events_router
+from app.insights.router import router as insights_router
 from app.realtime import wiring as realtime
 from app.realtime.router import router as realtime_router
 from app.swarm.router import router as swarm_router
+from app.tickets.router import router as tickets_router
 from app.web.router import router as web_router
 from app.web.templating import STATIC_DIR
 from app.webhooks import outbox
@@ -104,6 +108,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(swarm_router)
     app.include_router(alerts_router)
     app.include_router(webhooks_router)
+    app.include_router(tickets_router)
+    app.include_router(confirm_router)
+    app.include_router(insights_router)
+    app.include_router(confirm_page_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

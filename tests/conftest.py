@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -96,8 +97,10 @@ def migrated_url(database_url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(migrated_url: str) -> Settings:
+def settings(migrated_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
+        # Evidence uploads land in a directory of this run's own.
+        data_dir=str(tmp_path_factory.mktemp("data")),
         environment="test",
         database_url=migrated_url,
         admin_token=ADMIN_TOKEN,
@@ -173,6 +176,9 @@ class LiveServer:
             "SWARMBOARD_WEBHOOK_RETRY_SCHEDULE": TEST_RETRY_SCHEDULE,
             "SWARMBOARD_WEBHOOK_LEASE_SECONDS": "2",
             "SWARMBOARD_WEBHOOK_TIMEOUT_SECONDS": "1.5",
+            "SWARMBOARD_DATA_DIR": tempfile.mkdtemp(prefix="sb-data-"),
+            # Confirmation links point at this server, so a browser can follow them.
+            "SWARMBOARD_PUBLIC_URL": self.url,
             **extra_env,
         }
         self.proc = subprocess.Popen(

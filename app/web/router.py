@@ -19,7 +19,7 @@ from app.auth.session import WebSession
 from app.board.exceptions import BoardNotFound
 from app.board.schemas import MAX_ID
 from app.core.deps import Db
-from app.web import login, service, webhook_data, webhooks
+from app.web import insights, login, service, webhook_data, webhooks
 from app.web.templating import render
 from app.web.viewer import signed_in, to_login
 
@@ -28,6 +28,7 @@ __all__ = ["router"]
 router = APIRouter(include_in_schema=False)
 router.include_router(login.router)
 router.include_router(webhooks.router)
+router.include_router(insights.router)
 
 _ID = re.compile(r"[0-9]{1,10}")
 
