@@ -201,6 +201,10 @@ class CardPublic(BaseModel):
     customer_id: int | None = None
     first_response_at: datetime | None = None
     agent_replies: int = 0
+    handle_seconds: float = 0.0
+    bot_handled: bool = False
+    bot_resolved_at: datetime | None = None
+    handed_off_at: datetime | None = None
     reopen_count: int = 0
     problem_statement: str | None = None
     suggested_fix: str | None = None
