@@ -1,14 +1,26 @@
-"""Insight and evidence errors; each carries its HTTP status and problem type."""
+"""Insight and evidence errors; each carries its HTTP status and problem type::
+
+DomainError
+├── BadRequest          400
+│   └── UploadInvalid         upload-invalid
+├── NotFound            404
+│   └── EvidenceNotFound      evidence-not-found
+├── ValidationFailed    422
+│   └── InsightIncomplete     insight-incomplete
+├── EvidenceTooLarge    413   evidence-too-large
+└── EvidenceTypeRefused 415   evidence-type-refused
+"""
 
 from __future__ import annotations
 
-from app.core.errors import DomainError, NotFound, ValidationFailed
+from app.core.errors import BadRequest, DomainError, NotFound, ValidationFailed
 
 __all__ = [
     "EvidenceNotFound",
     "EvidenceTooLarge",
     "EvidenceTypeRefused",
     "InsightIncomplete",
+    "UploadInvalid",
 ]
 
 
@@ -29,3 +41,10 @@ class EvidenceTooLarge(DomainError):
 
 class EvidenceNotFound(NotFound):
     type = "evidence-not-found"
+
+
+class UploadInvalid(BadRequest):
+    """The request body is not a readable multipart form (or ended early)."""
+
+    type = "upload-invalid"
+    title = "Unreadable upload"

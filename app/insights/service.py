@@ -1,0 +1,198 @@
+"""Evidence and insight rules: who may attach, see and remove evidence, and how a
+card's insight and the board's ranking are read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
+
+from app.auth.service import Principal
+from app.board import repository as board_repository
+from app.board.exceptions import CardNotFound
+from app.board.service import WORK, actor_ref, board_role, effective_role, require_role
+from app.core.models import utcnow
+from app.events import service as events
+from app.insights import gate, repository
+from app.insights.exceptions import EvidenceNotFound
+from app.insights.repository import Sort
+from app.insights.storage import StoredFile
+
+__all__ = [
+    "add_evidence",
+    "board_insights",
+    "card_insight",
+    "evidence_file",
+    "evidence_target",
+    "list_evidence",
+    "remove_evidence",
+]
+
+
+def _card(session: Session, *, actor: Principal, card_id: int) -> tuple[Row[Any], str]:
+    row = board_repository.card_with_access(session, card_id=card_id, user_id=actor.id, lock=False)
+    if row is None or (row.member_id is None and not actor.is_admin):
+        raise CardNotFound(f"Card {card_id} does not exist or you are not on its board.")
+    return row, effective_role(actor, row.member_role)
+
+
+def _evidence(session: Session, *, actor: Principal, evidence_id: int) -> tuple[Row[Any], str]:
+    row = repository.evidence_with_access(session, evidence_id=evidence_id, user_id=actor.id)
+    if row is None or (row.member_id is None and not actor.is_admin):
+        raise EvidenceNotFound(f"Evidence {evidence_id} does not exist or is not on your board.")
+    return row, effective_role(actor, row.member_role)
+
+
+def _public(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "card_id": row.card_id,
+        "filename": row.filename,
+        "content_type": row.content_type,
+        "size_bytes": row.size_bytes,
+        "sha256": row.sha256,
+        "url": f"/api/evidence/{row.id}/content",
+        "created_at": row.created_at,
+        "uploaded_by": row.uploaded_by,
+    }
+
+
+def evidence_target(session: Session, *, actor: Principal, card_id: int) -> int:
+    """The board an upload to this card would go to, once the caller may add evidence."""
+    row, role = _card(session, actor=actor, card_id=card_id)
+    require_role(role, WORK, "add evidence")
+    return int(row.board_id)
+
+
+def add_evidence(
+    session: Session, *, actor: Principal, card_id: int, stored: StoredFile
+) -> dict[str, Any]:
+    """Record a stored file as evidence on the card (access checked again, in this transaction)."""
+    row, role = _card(session, actor=actor, card_id=card_id)
+    require_role(role, WORK, "add evidence")
+    evidence = repository.insert_evidence(
+        session,
+        {
+            "board_id": row.board_id,
+            "card_id": card_id,
+            "filename": stored.filename,
+            "content_type": stored.content_type,
+            "size_bytes": stored.size_bytes,
+            "sha256": stored.sha256,
+            "storage_key": stored.storage_key,
+            "uploaded_by": actor.id,
+            "created_at": utcnow(),
+        },
+    )
+    events.append(
+        session,
+        board_id=row.board_id,
+        type="evidence.added",
+        actor=actor_ref(actor),
+        data={
+            "card_id": card_id,
+            "evidence_id": evidence.id,
+            "filename": evidence.filename,
+            "content_type": evidence.content_type,
+            "size_bytes": evidence.size_bytes,
+        },
+    )
+    return _public(evidence)
+
+
+def list_evidence(session: Session, *, actor: Principal, card_id: int) -> list[dict[str, Any]]:
+    """A card's evidence, oldest first, for any member of its board."""
+    _card(session, actor=actor, card_id=card_id)
+    return [_public(r) for r in repository.evidence_of_card(session, card_id)]
+
+
+def evidence_file(session: Session, *, actor: Principal, evidence_id: int) -> dict[str, Any]:
+    """Where an evidence file is stored and how to serve it, for members of its board."""
+    row, _ = _evidence(session, actor=actor, evidence_id=evidence_id)
+    return {**_public(row), "storage_key": row.storage_key}
+
+
+def remove_evidence(session: Session, *, actor: Principal, evidence_id: int) -> str:
+    """Delete an evidence row; returns the storage key whose file goes after commit."""
+    row, role = _evidence(session, actor=actor, evidence_id=evidence_id)
+    require_role(role, WORK, "remove evidence")
+    if not repository.delete_evidence(session, evidence_id):
+        raise EvidenceNotFound(f"Evidence {evidence_id} does not exist or is not on your board.")
+    events.append(
+        session,
+        board_id=row.board_id,
+        type="evidence.removed",
+        actor=actor_ref(actor),
+        data={"card_id": row.card_id, "evidence_id": evidence_id, "filename": row.filename},
+    )
+    return str(row.storage_key)
+
+
+def _components(row: Any) -> dict[str, Any]:
+    missing = gate.missing_fields(row._mapping, row.evidence_count)
+    return {
+        "card_id": row.card_id,
+        "problem_statement": row.problem_statement,
+        "impact_per_month": row.impact_per_month,
+        "effort_hours": row.effort_hours,
+        "owner_team": row.owner_team,
+        "frequency": int(row.frequency),
+        "score": None if row.score is None else float(row.score),
+        "teams_needed": int(row.teams_needed),
+        "missing": missing,
+        "complete": not missing,
+    }
+
+
+def card_insight(session: Session, *, actor: Principal, card_id: int) -> dict[str, Any]:
+    """The card as an actionable insight: fields, evidence, what is missing, and its score."""
+    card, _ = _card(session, actor=actor, card_id=card_id)
+    row = repository.card_insight(session, board_id=card.board_id, card_id=card_id)
+    assert row is not None
+    return {
+        **_components(row),
+        "suggested_fix": row.suggested_fix,
+        "currency": repository.currency_of(session, card.board_id),
+        "evidence": [_public(r) for r in repository.evidence_of_card(session, card_id)],
+    }
+
+
+def board_insights(
+    session: Session,
+    *,
+    actor: Principal,
+    board_id: int,
+    sort: Sort = "score",
+    complete: bool | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """The board's insights (cards with any insight field or evidence), ranked, one page."""
+    board_role(session, actor=actor, board_id=board_id)
+    rows = repository.insight_page(
+        session, board_id=board_id, sort=sort, complete=complete, limit=limit, offset=offset
+    )
+    items = [
+        {
+            **_components(r),
+            "title": r.title,
+            "column_id": r.column_id,
+            "column_name": r.column_name,
+            "evidence_count": int(r.evidence_count),
+        }
+        for r in rows
+    ]
+    total = (
+        offset + len(items)
+        if 0 < len(items) < limit or (not items and offset == 0)
+        else repository.count_insights(session, board_id=board_id, complete=complete)
+    )
+    return {
+        "items": items,
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "sort": sort,
+        "currency": repository.currency_of(session, board_id),
+    }
