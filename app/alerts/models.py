@@ -10,9 +10,14 @@ from sqlmodel import Field, SQLModel
 
 from app.core.models import JSONType, UTCDateTime, utcnow
 
-__all__ = ["ACTIVE_STATES", "KINDS", "Alert", "SlaPolicy"]
+__all__ = ["ACTIVE_STATES", "ALL_KINDS", "DIRECT_KINDS", "KINDS", "Alert", "SlaPolicy"]
 
+# Kinds the scan raises and clears from a condition it measures.
 KINDS = ("stalled", "blocked", "sla_warning", "sla_breach", "wip_breach", "swarm_unanswered")
+# Kinds raised directly when something happens (:func:`app.alerts.service.raise_for_card`)
+# and resolved by people: the scan has no condition for them and leaves them alone.
+DIRECT_KINDS = ("customer_rejected",)
+ALL_KINDS = KINDS + DIRECT_KINDS
 ACTIVE_STATES = ("open", "acknowledged")
 
 

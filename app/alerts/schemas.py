@@ -21,7 +21,13 @@ __all__ = [
 ]
 
 AlertKind = Literal[
-    "stalled", "blocked", "sla_warning", "sla_breach", "wip_breach", "swarm_unanswered"
+    "stalled",
+    "blocked",
+    "sla_warning",
+    "sla_breach",
+    "wip_breach",
+    "swarm_unanswered",
+    "customer_rejected",
 ]
 AlertState = Literal["open", "acknowledged", "resolved"]
 Target = Field(default=None, ge=1, le=365 * 86400)

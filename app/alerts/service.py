@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.alerts import repository, sla
+from app.alerts.conditions import alerts
 from app.alerts.exceptions import AlertNotFound, AlertNotOpen, SlaPolicyNotFound
-from app.alerts.models import ACTIVE_STATES, Alert, SlaPolicy
+from app.alerts.models import ACTIVE_STATES, DIRECT_KINDS, Alert, SlaPolicy
 from app.alerts.schemas import SlaPolicyCreate, SlaPolicyUpdate
 from app.auth.service import Principal
 from app.board.exceptions import BoardNotFound
@@ -23,6 +26,7 @@ __all__ = [
     "create_policy",
     "list_alerts",
     "list_policies",
+    "raise_for_card",
     "resolve",
     "update_policy",
 ]
@@ -112,6 +116,57 @@ def resolve(session: Session, *, actor: Principal, alert_id: int) -> dict[str, A
     alert.state, alert.resolved_by, alert.resolved_at = "resolved", actor.id, utcnow()
     session.flush()
     _emit(session, alert, actor, "alert.resolved", reason="manual", by=actor.id)
+    return _row(alert)
+
+
+def raise_for_card(
+    session: Session, *, board_id: int, card_id: int, kind: str, data: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Raise a card alert of a directly raised kind, unless one is already active.
+
+    The same insert as the scan's (ON CONFLICT DO NOTHING on the partial unique index of
+    active alerts), so neither a race nor a repeat makes a second one; returns the new
+    alert, or None when one was already open or acknowledged.
+    """
+    if kind not in DIRECT_KINDS:
+        raise ValueError(f"{kind!r} is raised by the scan, not directly")
+    dialect = session.connection().dialect.name
+    now = utcnow()
+    stmt = (
+        (postgresql.insert if dialect == "postgresql" else sqlite.insert)(alerts)
+        .values(
+            board_id=board_id,
+            subject=f"card:{card_id}",
+            card_id=card_id,
+            column_id=None,
+            kind=kind,
+            state="open",
+            raised_at=now,
+            data=data,
+        )
+        .on_conflict_do_nothing(
+            index_elements=["subject", "kind"],
+            index_where=text("state IN ('open', 'acknowledged')"),
+        )
+        .returning(alerts)
+    )
+    alert = session.execute(stmt).first()
+    if alert is None:
+        return None
+    events.append(
+        session,
+        board_id=board_id,
+        type="alert.raised",
+        actor=events.SYSTEM,
+        data={
+            "alert_id": alert.id,
+            "kind": kind,
+            "card_id": card_id,
+            "column_id": None,
+            "raised_at": iso(now),
+            **data,
+        },
+    )
     return _row(alert)
 
 

@@ -1,7 +1,8 @@
 """Reopening a card on the customer's word: a move nobody on the board asked for.
 
 The customer is not a board member and cannot be refused, so a reopen is never blocked
-by a WIP limit; a limit it breaks is recorded (``wip.overridden`` on a hard limit,
+by a WIP limit; every limit it breaks (column, lane, person: the same checks as a move,
+from :mod:`app.board.wip`) is recorded (``wip.overridden`` on a hard limit,
 ``wip.exceeded`` on a soft one) with the reason, for the lead to see.
 """
 
@@ -13,8 +14,10 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from app.alerts import sla
-from app.board import repository
+from app.auth.service import Principal
+from app.board import repository, wip
 from app.board.exceptions import CardNotFound
+from app.confirm import requests as confirmations
 from app.core.models import utcnow
 from app.events import service as events
 from app.events.service import ActorRef
@@ -22,6 +25,9 @@ from app.events.service import ActorRef
 __all__ = ["reopen_card", "reopen_column"]
 
 _cols = repository.columns
+# Admission runs as someone allowed to override, so it records breaches and never
+# refuses; the events name the real actor, and "by" stays empty (no board member did it).
+_OVERRIDER = Principal(id=0, name="reopen", role="admin")
 
 
 def reopen_column(session: Session, *, board_id: int) -> Any:
@@ -48,11 +54,24 @@ def reopen_card(session: Session, *, card_id: int, actor: ActorRef, reason: str)
         return {"card_id": card_id, "column_id": row.column_id, "reopened": False}
     target = repository.lock_column(session, column_id)
     assert target is not None
-    count, top = repository.column_fill(session, column_id=target.id, exclude_card=card_id)
+    adm = wip.admit(
+        session,
+        actor=_OVERRIDER,
+        role="admin",
+        board_id=row.board_id,
+        card_id=card_id,
+        target=target,
+        lane_id=row.lane_id,
+        from_column_id=row.column_id,
+        from_lane_id=row.lane_id,
+        from_stage=row.column_stage,
+        assignee_ids=list(row.assignee_ids or []),
+        reason=reason,
+    )
     now = utcnow()
     changes: dict[str, Any] = {
         "column_id": target.id,
-        "position": (top or 0.0) + 1.0,
+        "position": (adm.top_position or 0.0) + 1.0,
         "version": row.version + 1,
         "updated_at": now,
         "column_entered_at": now,
@@ -81,21 +100,14 @@ def reopen_card(session: Session, *, card_id: int, actor: ActorRef, reason: str)
             "reason": reason,
         },
     )
-    if target.wip_limit is not None and count >= target.wip_limit:
-        kind = "wip.exceeded" if target.wip_policy == "soft" else "wip.overridden"
+    for type_, data in adm.notes:
         events.append(
             session,
             board_id=row.board_id,
-            type=kind,
+            type=type_,
             actor=actor,
-            data={
-                "scope": "column",
-                "card_id": card_id,
-                "column_id": target.id,
-                "limit": target.wip_limit,
-                "count": count,
-                "reason": reason,
-                "by": None,
-            },
+            data={**data, "card_id": card_id, "reason": reason, "by": None},
         )
+    if row.column_stage == "done":
+        confirmations.on_done_exit(session, card_id=card_id)
     return {"card_id": card_id, "column_id": target.id, "reopened": True}

@@ -53,14 +53,23 @@ def link_for(settings: Settings, nonce: str) -> str:
     return f"{settings.public_url}/c/{token_for(settings, nonce)}"
 
 
-def _supersede(session: Session, card_id: int) -> list[int]:
+def _supersede(session: Session, *, card_id: int, reason: str) -> None:
+    """Withdraw the card's unanswered question: its link then says the ticket changed."""
     stmt = (
         update(confirmations)
         .where(confirmations.c.card_id == card_id, confirmations.c.state == "pending")
         .values(state="superseded")
-        .returning(confirmations.c.id)
+        .returning(confirmations.c.id, confirmations.c.board_id)
     )
-    return [int(i) for i in session.execute(stmt).scalars()]
+    for confirmation_id, board_id in sorted(session.execute(stmt).all()):
+        # So the system that sent the link can stop reminding the customer.
+        events.append(
+            session,
+            board_id=board_id,
+            type="confirmation.withdrawn",
+            actor=events.SYSTEM,
+            data={"card_id": card_id, "confirmation_id": confirmation_id, "reason": reason},
+        )
 
 
 def _customer(session: Session, card_id: int) -> dict[str, Any] | None:
@@ -77,7 +86,7 @@ def on_done_entry(
 ) -> None:
     """Ask "Is your problem solved?": a new signed link, and the event that sends it."""
     settings = settings_of(session)
-    _supersede(session, card_id)
+    _supersede(session, card_id=card_id, reason="asked_again")
     nonce = secrets.token_urlsafe(24)
     expires = now + timedelta(days=settings.confirmation_days)
     confirmation_id = session.execute(
@@ -111,4 +120,4 @@ def on_done_entry(
 
 def on_done_exit(session: Session, *, card_id: int) -> None:
     """The card left done before the customer answered: the open question is withdrawn."""
-    _supersede(session, card_id)
+    _supersede(session, card_id=card_id, reason="left_done")
