@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -223,9 +224,45 @@ async def test_the_page_assets_are_served_by_the_app(client, person, signed_in):
     page = parse((await web.get(f"/boards/{board['id']}")).text)
     urls = [s.attrs["src"] for s in page.find_all("script", src=True)]
     urls += [link.attrs["href"] for link in page.find_all("link", rel="stylesheet")]
-    assert len(urls) == 7 and all(u.startswith("/static/") for u in urls)
+    assert len(urls) == 9 and all(u.startswith("/static/") for u in urls)
     for url in urls:
         asset = await web.get(url)
         assert asset.status_code == 200, url
         kind = "text/css" if ".css" in url else "javascript"
         assert kind in asset.headers["content-type"]
+
+
+async def test_the_drawer_has_an_insight_section_and_the_header_links_to_insights(
+    client, person, signed_in
+):
+    agent = await person()
+    board = await factories.create_board(client)
+    await factories.add_member(client, board["id"], agent["id"])
+    page = parse((await (await signed_in(agent)).get(f"/boards/{board['id']}")).text)
+    link = page.find("header", "topbar").find("a", href=f"/boards/{board['id']}/insights")
+    assert link.text() == "Insights"
+    drawer = page.find("aside", id="card-drawer")
+    insight = drawer.find("section", id="insight")
+    assert insight.find("h3").text() == "Actionable insight"
+    meter = insight.find("meter")
+    assert (meter.attrs["min"], meter.attrs["max"]) == ("0", "6")
+    upload = insight.find("input", type="file")
+    assert upload.attrs["accept"] == "image/png,image/jpeg,image/webp"
+    labels = [" ".join(label.text().split()) for label in insight.find_all("label")]
+    # The board's currency is (also) filled in when the card's insight loads.
+    assert re.fullmatch(r"Impact per month, in( [A-Z]{3})?", labels.pop(3))
+    assert labels == [
+        "Add a screenshot or photo",
+        "Problem statement",
+        "Suggested fix",
+        "Effort (hours)",
+        "Owner team",
+    ]
+    for name in ("impact_per_month", "effort_hours"):
+        assert insight.find("input", name=name).attrs["type"] == "number"
+    # The card form's Save stays the drawer's one submit button that says so.
+    assert [b.text() for b in drawer.find_all("button", type="submit")] == ["Save"]
+    assert insight.find("button", data_insight_save=True).text() == "Save insight"
+    # No inline script or style: the page runs under a strict CSP.
+    assert all("src" in s.attrs for s in page.find_all("script") if s.attrs.get("type") is None)
+    assert [n for n in insight.find_all() if "style" in n.attrs] == []

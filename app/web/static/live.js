@@ -1,8 +1,9 @@
 /* Swarmboard board page, part 4: live updates over /ws/boards/{id}?since=N.
  *
  * Events arrive in seq order. Card, column, swarm and alert events are applied in
- * place; anything else, a gap in seq, a {"type": "resync"} message or close code 4000
- * reloads the columns from /boards/{id}/fragment. A dropped connection is retried with
+ * place; those about a card's insight, customer or confirmation also reach insight.js.
+ * Anything else, a gap in seq, a {"type": "resync"} message or close code 4000 reloads
+ * the columns from /boards/{id}/fragment. A dropped connection is retried with
  * backoff and resumes from the last applied seq, so the server replays whatever was
  * missed. */
 "use strict";
@@ -65,6 +66,19 @@
     bump(el);
   }
 
+  /** The "Insight required" mark of a column that takes only complete insights. */
+  function setInsightGate(col, on) {
+    let mark = col.querySelector(".column-head .insight-gate");
+    col.classList.toggle("requires-insight", on);
+    if (!on) { if (mark) mark.remove(); return; }
+    if (mark) return;
+    mark = document.createElement("span");
+    mark.className = "insight-gate";
+    mark.title = "Only complete actionable insights can enter this column";
+    mark.textContent = "Insight required";
+    col.querySelector(".column-head h2").after(mark);
+  }
+
   function columnUpdated(d) {
     const col = SB.column(d.column_id);
     if (!col) return false;
@@ -81,8 +95,14 @@
     if ("wip_limit" in ch) {
       if (ch.wip_limit === null) delete col.dataset.wipLimit; else col.dataset.wipLimit = ch.wip_limit;
     }
+    if ("requires_insight" in ch) setInsightGate(col, !!ch.requires_insight);
     SB.recount(col);
     return true;
+  }
+
+  /** Tell the drawer's insight part (insight.js) about an event; it never needs a resync. */
+  function insight(ev) {
+    if (SB.insightEvent) SB.insightEvent(ev);
   }
 
   /** Apply one event in place; false means "re-render the board from the server". */
@@ -92,17 +112,20 @@
     switch (ev.type) {
       case "card.created":
         return cardCreated(ev);
-      case "card.moved": {
+      case "card.moved":
+      case "card.reopened": { // a customer's "not solved" moves the card back: the same data
         if (!el) return false;
         const changed = el.dataset.columnId !== String(d.to_column_id);
         if (!SB.placeCard(el, d.to_column_id, d.to_lane_id, d.position)) return false;
         if (changed) SB.setSince(el, ev.at);
         bump(el);
+        insight(ev);
         return true;
       }
       case "card.updated":
         if (!el) return false;
         cardUpdated(el, d.changes || {});
+        insight(ev);
         return true;
       case "card.blocked":
       case "card.unblocked":
@@ -117,6 +140,19 @@
       case "wip.exceeded":
       case "wip.overridden":
         return true; // recorded for the log; the move itself is its own event
+      // Not drawn on the cards: the open drawer's insight and confirmation follow them
+      // (insight.js); the reopen that a "not solved" causes is its own card.reopened.
+      case "interaction.recorded":
+      case "card.linked":
+      case "card.unlinked":
+      case "confirmation.requested":
+      case "customer.confirmed":
+      case "customer.rejected":
+      case "survey.recorded":
+      case "evidence.added":
+      case "evidence.removed":
+        insight(ev);
+        return true;
       default: {
         const type = String(ev.type);
         // swarm.*: badges on the cards, the drawer's swarm panel, invitations (swarm.js).
