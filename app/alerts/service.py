@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from app.events import service as events
 
 __all__ = [
     "acknowledge",
+    "clear_for_card",
     "create_policy",
     "list_alerts",
     "list_policies",
@@ -168,6 +169,36 @@ def raise_for_card(
         },
     )
     return _row(alert)
+
+
+def clear_for_card(session: Session, *, card_id: int, kind: str) -> None:
+    """Resolve a card's active alert of a directly raised kind whose cause is gone."""
+    if kind not in DIRECT_KINDS:
+        raise ValueError(f"{kind!r} is cleared by the scan, not directly")
+    stmt = (
+        update(alerts)
+        .where(
+            alerts.c.subject == f"card:{card_id}",
+            alerts.c.kind == kind,
+            alerts.c.state.in_(ACTIVE_STATES),
+        )
+        .values(state="resolved", resolved_at=utcnow())
+        .returning(alerts.c.id, alerts.c.board_id, alerts.c.column_id)
+    )
+    for a in session.execute(stmt).all():
+        events.append(
+            session,
+            board_id=a.board_id,
+            type="alert.resolved",
+            actor=events.SYSTEM,
+            data={
+                "alert_id": a.id,
+                "kind": kind,
+                "card_id": card_id,
+                "column_id": a.column_id,
+                "reason": "cleared",
+            },
+        )
 
 
 def list_policies(session: Session, *, actor: Principal, board_id: int) -> list[dict[str, Any]]:

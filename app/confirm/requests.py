@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from app.alerts import service as alert_service
 from app.board.models import Card
 from app.confirm.models import Confirmation
 from app.core.config import Settings
@@ -86,6 +87,8 @@ def on_done_entry(
 ) -> None:
     """Ask "Is your problem solved?": a new signed link, and the event that sends it."""
     settings = settings_of(session)
+    # Finished again after a "no": the rejection alert has done its job.
+    alert_service.clear_for_card(session, card_id=card_id, kind="customer_rejected")
     _supersede(session, card_id=card_id, reason="asked_again")
     nonce = secrets.token_urlsafe(24)
     expires = now + timedelta(days=settings.confirmation_days)

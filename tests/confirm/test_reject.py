@@ -145,6 +145,22 @@ async def test_a_second_rejection_while_the_alert_is_open_raises_no_second_alert
     board_id, cols = await make_board(client)
     card_id, first = await closed_card(client, board_id, cols)
     await as_user(None).post(first, data={**BLANK, "solved": "no"})
+    [alert] = await _alerts(client, board_id)
+    seq = await last_seq(client, board_id)
+
+    # The survey tool reports the same "no" while the team is already back on it.
+    r = await client.post(f"/api/cards/{card_id}/survey", json={"solved": False})
+
+    assert r.status_code == 201, r.text
+    assert await types_since(client, board_id, seq) == ["customer.rejected"]
+    assert [a["id"] for a in await _alerts(client, board_id)] == [alert["id"]]
+    assert (await card(client, card_id))["reopen_count"] == 1
+
+
+async def test_a_rejection_after_finishing_again_reopens_and_alerts_afresh(client, as_user):
+    board_id, cols = await make_board(client)
+    card_id, first = await closed_card(client, board_id, cols)
+    await as_user(None).post(first, data={**BLANK, "solved": "no"})
     r = await client.post(f"/api/cards/{card_id}/move", json={"column_id": cols["Resolved"]})
     assert r.status_code == 200
     second = (await confirmation(client, card_id))["url"].removeprefix("http://127.0.0.1:8000")
@@ -152,7 +168,11 @@ async def test_a_second_rejection_while_the_alert_is_open_raises_no_second_alert
 
     await as_user(None).post(second, data={**BLANK, "solved": "no"})
 
-    assert await types_since(client, board_id, seq) == ["customer.rejected", "card.reopened"]
+    assert await types_since(client, board_id, seq) == [
+        "customer.rejected",
+        "card.reopened",
+        "alert.raised",
+    ]
     assert len(await _alerts(client, board_id)) == 1
     assert (await card(client, card_id))["reopen_count"] == 2
 
@@ -207,3 +227,24 @@ async def test_the_team_sees_the_reopened_card_flagged_on_the_board_page(client,
     assert shown.attrs["data-column-id"] == str(cols["Investigating"])
     [flag] = shown.find_all("span", cls="alert-flag")
     assert flag.attrs["data-kind"] == "customer_rejected"
+
+
+async def test_finishing_the_reopened_card_again_clears_the_alert_and_asks_again(client, as_user):
+    board_id, cols = await make_board(client)
+    card_id, path = await closed_card(client, board_id, cols)
+    r = await as_user(None).post(path, data={**BLANK, "solved": "no"})
+    assert r.status_code == 303
+    [alert] = await _alerts(client, board_id)
+    seq = await last_seq(client, board_id)
+
+    r = await client.post(f"/api/cards/{card_id}/move", json={"column_id": cols["Resolved"]})
+
+    assert r.status_code == 200, r.text
+    assert await _alerts(client, board_id) == []
+    logged = await factories.events(client, board_id, since=seq)
+    resolved = [e for e in logged if e["type"] == "alert.resolved"]
+    assert [(e["data"]["alert_id"], e["data"]["reason"]) for e in resolved] == [
+        (alert["id"], "cleared")
+    ]
+    assert "confirmation.requested" in [e["type"] for e in logged]
+    assert (await confirmation(client, card_id))["state"] == "pending"
