@@ -45,6 +45,7 @@ ALERT_LABELS = {
     "sla_breach": "SLA breached",
     "wip_breach": "Over WIP limit",
     "swarm_unanswered": "Swarm unanswered",
+    "customer_rejected": "Not solved for the customer",
 }
 
 

@@ -19,6 +19,7 @@
   const FALLBACK_LABELS = {
     stalled: "Stalled", blocked: "Blocked too long", sla_warning: "SLA warning",
     sla_breach: "SLA breached", wip_breach: "Over WIP limit", swarm_unanswered: "Swarm unanswered",
+    customer_rejected: "Not solved for the customer",
   };
 
   /* --- small helpers ------------------------------------------------------------------ */
@@ -84,6 +85,8 @@
         rest = columnName(a.column_id) + " has been over its WIP limit for " + measured; break;
       case "swarm_unanswered":
         rest = "nobody has joined the swarm on " + title + " for " + measured; break;
+      case "customer_rejected":
+        rest = "the customer says " + title + " is not solved; it is back in work"; break;
       default:
         rest = a.card_id !== null && a.card_id !== undefined ? title : columnName(a.column_id);
     }
