@@ -22,6 +22,7 @@ from app.board.schemas import (
     MemberCreate,
 )
 from app.core.models import table_of
+from app.demo_loop import seed_customer_loop
 from app.swarm import service as swarm_service
 from app.swarm.schemas import SwarmCreate
 
@@ -214,6 +215,9 @@ def seed_demo(session: Session, *, admin_id: int, password_hash: str | None = No
     for policy in _SLA_POLICIES:
         alert_service.create_policy(session, actor=admin, board_id=board.id, data=policy)
     _seed_swarms(session, people=people, card_ids=card_ids)
+    seed_customer_loop(
+        session, admin=admin, board_id=board.id, column_ids=column_ids, card_ids=card_ids
+    )
     _give_passwords(session, password_hash)
     return board.id
 

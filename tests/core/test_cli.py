@@ -87,9 +87,19 @@ def test_serve_demo_seeds_a_support_board_and_prints_url_and_token(tmp_path: Pat
         ("Triage", "backlog", None),
         ("Investigating", "active", 5),
         ("Swarming", "active", 3),
+        ("Ready for engineering", "active", None),
         ("Waiting on customer", "active", None),
         ("Resolved", "done", None),
     ]
-    assert len(board["cards"]) == 12
+    assert [c["name"] for c in board["columns"] if c["requires_insight"]] == [
+        "Ready for engineering"
+    ]
+    # Twelve cards made on the board and three tickets from channels and a bot.
+    assert len(board["cards"]) == 15
+    assert sorted(c["external_ref"] for c in board["cards"] if c["external_ref"]) == [
+        "BOT-889",
+        "ZD-4101",
+        "ZD-4102",
+    ]
     assert len(board["members"]) >= 4
     assert sum(c["card_count"] for c in board["columns"][1:]) > 0
