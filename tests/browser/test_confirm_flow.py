@@ -99,3 +99,66 @@ async def test_a_customers_no_brings_the_card_back_live_into_the_reopen_column(
     assert r.json()["reopen_count"] == 1
     r = await api.get(f"/api/cards/{card['id']}/confirmation")
     assert (r.json()["state"], r.json()["solved"]) == ("rejected", False)
+
+
+async def test_a_customers_yes_shows_in_the_drawer_and_a_card_taken_back_withdraws_the_question(
+    new_board, add_card, open_board, api: httpx.AsyncClient, browser: Browser
+):
+    board = await new_board(columns=COLUMNS)
+    col = {c["name"]: c["id"] for c in board["columns"]}
+    card = await add_card(board["id"], title="Parcel tracking stuck", column_id=col["Triage"])
+    second = await add_card(board["id"], title="Address change lost", column_id=col["Triage"])
+    agent = await open_board("agent", board["id"])
+    page = agent.page
+    fragments: list[str] = []
+    page.on("request", lambda r: fragments.append(r.url) if r.url.endswith("/fragment") else None)
+    drawer = page.locator("aside#card-drawer")
+    confirmation = drawer.locator("section#confirmation")
+
+    # The agent closes the first card from the board; the drawer shows the question.
+    await agent.move_with_menu(card["id"], col["Resolved"])
+    await agent.expect_card_in(col["Resolved"], card["id"])
+    await agent.card(card["id"]).locator(".title").click()
+    await expect(confirmation).to_contain_text("no answer yet")
+    url = await confirmation.get_by_label("Link for the customer").input_value()
+    assert url == (await api.get(f"/api/cards/{card['id']}/confirmation")).json()["url"]
+
+    customer = await browser.new_context()
+    try:
+        answer_page = await customer.new_page()
+        await answer_page.goto(url)
+        await answer_page.get_by_label("Yes, it is solved").check()
+        await answer_page.get_by_label("5 Very satisfied").check()
+        await answer_page.get_by_label("Anything else you would like to tell us?").fill(
+            "Quick and friendly."
+        )
+        await answer_page.get_by_role("button", name="Send my answer").click()
+        await expect(answer_page.locator("body")).to_contain_text("glad your problem is solved")
+    finally:
+        await customer.close()
+
+    # The agent's open drawer follows; the card stays done.
+    await expect(confirmation).to_contain_text(
+        "The customer confirmed the problem is solved.", timeout=LIVE_TIMEOUT_MS
+    )
+    await expect(confirmation).to_contain_text("CSAT 5")
+    await expect(confirmation).to_contain_text("“Quick and friendly.”")
+    await expect(confirmation.get_by_label("Link for the customer")).to_be_hidden()
+    await agent.expect_card_in(col["Resolved"], card["id"])
+
+    # The second card is closed and taken back before the customer answers: the open
+    # drawer says the question was withdrawn, and nothing re-rendered the board.
+    await page.keyboard.press("Escape")
+    await expect(drawer).to_be_hidden()
+    await agent.drag(second["id"], col["Resolved"])
+    await agent.expect_card_in(col["Resolved"], second["id"])
+    await agent.card(second["id"]).locator(".title").click()
+    await expect(confirmation).to_contain_text("no answer yet")
+    r = await api.post(f"/api/cards/{second['id']}/move", json={"column_id": col["Investigating"]})
+    assert r.status_code == 200, r.text
+    await agent.expect_card_in(col["Investigating"], second["id"], within_ms=LIVE_TIMEOUT_MS)
+    await expect(confirmation).to_contain_text("was withdrawn", timeout=LIVE_TIMEOUT_MS)
+    await expect(confirmation.get_by_label("Link for the customer")).to_be_hidden()
+    r = await api.get(f"/api/cards/{second['id']}/confirmation")
+    assert r.json()["state"] == "superseded"
+    assert fragments == [], "confirmation events re-rendered the board"

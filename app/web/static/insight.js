@@ -459,8 +459,8 @@
   }
 
   const CONFIRMATION_EVENTS = new Set([
-    "card.moved", "card.reopened", "confirmation.requested", "customer.confirmed", "customer.rejected",
-    "survey.recorded",
+    "card.moved", "card.reopened", "confirmation.requested", "confirmation.withdrawn", "customer.confirmed",
+    "customer.rejected", "survey.recorded",
   ]);
 
   /** An event about cards from the board stream: refresh what the open drawer shows of it.

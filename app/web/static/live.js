@@ -146,6 +146,7 @@
       case "card.linked":
       case "card.unlinked":
       case "confirmation.requested":
+      case "confirmation.withdrawn":
       case "customer.confirmed":
       case "customer.rejected":
       case "survey.recorded":
