@@ -202,6 +202,7 @@
     for (const name of TEXTS.concat(NUMBERS)) parts.form.elements[name].readOnly = readOnly;
     parts.save.hidden = readOnly;
     parts.upload.hidden = readOnly;
+    parts.empty.textContent = readOnly ? "No evidence yet." : "No evidence yet: add a screenshot or a photo of the problem.";
     busy.clear();
   }
 
