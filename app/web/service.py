@@ -199,7 +199,9 @@ def board_page(session: Session, *, actor: Principal, board_id: int) -> dict[str
     role = board_service.board_role(session, actor=actor, board_id=board_id)
     last_seq, card_rows = _snapshot(session, board_id)
     card_alerts, column_alerts = _active_alerts(session, board_id)
-    board = session.execute(select(_boards.c.name).where(_boards.c.id == board_id)).one()
+    board = session.execute(
+        select(_boards.c.name, _boards.c.currency).where(_boards.c.id == board_id)
+    ).one()
     cols = board_repo.columns_of(session, board_id=board_id)
     lanes = board_repo.lanes_of(session, board_id=board_id)
     members = session.execute(
@@ -246,6 +248,8 @@ def board_page(session: Session, *, actor: Principal, board_id: int) -> dict[str
                 "stage": c.stage,
                 "wip_limit": c.wip_limit,
                 "wip_policy": c.wip_policy,
+                "requires_insight": c.requires_insight,
+                "reopen_target": c.reopen_target,
                 "count": count,
                 "state": wip_state(count, c.wip_limit),
                 "alerts": column_alerts.get(c.id, []),
@@ -258,6 +262,7 @@ def board_page(session: Session, *, actor: Principal, board_id: int) -> dict[str
     return {
         "id": board_id,
         "name": board.name,
+        "currency": board.currency,
         "role": role,
         "last_seq": last_seq,
         "columns": columns,

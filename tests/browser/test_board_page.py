@@ -167,8 +167,9 @@ async def _three_moves_by_a(a: BoardPage, cols: list[int], cards: list[int]) -> 
     await a.expect_card_in(waiting, cards[1])
     await a.move_with_keyboard(cards[0], resolved)
     await a.expect_card_in(resolved, cards[0])
-    # A's own page has heard all three back from the server: they are committed.
-    await expect(a.body).to_have_attribute("data-last-seq", str(seq + 3))
+    # A's own page has heard all three back from the server: they are committed (the
+    # move into done also asked the customer: confirmation.requested).
+    await expect(a.body).to_have_attribute("data-last-seq", str(seq + 4))
 
 
 async def _expect_same_board_as_server(b: BoardPage, api: httpx.AsyncClient) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -249,8 +248,8 @@ async def test_the_drawer_has_an_insight_section_and_the_header_links_to_insight
     upload = insight.find("input", type="file")
     assert upload.attrs["accept"] == "image/png,image/jpeg,image/webp"
     labels = [" ".join(label.text().split()) for label in insight.find_all("label")]
-    # The board's currency is (also) filled in when the card's insight loads.
-    assert re.fullmatch(r"Impact per month, in( [A-Z]{3})?", labels.pop(3))
+    # The board's currency is in the page (and filled in again when an insight loads).
+    assert labels.pop(3) == "Impact per month, in USD"
     assert labels == [
         "Add a screenshot or photo",
         "Problem statement",
@@ -266,3 +265,23 @@ async def test_the_drawer_has_an_insight_section_and_the_header_links_to_insight
     # No inline script or style: the page runs under a strict CSP.
     assert all("src" in s.attrs for s in page.find_all("script") if s.attrs.get("type") is None)
     assert [n for n in insight.find_all() if "style" in n.attrs] == []
+
+
+async def test_a_column_that_requires_insight_is_marked_from_the_first_render(
+    client, person, signed_in
+):
+    agent = await person()
+    board = await factories.create_board(client)
+    await factories.add_member(client, board["id"], agent["id"])
+    gated = board["columns"][1]["id"]
+    r = await client.patch(f"/api/columns/{gated}", json={"requires_insight": True})
+    assert r.status_code == 200, r.text
+
+    page = parse((await (await signed_in(agent)).get(f"/boards/{board['id']}")).text)
+
+    marks = {
+        int(col.attrs["data-column-id"]): [m.text() for m in col.find_all("span", "insight-gate")]
+        for col in page.find_all("section", "column")
+    }
+    assert {cid: m for cid, m in marks.items() if m} == {gated: ["Insight required"]}
+    assert len(marks) == 3
