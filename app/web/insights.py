@@ -17,22 +17,19 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from app.auth.service import Principal
-from app.auth.session import WebSession
 from app.board import repository as board_repo
 from app.board.exceptions import BoardNotFound
-from app.board.schemas import MAX_ID
 from app.core.deps import Db
 from app.insights import service as insights_service
 from app.insights.repository import SORTS, Sort
 from app.web.templating import render
-from app.web.viewer import signed_in, to_login
+from app.web.viewer import board_id_of, board_not_found, signed_in, to_login
 
 __all__ = ["PER_PAGE", "number", "router"]
 
 router = APIRouter(include_in_schema=False)
 
 PER_PAGE = 25
-_ID = re.compile(r"[0-9]{1,10}")
 _PAGE = re.compile(r"[0-9]{1,6}")
 
 # How the page names the sort orders and the insight parts (in the drawer's words).
@@ -73,13 +70,6 @@ def number(value: float | None, digits: int = 2) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
-
-
-def _board_id(raw: str) -> int | None:
-    if not _ID.fullmatch(raw):
-        return None
-    value = int(raw)
-    return value if 1 <= value <= MAX_ID else None
 
 
 def _page_number(raw: str | None) -> int:
@@ -125,17 +115,6 @@ def insights_page(
     return {"name": board.name, "currency": currency, "rows": rows, "total": int(found["total"])}
 
 
-async def _not_found(user: Principal, session: WebSession) -> Response:
-    context: dict[str, Any] = {
-        "title": "Board not found",
-        "user": user,
-        "csrf": session.csrf,
-        "status": 404,
-        "message": "This board does not exist, or you are not a member of it.",
-    }
-    return await render("error.html", context, status=404)
-
-
 @router.get("/boards/{board_id}/insights")
 async def insights(board_id: str, request: Request, db: Db) -> Response:
     """The board's insights ranked by impact * frequency / effort, every part shown."""
@@ -143,9 +122,9 @@ async def insights(board_id: str, request: Request, db: Db) -> Response:
     if viewer is None:
         return to_login(request)
     user, session = viewer
-    bid = _board_id(board_id)
+    bid = board_id_of(board_id)
     if bid is None:
-        return await _not_found(user, session)
+        return await board_not_found(user, session)
     params = request.query_params
     raw_sort = params.get("sort", "score")
     sort: Sort = next((s for s in SORTS if s == raw_sort), "score")
@@ -157,7 +136,7 @@ async def insights(board_id: str, request: Request, db: Db) -> Response:
             insights_page, actor=user, board_id=bid, sort=sort, show=show, page=page
         )
     except BoardNotFound:
-        return await _not_found(user, session)
+        return await board_not_found(user, session)
     pages = max(math.ceil(data["total"] / PER_PAGE), 1)
 
     def link(**change: Any) -> str:

@@ -8,20 +8,14 @@ sign-in form and comes back afterwards; a board the person cannot see is a 404 p
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from app.auth.service import Principal
-from app.auth.session import WebSession
 from app.board.exceptions import BoardNotFound
-from app.board.schemas import MAX_ID
 from app.core.deps import Db
 from app.web import insights, login, service, webhook_data, webhooks
 from app.web.templating import render
-from app.web.viewer import signed_in, to_login
+from app.web.viewer import board_id_of, board_not_found, signed_in, to_login
 
 __all__ = ["router"]
 
@@ -29,26 +23,6 @@ router = APIRouter(include_in_schema=False)
 router.include_router(login.router)
 router.include_router(webhooks.router)
 router.include_router(insights.router)
-
-_ID = re.compile(r"[0-9]{1,10}")
-
-
-def _board_id(raw: str) -> int | None:
-    if not _ID.fullmatch(raw):
-        return None
-    value = int(raw)
-    return value if 1 <= value <= MAX_ID else None
-
-
-async def _not_found(user: Principal, session: WebSession) -> Response:
-    context: dict[str, Any] = {
-        "title": "Board not found",
-        "user": user,
-        "csrf": session.csrf,
-        "status": 404,
-        "message": "This board does not exist, or you are not a member of it.",
-    }
-    return await render("error.html", context, status=404)
 
 
 @router.get("/")
@@ -86,13 +60,13 @@ async def board(board_id: str, request: Request, db: Db) -> Response:
     if viewer is None:
         return to_login(request)
     user, session = viewer
-    bid = _board_id(board_id)
+    bid = board_id_of(board_id)
     if bid is None:
-        return await _not_found(user, session)
+        return await board_not_found(user, session)
     try:
         data = await db.read(service.board_page, actor=user, board_id=bid)
     except BoardNotFound:
-        return await _not_found(user, session)
+        return await board_not_found(user, session)
     context = {"title": data["name"], "user": user, "csrf": session.csrf, "board": data}
     return await render("board.html", context)
 
@@ -104,7 +78,7 @@ async def board_fragment(board_id: str, request: Request, db: Db) -> Response:
     if viewer is None:
         return PlainTextResponse("Sign in again.", status_code=401)
     user, _ = viewer
-    bid = _board_id(board_id)
+    bid = board_id_of(board_id)
     try:
         if bid is None:
             raise BoardNotFound("no such board")

@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 
 from app.auth.service import Principal
 from app.auth.session import WebSession, principal_of, read_session
+from app.board.schemas import MAX_ID
+from app.web.templating import render
 
-__all__ = ["signed_in", "to_login"]
+__all__ = ["board_id_of", "board_not_found", "signed_in", "to_login"]
+
+_ID = re.compile(r"[0-9]{1,10}")
+
+
+def board_id_of(raw: str) -> int | None:
+    """A board id from a page's path; None when it cannot be one (the page is a 404)."""
+    if not _ID.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if 1 <= value <= MAX_ID else None
+
+
+async def board_not_found(user: Principal, session: WebSession) -> Response:
+    """The 404 page for a board that does not exist or that the viewer is not on."""
+    context: dict[str, Any] = {
+        "title": "Board not found",
+        "user": user,
+        "csrf": session.csrf,
+        "status": 404,
+        "message": "This board does not exist, or you are not a member of it.",
+    }
+    return await render("error.html", context, status=404)
 
 
 async def signed_in(request: Request) -> tuple[Principal, WebSession] | None:
