@@ -371,12 +371,18 @@ def update_card(
     now = utcnow()
     if "blocked" in changes:
         changes["blocked_since"] = now if changes["blocked"] else None
+        if not changes["blocked"] and row.blocked_since is not None:
+            # The spell is over: its length joins the card's blocked time (flow metrics).
+            spell = max((now - row.blocked_since).total_seconds(), 0.0)
+            changes["blocked_seconds"] = row.blocked_seconds + spell
     changes.update(version=row.version + 1, updated_at=now)
     repository.update_card(session, card_id, changes)
     if sla.MATCH_FIELDS.intersection(changes):
         sla.assign_policies(session, card_id=card_id)
     public_changes = {
-        k: v for k, v in changes.items() if k not in ("version", "updated_at", "blocked_since")
+        k: v
+        for k, v in changes.items()
+        if k not in ("version", "updated_at", "blocked_since", "blocked_seconds")
     }
     events.append(
         session,

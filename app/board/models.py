@@ -130,6 +130,10 @@ class Card(SQLModel, table=True):
     blocked: bool = Field(default=False)
     blocked_reason: str | None = Field(default=None, max_length=500)
     blocked_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Seconds of finished blocked spells (the current one counts from blocked_since).
+    blocked_seconds: float = Field(
+        default=0.0, sa_column=Column(Float, nullable=False, server_default="0")
+    )
     # The SLA clock: seconds spent in finished stays in waits-on-customer columns (the
     # current stay, if it waits, is counted from column_entered_at), and when the card
     # first reached an active column (its first response, until interactions exist).

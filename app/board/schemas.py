@@ -197,6 +197,7 @@ class CardPublic(BaseModel):
     blocked: bool
     blocked_reason: str | None
     blocked_since: datetime | None
+    blocked_seconds: float = 0.0
     external_ref: str | None = None
     customer_id: int | None = None
     first_response_at: datetime | None = None

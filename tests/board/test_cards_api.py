@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.alerts.helpers import age_card
 from tests.factories import add_member, create_board, create_card, create_user, events
 
 PROBLEM = "application/problem+json"
@@ -271,3 +272,21 @@ async def test_missing_card_is_a_404(client):
     ):
         assert r.status_code == 404
         assert r.json()["type"].endswith("card-not-found")
+
+
+async def test_a_finished_blocked_spell_adds_to_the_cards_blocked_time(client, app):
+    board = await create_board(client)
+    card = await create_card(client, board["id"])
+    r = await client.patch(
+        f"/api/cards/{card['id']}", json={"blocked": True, "blocked_reason": "Vendor"}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["blocked_seconds"] == 0
+
+    await age_card(app, card["id"], 3 * 3600)  # the spell began three hours ago
+    r = await client.patch(f"/api/cards/{card['id']}", json={"blocked": False})
+
+    assert r.status_code == 200, r.text
+    assert 3 * 3600 <= r.json()["blocked_seconds"] < 3 * 3600 + 60
+    again = (await client.get(f"/api/cards/{card['id']}")).json()
+    assert again["blocked_seconds"] == r.json()["blocked_seconds"]
