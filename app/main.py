@@ -24,7 +24,10 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import install_error_handlers, problem_response
 from app.events.router import router as events_router
+from app.exports.router import router as exports_router
 from app.insights.router import router as insights_router
+from app.metrics.router import router as metrics_router
+from app.metrics.support_router import router as support_metrics_router
 from app.realtime import wiring as realtime
 from app.realtime.router import router as realtime_router
 from app.swarm.router import router as swarm_router
@@ -111,6 +114,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tickets_router)
     app.include_router(confirm_router)
     app.include_router(insights_router)
+    app.include_router(metrics_router)
+    app.include_router(support_metrics_router)
+    app.include_router(exports_router)
     app.include_router(confirm_page_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,1 @@
+"""Retrospectives on real data: flow, support and swarm metrics, forecasts and exports."""

@@ -1,0 +1,43 @@
+"""Query parameters shared by the metrics, forecast and export endpoints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import Depends, Query
+
+from app.metrics.filters import CardFilter, DateRange, date_range
+
+__all__ = ["Scope", "ScopeQuery"]
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    period: DateRange
+    filters: CardFilter
+
+
+def _scope(
+    start: Annotated[
+        date | None, Query(alias="from", description="First day (UTC), default 29 days before 'to'")
+    ] = None,
+    end: Annotated[
+        date | None, Query(alias="to", description="Last day (UTC), default today")
+    ] = None,
+    lane: Annotated[int | None, Query(ge=1, le=2_147_483_647, description="Lane id")] = None,
+    channel: Literal["call", "chat", "email", "web", "bot"] | None = None,
+    product: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    priority: Literal["low", "normal", "high", "urgent"] | None = None,
+    segment: Literal["customer", "partner"] | None = None,
+) -> Scope:
+    return Scope(
+        period=date_range(start, end),
+        filters=CardFilter(
+            lane_id=lane, channel=channel, product=product, priority=priority, segment=segment
+        ),
+    )
+
+
+ScopeQuery = Annotated[Scope, Depends(_scope)]
