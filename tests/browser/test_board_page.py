@@ -261,6 +261,31 @@ async def test_the_keyboard_move_menu_moves_a_card_without_a_mouse(
     await expect(a.card_in(triage, card["id"])).to_have_count(0)
 
 
+async def test_every_target_of_the_move_menu_is_clickable_on_a_short_board(
+    new_board, add_card, open_board, api
+):
+    """On a board with one card, the menu must not be cut off by the board's edge."""
+    names = ["New", "Triage", "Investigating", "Swarming", "Waiting", "Review", "Resolved"]
+    board = await new_board(
+        columns=[
+            {"name": n, "stage": "backlog" if i == 0 else "done" if i == 6 else "active"}
+            for i, n in enumerate(names)
+        ]
+    )
+    ids = _ids(board)
+    card = await add_card(board["id"])
+    a = await open_board("agent", board["id"])
+
+    await a.card(card["id"]).locator("button.move-menu").click()
+    last = a.move_target(ids[-1])
+    await expect(last).to_be_visible()
+    # A real click (Playwright checks the button is the element under the pointer).
+    await last.click(timeout=5_000)
+
+    await a.expect_card_in(ids[-1], card["id"])
+    assert await card_column(api, card["id"]) == ids[-1]
+
+
 async def test_after_a_keyboard_move_the_focus_stays_on_the_moved_card(
     new_board, add_card, open_board
 ):

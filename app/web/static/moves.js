@@ -89,6 +89,13 @@
     closeMenu();
     card.append(menu);
     card.classList.add("menu-open"); // above the cards below it, which the menu overlaps
+    // The board scrolls sideways, so it also clips below: open upwards when the menu
+    // does not fit under the card but fits better above it.
+    menu.classList.remove("up");
+    const box = boardEl.getBoundingClientRect();
+    const at = card.getBoundingClientRect();
+    const below = box.bottom - at.bottom;
+    if (menu.offsetHeight > below && at.top - box.top > below) menu.classList.add("up");
     menuButton = button;
     button.setAttribute("aria-expanded", "true");
     menu.firstElementChild.focus();
