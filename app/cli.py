@@ -1,11 +1,13 @@
-"""The ``swarmboard`` command line: serve, migrate and manage people."""
+"""The ``swarmboard`` command line: serve, migrate, manage people and export boards."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -131,6 +133,95 @@ def _users_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
+
+
+def _print_error(exc: DomainError, flags: dict[str, str] | None = None) -> None:
+    print(f"error: {exc.detail}", file=sys.stderr)
+    for err in exc.extra.get("errors", []):
+        name = (flags or {}).get(err.get("field", ""), err.get("field", ""))
+        print(f"  {name}: {err.get('message', 'invalid')}", file=sys.stderr)
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.exports.files import write_export
+    from app.metrics.filters import CardFilter, date_range
+    from app.metrics.params import Scope
+
+    try:
+        period = date_range(args.start, args.end)
+    except DomainError as exc:
+        _print_error(exc, {"from": "--from", "to": "--to"})
+        return 2
+    filters = CardFilter(
+        lane_id=args.lane,
+        channel=args.channel,
+        product=args.product,
+        priority=args.priority,
+        segment=args.segment,
+    )
+    scope = Scope(period=period, filters=filters)
+    try:
+        rows = asyncio.run(
+            write_export(settings, board_id=args.board, scope=scope, kind=args.format, out=args.out)
+        )
+    except DomainError as exc:
+        _print_error(exc)
+        return 2
+    except BrokenPipeError:  # the reader of stdout stopped early (``| head``)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as exc:
+        print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:
+        print(f"error: the database could not be read: {exc.__class__.__name__}", file=sys.stderr)
+        return 1
+    if args.out != "-":
+        print(f"Wrote {rows:,} rows to {args.out}.", file=sys.stderr)
+    return 0
+
+
+def _positive_id(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 2_147_483_647:
+        raise argparse.ArgumentTypeError(f"not an id: {value!r}")
+    return number
+
+
+def _add_export(sub: Any) -> None:
+    export = sub.add_parser(
+        "export",
+        help="export a board's cards or events to a file (same formats as the API)",
+        description="Export the cards whose life overlaps the range (or the board's events "
+        "within it), as an ActionableAgile CSV, card NDJSON or an event CSV.",
+    )
+    export.add_argument("--board", required=True, type=_positive_id, help="board id")
+    export.add_argument("--format", required=True, choices=["aa-csv", "ndjson", "events"])
+    export.add_argument(
+        "--from", dest="start", type=_day, help="first day (UTC), default 29 days before --to"
+    )
+    export.add_argument("--to", dest="end", type=_day, help="last day (UTC), default today")
+    export.add_argument(
+        "--out", required=True, help="the file to write, or - for stdout (no progress bar)"
+    )
+    export.add_argument("--lane", type=_positive_id, help="only cards in this lane (id)")
+    export.add_argument("--channel", choices=["call", "chat", "email", "web", "bot"])
+    export.add_argument("--product")
+    export.add_argument("--priority", choices=["low", "normal", "high", "urgent"])
+    export.add_argument("--segment", choices=["customer", "partner"])
+    export.set_defaults(func=_export)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="swarmboard", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -163,6 +254,7 @@ def _parser() -> argparse.ArgumentParser:
         help="let them sign in to the web pages (at least 8 characters)",
     )
     create.set_defaults(func=_users_create)
+    _add_export(sub)
     return parser
 
 
