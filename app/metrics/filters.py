@@ -7,10 +7,21 @@ from datetime import UTC, date, datetime, timedelta
 
 from app.core.errors import ValidationFailed
 
-__all__ = ["DEFAULT_DAYS", "MAX_DAYS", "CardFilter", "DateRange", "date_range"]
+__all__ = [
+    "DEFAULT_DAYS",
+    "EARLIEST",
+    "LATEST",
+    "MAX_DAYS",
+    "CardFilter",
+    "DateRange",
+    "date_range",
+]
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366
+# The days a range may name: support history is after the epoch and before the year 3000.
+EARLIEST = date(1970, 1, 1)
+LATEST = date(2999, 12, 31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +52,13 @@ class DateRange:
 def date_range(start: date | None, end: date | None, *, today: date | None = None) -> DateRange:
     """``from``/``to`` with defaults (the last 30 days through today), checked."""
     today = today or datetime.now(UTC).date()
+    outside = [
+        {"field": name, "in": "query", "message": f"must be from {EARLIEST} to {LATEST}"}
+        for name, value in (("from", start), ("to", end))
+        if value is not None and not EARLIEST <= value <= LATEST
+    ]
+    if outside:  # far dates would overflow the epoch arithmetic: a 422, never a 500
+        raise ValidationFailed("The date range is out of bounds.", errors=outside)
     end = end or (today if start is None else max(today, start))
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     errors = []
