@@ -716,6 +716,8 @@ async def run(url: str, label: str, n_cards: int, logdir: Path) -> list[Row]:
     rows: list[Row] = []
     try:
         server.wait_ready(60)
+        idle = RssSampler(server.proc.pid).status("VmRSS") / 1024
+        print(f"{label}: the server's RSS before the exports: {idle:.0f} MB", flush=True)
         today = datetime.fromtimestamp(now, UTC).date()
         year = {"from": (today - timedelta(days=364)).isoformat(), "to": today.isoformat()}
         base = "/api/boards/1"
