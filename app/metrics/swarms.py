@@ -26,12 +26,9 @@ from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
 from app.board.service import board_role
-from app.metrics import repository
 from app.metrics import support_repository as sql
 from app.metrics.params import Scope
 from app.metrics.stats import percentile
-from app.metrics.support import seconds
-from app.metrics.timeline import build
 
 __all__ = ["swarm_report"]
 
@@ -71,24 +68,21 @@ def swarm_report(
         size[swarm_id].add(user_id)
         teams[card_of[swarm_id]].add(team if team is not None else f"user:{user_id}")
 
-    columns = {c.id: c for c in repository.columns(session, board_id)}
-    stays = repository.stays_of_board(session, board_id=board_id, filters=filters)
     cycle: dict[bool, list[float]] = {True: [], False: []}
     to_swarm: list[float] = []
     rows = sql.card_rows(
-        session, board_id=board_id, filters=filters, period=period, swarmed_too=True
+        session, board_id=board_id, filters=filters, period=period, now=now, swarmed_too=True
     )
     for card in rows:
         asked = first_in_range.get(card.id)
-        if card.stage != "done" and asked is None:
-            continue
-        tl = build(card.id, card.created, stays.get(card.id, []), columns, now)
         if asked is not None:
-            since = tl.start if tl.start is not None and tl.start <= asked else card.created
-            to_swarm.append(seconds(asked, since))
-        if period.holds(tl.finish) and tl.cycle_seconds is not None and tl.finish is not None:
-            swarmed = first_ever.get(card.id, tl.finish + 1) <= tl.finish
-            cycle[swarmed].append(round(tl.cycle_seconds / HOUR, 3))
+            start = card.start
+            since = start if start is not None and start <= asked else card.created
+            to_swarm.append(round(max(asked - since, 0.0), 3))
+        finish = card.finish
+        if period.holds(finish) and card.start is not None and finish is not None:
+            swarmed = first_ever.get(card.id, finish + 1) <= finish
+            cycle[swarmed].append(round(max(finish - card.start, 0.0) / HOUR, 3))
 
     distribution = {"1": 0, "2": 0, "3+": 0}
     for names in teams.values():

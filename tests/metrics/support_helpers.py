@@ -11,6 +11,7 @@ database to an exact path through the columns, in hours after :data:`BASE`, the 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -123,7 +124,7 @@ async def pin(
     card_id: int,
     *,
     created: float,
-    path: list[tuple[int, float]],
+    path: Sequence[tuple[int, float]],
     first_response: float | None = None,
     bot_resolved: float | None = None,
 ) -> None:

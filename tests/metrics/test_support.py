@@ -6,8 +6,17 @@ to 336). Board columns: Triage (backlog), Working, Waiting (on the customer), Re
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from app.metrics import repository, support_repository, timeline
+from app.metrics.filters import CardFilter, DateRange
 from tests import factories
 from tests.metrics.support_helpers import (
+    BASE,
     interact,
     link,
     make_board,
@@ -389,3 +398,57 @@ async def test_members_read_the_metrics_and_others_get_404(client, as_user):
     assert hidden.status_code == 404 and hidden.headers["content-type"] == PROBLEM
     missing = await client.get("/api/boards/2147483647/metrics/support")
     assert missing.status_code == 404
+
+
+async def test_card_facts_folded_in_sql_match_the_timeline_module(client, app):
+    board = await factories.create_board(
+        client,
+        columns=[
+            {"name": "Triage", "stage": "backlog"},
+            {"name": "Working", "stage": "active"},
+            {"name": "Resolved", "stage": "done"},
+            {"name": "Archived", "stage": "done"},
+        ],
+    )
+    b = int(board["id"])
+    t, w, r, x = (int(c["id"]) for c in board["columns"])
+    paths = [
+        [(t, 0), (w, 1), (r, 2)],  # the plain flow
+        [(r, 3)],  # created straight into done
+        [(t, 4), (r, 5)],  # skipped every active column
+        [(t, 6), (w, 7), (r, 8), (w, 9), (r, 10), (w, 11), (r, 12)],  # reopened twice
+        [(t, 13), (w, 14), (r, 15), (x, 16), (w, 17), (r, 18), (x, 19)],  # done -> done moves
+        [(t, 20), (w, 21)],  # still open
+        [(t, 22)],  # never started
+    ]
+    for path in paths:
+        card = await ticket(client, b)
+        await pin(app, card, created=path[0][1], path=path)
+
+    def compare(session: Session) -> list[tuple[Any, ...]]:
+        columns = {c.id: c for c in repository.columns(session, b)}
+        stays = repository.stays_of_board(session, board_id=b, filters=CardFilter())
+        period = DateRange(date(2025, 3, 3), date(2025, 3, 16))
+        rows = support_repository.card_rows(
+            session, board_id=b, filters=CardFilter(), period=period, now=BASE.timestamp() + 1e6
+        )
+        out = []
+        for row in sorted(rows):
+            tl = timeline.build(row.id, row.created, stays[row.id], columns, 0.0)
+            first_reopen = tl.reopened_at[0] if tl.reopened_at else None
+            expected = (tl.start, tl.first_done if tl.finish else None, tl.finish, first_reopen)
+            got = (row.start, row.first_done, row.finish, row.first_reopen if row.finish else None)
+            out.append((expected, got))
+        return out
+
+    pairs = await app.state.db.read(compare)
+    assert len(pairs) == len(paths)
+    for expected, got in pairs:
+        assert got == pytest.approx(expected)
+    # The fourth card: started at 7, first done at 8, reopened at 9, finished at 12.
+    hour = BASE.timestamp()
+    assert pairs[3][1] == pytest.approx(
+        (hour + 7 * 3600, hour + 8 * 3600, hour + 12 * 3600, hour + 9 * 3600)
+    )
+    # The fifth: Resolved -> Archived is no reopen; it finished again at 18, not 19.
+    assert pairs[4][1][2:] == pytest.approx((hour + 18 * 3600, hour + 17 * 3600))
