@@ -30,7 +30,7 @@ from app.metrics import history as history_loader
 from app.metrics.filters import MAX_DAYS
 from app.metrics.params import Scope
 from app.metrics.stats import percentile
-from app.metrics.timeline import DAY, build, day_of
+from app.metrics.timeline import DAY, day_of, start_finish
 
 __all__ = [
     "DEFAULT_RUNS",
@@ -85,15 +85,16 @@ def sample(
     h = history_loader.load(
         session, actor=actor, board_id=board_id, scope=scope, now=now, with_open=False
     )
-    columns = {c.id: c for c in h.columns}
+    stages = {c.id: c.stage for c in h.columns}
     today = day_of(h.now)
     period = h.period
     days = [d for d in period.days if d <= today]
     daily = [0] * len(days)
-    for card, stays in h.by_card():
-        tl = build(card[0], card[1], stays, columns, h.now)
-        if tl.finish is not None and period.holds(tl.finish):
-            i = int((tl.finish - period.start_ts) // DAY)
+    first, stop = period.start_ts, period.end_ts
+    for _, stays in h.by_card():
+        _, finish = start_finish(stays, stages)
+        if finish is not None and first <= finish < stop:
+            i = int((finish - first) // DAY)
             if i < len(daily):
                 daily[i] += 1
     end = min(period.end, today) if days else period.end
