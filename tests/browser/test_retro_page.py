@@ -25,7 +25,7 @@ from playwright.async_api import Browser, Page, expect
 
 from app.core.config import Settings
 from app.core.db import Database
-from app.web import retro
+from app.web import retro_view
 from tests.alerts.helpers import age_card
 from tests.browser.conftest import Person
 from tests.conftest import LiveServer
@@ -174,9 +174,9 @@ async def test_the_retro_page_shows_the_apis_numbers_draws_its_charts_and_export
         await expect(headline).to_have_text("2 confirmed solved of 6 closed (33.3%)")
         overall = support["overall"]
         for key, value, text in (
-            ("frt", overall["frt"]["median"], retro.duration(overall["frt"]["median"])),
+            ("frt", overall["frt"]["median"], retro_view.duration(overall["frt"]["median"])),
             ("csat", overall["csat"]["score"], "100%"),
-            ("fcr_rate", overall["fcr_rate"], retro.percent(overall["fcr_rate"])),
+            ("fcr_rate", overall["fcr_rate"], retro_view.percent(overall["fcr_rate"])),
             ("missed", overall["missed"], str(overall["missed"])),
         ):
             tile = page.locator(f'.support-tiles .tile[data-metric="{key}"]')

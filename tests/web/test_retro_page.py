@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from app.web import charts, retro
+from app.web import charts, retro_view
 from tests import factories
 from tests.alerts.helpers import age_card
 from tests.web.helpers import Node, parse
@@ -198,16 +198,16 @@ async def test_the_tiles_equal_the_apis_numbers_for_the_same_range(app, client, 
         "missed",
     ]
     expected = {
-        "frt": (overall["frt"]["median"], retro.duration),
-        "ttr_first": (overall["ttr_first"]["median"], retro.duration),
-        "ttr_final": (overall["ttr_final"]["median"], retro.duration),
-        "net_ttr": (overall["net_ttr"]["median"], retro.duration),
-        "fcr_rate": (overall["fcr_rate"], retro.percent),
-        "reopen_rate": (overall["reopen_rate"], retro.percent),
-        "repeat_contact_rate": (overall["repeat_contact_rate"], retro.percent),
-        "csat": (overall["csat"]["score"], retro.percent),
-        "aht": (overall["aht_seconds"], retro.duration),
-        "automation_rate": (overall["automation_rate"], retro.percent),
+        "frt": (overall["frt"]["median"], retro_view.duration),
+        "ttr_first": (overall["ttr_first"]["median"], retro_view.duration),
+        "ttr_final": (overall["ttr_final"]["median"], retro_view.duration),
+        "net_ttr": (overall["net_ttr"]["median"], retro_view.duration),
+        "fcr_rate": (overall["fcr_rate"], retro_view.percent),
+        "reopen_rate": (overall["reopen_rate"], retro_view.percent),
+        "repeat_contact_rate": (overall["repeat_contact_rate"], retro_view.percent),
+        "csat": (overall["csat"]["score"], retro_view.percent),
+        "aht": (overall["aht_seconds"], retro_view.duration),
+        "automation_rate": (overall["automation_rate"], retro_view.percent),
     }
     for key, (value, fmt) in expected.items():
         assert _raw(tiles[key]) == value, key
@@ -254,16 +254,18 @@ async def test_the_tiles_equal_the_apis_numbers_for_the_same_range(app, client, 
 
     # Forecasts, with the page's seed.
     panel = page.find("section", id="forecast-how-many")
-    until = (_today() + timedelta(days=retro.FORECAST_DAYS)).isoformat()
+    until = (_today() + timedelta(days=retro_view.FORECAST_DAYS)).isoformat()
     how_many = await _api(
-        client, f"{base}/forecast/how-many", **rng, until=until, seed=retro.FORECAST_SEED
+        client, f"{base}/forecast/how-many", **rng, until=until, seed=retro_view.FORECAST_SEED
     )
     shown = {li.attrs["data-level"]: int(li.attrs["data-value"]) for li in panel.find_all("li")}
     assert shown == {p: how_many[p] for p in ("p50", "p85", "p95")}
     when_panel = page.find("section", id="forecast-when")
     items = int(when_panel.attrs["data-items"])
     assert items == 3  # two in progress, one in the backlog
-    when = await _api(client, f"{base}/forecast/when", **rng, items=items, seed=retro.FORECAST_SEED)
+    when = await _api(
+        client, f"{base}/forecast/when", **rng, items=items, seed=retro_view.FORECAST_SEED
+    )
     levels = {li.attrs["data-level"]: li for li in when_panel.find_all("li")}
     for p in ("p50", "p85", "p95"):
         assert levels[p].attrs["data-value"] == when[p]["date"]
@@ -555,13 +557,13 @@ def test_the_run_chart_draws_a_dot_a_day_and_the_median():
 
 
 def test_the_page_prints_durations_and_shares_plainly():
-    assert retro.duration(None) == "—"
-    assert retro.duration(42) == "42s"
-    assert retro.duration(600) == "10m"
-    assert retro.duration(3 * 3600 + 20 * 60) == "3h 20m"
-    assert retro.duration(2 * 86_400 + 4 * 3600) == "2d 4h"
-    assert retro.duration(3599.7) == "1h"
-    assert retro.duration(86_399) == "1d"
-    assert retro.percent(0.6) == "60%"
-    assert retro.percent(0.3333) == "33.3%"
-    assert retro.percent(None) == "—"
+    assert retro_view.duration(None) == "—"
+    assert retro_view.duration(42) == "42s"
+    assert retro_view.duration(600) == "10m"
+    assert retro_view.duration(3 * 3600 + 20 * 60) == "3h 20m"
+    assert retro_view.duration(2 * 86_400 + 4 * 3600) == "2d 4h"
+    assert retro_view.duration(3599.7) == "1h"
+    assert retro_view.duration(86_399) == "1d"
+    assert retro_view.percent(0.6) == "60%"
+    assert retro_view.percent(0.3333) == "33.3%"
+    assert retro_view.percent(None) == "—"
