@@ -22,6 +22,7 @@ from app.board.exceptions import BoardNotFound
 from app.core.deps import Db
 from app.insights import service as insights_service
 from app.insights.repository import SORTS, Sort
+from app.web.numbers import number as _number
 from app.web.templating import render
 from app.web.viewer import board_id_of, board_not_found, signed_in, to_login
 
@@ -63,13 +64,8 @@ PART_NAMES = {
 
 
 def number(value: float | None, digits: int = 2) -> str:
-    """A number as the page prints it: grouped, at most ``digits`` decimals, "—" for none."""
-    if value is None:
-        return "—"
-    text = f"{value:,.{digits}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+    """Insight figures are money and hours: two decimals by default."""
+    return _number(value, digits)
 
 
 def _page_number(raw: str | None) -> int:

@@ -12,6 +12,7 @@ from app.metrics import history
 from app.metrics import support as support_service
 from app.metrics.params import Scope
 from app.web import charts
+from app.web.numbers import number
 
 __all__ = [
     "FORECAST_DAYS",
@@ -60,16 +61,6 @@ def compute(data: dict[str, Any], *, today: date) -> dict[str, Any]:
 
 
 # --- What the page prints ----------------------------------------------------------
-
-
-def number(value: float | None, digits: int = 1) -> str:
-    """Grouped, at most ``digits`` decimals, "—" for none."""
-    if value is None:
-        return "—"
-    text = f"{value:,.{digits}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
 
 
 def percent(share: float | None) -> str:
