@@ -23,11 +23,13 @@ from app.confirm.router import router as confirm_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import install_error_handlers, problem_response
+from app.core.security import install_security
 from app.events.router import router as events_router
 from app.exports.router import router as exports_router
 from app.insights.router import router as insights_router
 from app.metrics.router import router as metrics_router
 from app.metrics.support_router import router as support_metrics_router
+from app.ops import install_ops
 from app.realtime import wiring as realtime
 from app.realtime.router import router as realtime_router
 from app.swarm.router import router as swarm_router
@@ -102,6 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_security(app, settings)
+    install_ops(app, settings)
     # Browsers sign in with a session cookie; the websocket asks this who they are.
     app.state.session_principal = web_session.session_principal
     app.include_router(auth_router)
