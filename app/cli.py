@@ -53,7 +53,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from app.auth.password import hash_password
     from app.demo import DEMO_LOGIN, DEMO_PASSWORD, seed_demo
     from app.main import create_app
+    from app.ops.logging import configure_logging
+    from app.ops.settings import OpsSettings
 
+    # Our request log (route templates, request ids, no query strings) replaces
+    # uvicorn's access log; uvicorn's own messages go through the same handler.
+    configure_logging(OpsSettings().log_format, args.log_level)
     _migrate(settings)
     token = settings.admin_token
     if args.demo:
@@ -86,6 +91,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
+        log_config=None,
+        access_log=False,
         proxy_headers=True,
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_interval,

@@ -26,11 +26,18 @@ class AlertScheduler:
         self.interval_seconds = interval_seconds
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self.last: ScanResult | None = None
+        # Read by GET /metrics: scans finished by this process, and their total time.
+        self.runs = 0
+        self.skipped = 0
+        self.total_seconds = 0.0
 
     async def run_once(self, now: datetime | None = None) -> ScanResult:
         """One scan now (or at ``now``, for tests)."""
         result = await self.db.write(self.scanner.scan, now=now or utcnow())
         self.last = result
+        self.runs += 1
+        self.skipped += int(result.skipped)
+        self.total_seconds += result.seconds
         if result.skipped:
             log.debug("alert scan skipped: another replica is scanning")
         elif any(result.raised.values()) or any(result.resolved.values()):

@@ -5,9 +5,23 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from app.core.config import Settings
+from app.ops.middleware import RequestOpsMiddleware
+from app.ops.prometheus import OpsMetrics
+from app.ops.router import router
+from app.ops.settings import OpsSettings
 
 __all__ = ["install_ops"]
 
 
-def install_ops(app: FastAPI, settings: Settings) -> None:
-    """Add request logging and metrics to ``app`` (nothing yet)."""
+def install_ops(app: FastAPI, settings: Settings, ops: OpsSettings | None = None) -> None:
+    """Add request ids, request logs and ``GET /metrics`` to ``app``.
+
+    The log format itself is set by whoever owns the process (``swarmboard serve``
+    calls :func:`app.ops.logging.configure_logging`), never by building an app.
+    """
+    metrics = OpsMetrics()
+    metrics.app_state = app.state
+    app.state.ops_metrics = metrics
+    app.state.ops_settings = ops or OpsSettings()
+    app.add_middleware(RequestOpsMiddleware, metrics=metrics)
+    app.include_router(router)

@@ -1,0 +1,125 @@
+"""Capturing log records in-process, and running ``swarmboard serve`` as a real process."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.ops.logging import JsonFormatter, cap_library_loggers
+from tests.conftest import ADMIN_TOKEN, ROOT, TEST_RETRY_SCHEDULE, free_port
+
+
+class Capture(logging.Handler):
+    """Every record that reaches the root logger: formatted as JSON, and raw."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(JsonFormatter())
+        self.lines: list[str] = []
+        self.raw: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+        # What a careless formatter could print: the message, its arguments and extras.
+        self.raw.append(f"{record.msg!r} {record.args!r} {record.__dict__!r}")
+
+    def entries(self, logger: str | None = None) -> list[dict[str, Any]]:
+        found = [json.loads(line) for line in self.lines]
+        return [e for e in found if logger is None or e["logger"] == logger]
+
+    def text(self) -> str:
+        return "\n".join(self.lines + self.raw)
+
+
+@contextmanager
+def captured_logs(level: int = logging.INFO) -> Iterator[Capture]:
+    """Attach a capturing handler to the root logger at ``level`` (production's INFO)."""
+    root = logging.getLogger()
+    handler = Capture()
+    old_level = root.level
+    cap_library_loggers()  # as `swarmboard serve` does
+    root.addHandler(handler)
+    root.setLevel(level)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+
+@dataclass
+class ServeProcess:
+    """``swarmboard serve`` on a loopback port, its stderr going to a file."""
+
+    url: str
+    proc: subprocess.Popen[bytes]
+    stderr_path: Path
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(encoding="utf-8")
+
+
+@contextmanager
+def serve_process(database_url: str, tmp_path: Path, **extra_env: str) -> Iterator[ServeProcess]:
+    """The real command (uvicorn, our logging configuration) on the test database."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "SWARMBOARD_DATABASE_URL": database_url,
+        "SWARMBOARD_ADMIN_TOKEN": ADMIN_TOKEN,
+        "SWARMBOARD_ENVIRONMENT": "test",
+        "SWARMBOARD_SECRET_KEY": "test-secret-key-not-a-placeholder",
+        "SWARMBOARD_SCHEDULER": "off",
+        "SWARMBOARD_WEBHOOK_RELAY": "off",
+        "SWARMBOARD_WEBHOOK_ALLOW_PRIVATE": "true",
+        "SWARMBOARD_WEBHOOK_RETRY_SCHEDULE": TEST_RETRY_SCHEDULE,
+        "SWARMBOARD_WEBHOOK_LEASE_SECONDS": "2",
+        "SWARMBOARD_WEBHOOK_TIMEOUT_SECONDS": "1.5",
+        "SWARMBOARD_DATA_DIR": tempfile.mkdtemp(prefix="sb-data-"),
+        # The confirmation helpers expect links on the default public address.
+        "SWARMBOARD_PUBLIC_URL": "http://127.0.0.1:8000",
+        **extra_env,
+    }
+    stderr_path = tmp_path / "serve-stderr.log"
+    with stderr_path.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--log-level", "info"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,  # serve prints the admin token there, by design
+            stderr=err,
+        )
+    server = ServeProcess(url=url, proc=proc, stderr_path=stderr_path)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, f"serve exited: {server.stderr()}"
+            assert time.monotonic() < deadline, "serve never answered"
+            try:
+                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
