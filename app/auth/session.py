@@ -3,7 +3,8 @@
 The cookie holds no secret and no server state: the user id, a CSRF token, the
 issue time and a fingerprint of the password hash, signed with
 ``SWARMBOARD_SECRET_KEY`` (itsdangerous, HMAC-SHA256 with a derived key) and refused
-after :data:`MAX_AGE`. It is HttpOnly and SameSite=Lax, and Secure over https.
+after :data:`MAX_AGE`. It is HttpOnly and SameSite=Lax, and Secure over https (or
+whenever ``SWARMBOARD_PUBLIC_URL`` is https).
 Every replica can check it without a shared store; changing a password signs out the
 sessions opened with the old one. Anonymous sessions (no user id) only carry the
 CSRF token of the sign-in form.
@@ -101,7 +102,12 @@ def read_session(conn: HTTPConnection) -> WebSession | None:
 
 
 def _secure(conn: HTTPConnection) -> bool:
-    return conn.url.scheme in ("https", "wss")
+    """Secure over https: the request's scheme (behind a proxy, uvicorn takes it from
+    X-Forwarded-Proto only when that proxy is trusted), or an https public address."""
+    if conn.url.scheme in ("https", "wss"):
+        return True
+    public_url: str = conn.app.state.settings.public_url
+    return public_url.startswith("https://")
 
 
 def write_session(response: Response, conn: HTTPConnection, session: WebSession) -> None:

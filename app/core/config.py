@@ -59,6 +59,17 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     confirmation_days: float = Field(default=14.0, gt=0, le=365)
 
+    # Request bodies above this are refused with 413 before a handler sees them (evidence
+    # uploads get evidence_max_bytes plus their multipart framing instead).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    # Sign-in throttling, kept in each replica's memory: after this many failures within
+    # the window, per email and per client address, sign-ins are refused with 429.
+    login_max_failures: int = Field(default=5, ge=1, le=1000)
+    login_max_failures_per_ip: int = Field(default=50, ge=1, le=100_000)
+    login_window_seconds: float = Field(default=900.0, gt=0, le=86_400)
+    # At most this many emails and addresses are remembered (least recent forgotten first).
+    login_throttle_max_keys: int = Field(default=20_000, ge=100, le=1_000_000)
+
     @field_validator("public_url")
     @classmethod
     def _http_url(cls, value: str) -> str:

@@ -1,7 +1,13 @@
-"""Signing in and out with email and password (form posts, CSRF-checked)."""
+"""Signing in and out with email and password (form posts, CSRF-checked).
+
+Failed sign-ins are throttled per email and per client address (the throttles of
+:mod:`app.core.security`, in this replica's memory): past the limit the form answers
+429 with Retry-After and says when to try again; a success clears the email's count.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -19,6 +25,7 @@ from app.auth.session import (
     write_session,
 )
 from app.core.deps import Db
+from app.core.security import LoginThrottle
 from app.web import service
 from app.web.templating import render
 
@@ -29,6 +36,7 @@ router = APIRouter(include_in_schema=False)
 DEFAULT_NEXT = "/boards"
 BAD_CREDENTIALS = "That email and password don't match an account."
 EXPIRED_FORM = "Your sign-in form expired. Please try again."
+TOO_MANY = "Too many failed sign-ins. Please wait {wait} and try again."
 
 
 def safe_next(target: object) -> str:
@@ -72,6 +80,24 @@ async def _login_page(
     return await render("login.html", context, status=status)
 
 
+def _throttles(request: Request) -> tuple[LoginThrottle, LoginThrottle]:
+    state = request.app.state
+    return state.login_throttle_email, state.login_throttle_ip
+
+
+def _client_address(request: Request) -> str:
+    # uvicorn puts the X-Forwarded-For address here only when the proxy is trusted
+    # (--forwarded-allow-ips); an untrusted header never picks the bucket.
+    return request.client.host if request.client is not None else "unknown"
+
+
+def _minutes(seconds: int) -> str:
+    if seconds < 60:
+        return "a minute"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minutes" if minutes > 1 else "a minute"
+
+
 @router.get("/login")
 async def login_form(
     request: Request, next_url: Annotated[str | None, Query(alias="next")] = None
@@ -106,11 +132,28 @@ async def login_submit(request: Request, db: Db) -> Response:
         )
         write_session(response, request, fresh)
         return response
+    by_email, by_ip = _throttles(request)
+    email_key, ip_key = email.strip().lower()[:320], _client_address(request)
+    wait = max(by_email.retry_after(email_key) or 0, by_ip.retry_after(ip_key) or 0)
+    if wait:
+        seconds = math.ceil(wait)
+        response = await _login_page(
+            session,
+            next_url=target,
+            email=email,
+            error=TOO_MANY.format(wait=_minutes(seconds)),
+            status=429,
+        )
+        response.headers["Retry-After"] = str(seconds)
+        return response
     found = await service.authenticate(db, email=email, password_text=form.get("password", ""))
     if found is None:
+        by_email.fail(email_key)
+        by_ip.fail(ip_key)
         return await _login_page(
             session, next_url=target, email=email, error=BAD_CREDENTIALS, status=401
         )
+    by_email.reset(email_key)
     principal, fingerprint = found
     response = RedirectResponse(target, status_code=303)
     # A new CSRF token on every sign-in: one planted before it is worthless after.
