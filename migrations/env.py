@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -20,6 +20,9 @@ import app.tickets.models
 import app.webhooks.models  # noqa: F401  (register the tables on the metadata)
 from app.core.db import sync_url
 from app.core.models import metadata
+
+# An arbitrary, fixed advisory-lock key for "a migration is running".
+_LOCK_KEY = 7_242_501_006
 
 config = context.config
 target_metadata = metadata
@@ -42,6 +45,11 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Replicas starting together would otherwise apply the same migration twice:
+            # the first holds this lock until its upgrade commits, the others then find
+            # the database at head.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
         context.run_migrations()
 
 

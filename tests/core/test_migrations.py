@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -176,3 +178,23 @@ def test_blocked_time_is_backfilled_from_the_event_log(empty_database_url):
             await engine.dispose()
 
     assert asyncio.run(seed_and_read()) == {1: 2.5 * 3600, 2: 0.0}
+
+
+def test_replicas_upgrading_at_once_apply_each_migration_once(empty_database_url, is_postgres):
+    """Several replicas (processes) start together on an empty database: all come up."""
+    if not is_postgres:
+        pytest.skip("PostgreSQL only: SQLite deployments run a single process")
+    code = "import sys; from app.core.migrate import upgrade_to_head; upgrade_to_head(sys.argv[1])"
+    replicas = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, empty_database_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outcomes = [(p.wait(timeout=120), p.communicate()[1]) for p in replicas]
+
+    assert [code for code, _ in outcomes] == [0, 0, 0], [err[-800:] for _, err in outcomes]
+    assert _tables(empty_database_url) == EXPECTED_TABLES
