@@ -8,7 +8,7 @@ anything is written.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -16,18 +16,12 @@ from sqlalchemy.orm import Session
 from app.core.models import table_of
 from app.insights.exceptions import InsightIncomplete
 from app.insights.models import Evidence
+from app.insights.schemas import InsightField
 
 __all__ = ["INSIGHT_FIELDS", "check_ready", "evidence_count", "missing_fields"]
 
-# In the order the card drawer shows them.
-INSIGHT_FIELDS = (
-    "evidence",
-    "problem_statement",
-    "suggested_fix",
-    "impact_per_month",
-    "effort_hours",
-    "owner_team",
-)
+# In the order the card drawer shows them: the API's documented list, so the two agree.
+INSIGHT_FIELDS: tuple[str, ...] = get_args(InsightField)
 _LABELS = {
     "evidence": "evidence (a screenshot or photo)",
     "problem_statement": "a problem statement",

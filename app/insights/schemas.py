@@ -27,6 +27,7 @@ __all__ = [
 ACCEPTED = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 _SUFFIXES = {"image/png": (".png",), "image/jpeg": (".jpg", ".jpeg"), "image/webp": (".webp",)}
 
+# The actionable-insight fields, in the order the card drawer shows them.
 InsightField = Literal[
     "evidence",
     "problem_statement",
