@@ -9,7 +9,7 @@ from app.alerts import service as alert_service
 from app.alerts.schemas import SlaPolicyCreate
 from app.auth import service as auth_service
 from app.auth.models import User
-from app.auth.schemas import Skill, UserCreate
+from app.auth.schemas import UserCreate
 from app.board import cards
 from app.board import service as board_service
 from app.board.repository import boards, members, users
@@ -173,13 +173,16 @@ def seed_demo(session: Session, *, admin_id: int, password_hash: str | None = No
             user, _ = auth_service.create_user(
                 session,
                 actor=admin,
-                data=UserCreate(
-                    name=name,
-                    email=email,
-                    role=role,
-                    team=team,
-                    skills=[Skill(name=s, level=lvl) for s, lvl in skills],
-                    wip_limit=wip,
+                # The demo's tables are plain strings; validated as a request would be.
+                data=UserCreate.model_validate(
+                    {
+                        "name": name,
+                        "email": email,
+                        "role": role,
+                        "team": team,
+                        "skills": [{"name": s, "level": lvl} for s, lvl in skills],
+                        "wip_limit": wip,
+                    }
                 ),
             )
         assert user.id is not None
@@ -193,17 +196,19 @@ def seed_demo(session: Session, *, admin_id: int, password_hash: str | None = No
             session,
             actor=admin,
             board_id=board.id,
-            data=CardCreate(
-                title=title,
-                column_id=column_ids[0],
-                lane_id=lane_ids[lane],
-                priority=prio,
-                channel=channel,
-                product=product,
-                segment=segment,
-                description=f"Reported via {channel}. Steps and screenshots attached.",
-                owner_id=people[who] if who is not None else None,
-                assignee_ids=[people[who]] if who is not None else [],
+            data=CardCreate.model_validate(
+                {
+                    "title": title,
+                    "column_id": column_ids[0],
+                    "lane_id": lane_ids[lane],
+                    "priority": prio,
+                    "channel": channel,
+                    "product": product,
+                    "segment": segment,
+                    "description": f"Reported via {channel}. Steps and screenshots attached.",
+                    "owner_id": people[who] if who is not None else None,
+                    "assignee_ids": [people[who]] if who is not None else [],
+                }
             ),
         )
         card_ids.append(card["id"])

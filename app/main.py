@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,6 +25,7 @@ from app.confirm.router import router as confirm_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import install_error_handlers, problem_response
+from app.core.openapi import install_openapi, problem_content
 from app.core.security import install_security
 from app.events.router import router as events_router
 from app.exports.router import router as exports_router
@@ -80,6 +83,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db.before_commit.append(outbox.enqueue_for_events)
         relay = Relay(db, settings) if settings.webhook_relay == "on" else None
         app.state.relay = relay
+        grace = settings.shutdown_grace_seconds
+        stopping: asyncio.Task[None] | None = None
+        began = 0.0
+
+        async def stop_background() -> None:
+            # Together, so the scan and the webhook attempts share one grace period.
+            stops = [alerts.stop(grace)]
+            if relay is not None:
+                stops.append(relay.stop(grace))
+            await asyncio.gather(*stops)
+
+        def begin_shutdown() -> asyncio.Task[None]:
+            """Start no new scan or webhook attempt; those in flight get the grace period."""
+            nonlocal stopping, began
+            if stopping is None:
+                began = time.monotonic()
+                log.info("shutdown started: up to %s s for work in flight", grace)
+                stopping = asyncio.create_task(stop_background())
+            return stopping
+
+        # `swarmboard serve` calls this as soon as the signal arrives, while uvicorn is
+        # still closing websockets and finishing requests; otherwise it runs below.
+        app.state.begin_shutdown = begin_shutdown
         try:
             if settings.admin_token:
                 await db.write(auth_service.ensure_admin_token, token=settings.admin_token)
@@ -91,11 +117,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             _tune_gc()
             yield
         finally:
-            alerts.shutdown()
-            if relay is not None:
-                await relay.stop()
+            await begin_shutdown()
             await broker.stop()
             await db.dispose()
+            log.info("shutdown complete in %.1f s", time.monotonic() - began)
 
     app = FastAPI(
         title="Swarmboard",
@@ -104,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_openapi(app)
     install_security(app, settings)
     install_ops(app, settings)
     # Browsers sign in with a session cookie; the websocket asks this who they are.
@@ -130,7 +156,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"], response_model=None)
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        response_model=None,
+        responses={
+            503: {"description": "The database is not reachable", "content": problem_content()}
+        },
+    )
     async def readyz() -> Any:
         """Readiness: the database answers a query."""
         try:

@@ -48,13 +48,13 @@ async def me(user: CurrentUser, db: Db) -> Any:
     return await db.read(service.get_user, actor=user, user_id=user.id)
 
 
-@router.get("/users/{user_id}", response_model=UserPublic)
+@router.get("/users/{user_id:int}", response_model=UserPublic)
 async def get_user(user_id: PathId, user: CurrentUser, db: Db) -> Any:
     """A person's profile."""
     return await db.read(service.get_user, actor=user, user_id=user_id)
 
 
-@router.patch("/users/{user_id}", response_model=UserPublic)
+@router.patch("/users/{user_id:int}", response_model=UserPublic)
 async def update_user(user_id: PathId, body: UserUpdate, user: CurrentUser, db: Db) -> Any:
     """Change a profile: skills, team, availability and personal WIP limit."""
     return await db.write(service.update_profile, actor=user, user_id=user_id, data=body)

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from app.core.models import utcnow
-from app.core.schemas import InputModel
+from app.core.schemas import InputModel, Instant
 
 __all__ = [
     "COMMENT_MAX",
@@ -65,7 +65,7 @@ class SurveyCreate(InputModel):
     ces: int | None = Field(default=None, ge=1, le=7)
     nps: int | None = Field(default=None, ge=0, le=10)
     comment: str | None = Field(default=None, max_length=COMMENT_MAX)
-    answered_at: datetime | None = None
+    answered_at: Instant | None = None
 
     @field_validator("comment")
     @classmethod

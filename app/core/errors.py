@@ -19,6 +19,8 @@ Services raise these; they never raise ``HTTPException``.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -42,6 +44,7 @@ __all__ = [
 ]
 
 PROBLEM_BASE = "https://swarmboard.dev/problems/"
+_HTTP_METHODS = {"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
 log = logging.getLogger(__name__)
 
 
@@ -87,7 +90,12 @@ class ValidationFailed(DomainError):
 
 
 def problem_response(
-    status: int, type_: str, title: str, detail: str, **extra: Any
+    status: int,
+    type_: str,
+    title: str,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + type_,
@@ -96,9 +104,11 @@ def problem_response(
         "detail": detail,
     }
     body.update(extra)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    sent = dict(headers or {})
+    if status == 401:
+        sent.setdefault("WWW-Authenticate", "Bearer")
     return JSONResponse(
-        body, status_code=status, media_type="application/problem+json", headers=headers
+        body, status_code=status, media_type="application/problem+json", headers=sent or None
     )
 
 
@@ -152,11 +162,44 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _documented_methods(app: Any) -> list[tuple[int, re.Pattern[str], set[str]]]:
+    cached = getattr(app.state, "documented_methods", None)
+    if cached is None:
+        cached = []
+        for template, operations in app.openapi().get("paths", {}).items():
+            params = template.count("{")
+            pattern = re.compile(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)) + "$")
+            methods = {m.upper() for m in operations} & _HTTP_METHODS
+            cached.append((params, pattern, methods | ({"HEAD"} if "GET" in methods else set())))
+        app.state.documented_methods = cached
+    return cached
+
+
+def _allowed_methods(request: Request) -> str:
+    # Starlette's 405 lists only the first route whose path matched, but GET and POST
+    # on one path are two routes; the OpenAPI paths know them all. A literal path
+    # (/users/me) wins over a template (/users/{user_id}), as in routing.
+    path = request.url.path
+    matches = [
+        (n, methods)
+        for n, pattern, methods in _documented_methods(request.app)
+        if pattern.match(path)
+    ]
+    if not matches:
+        return ""
+    fewest = min(n for n, _ in matches)
+    return ", ".join(sorted(set().union(*(m for n, m in matches if n == fewest))))
+
+
 async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     type_, title = _STATUS_TYPES.get(exc.status_code, ("http-error", "HTTP error"))
     detail = exc.detail if isinstance(exc.detail, str) else title
-    return problem_response(exc.status_code, type_, title, detail)
+    # Keep the exception's headers; a 405 must list every Allowed method (RFC 9110).
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+    return problem_response(exc.status_code, type_, title, detail, headers=headers)
 
 
 async def _integrity_handler(request: Request, exc: Exception) -> JSONResponse:

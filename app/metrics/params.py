@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query
 
+from app.core.schemas import Day
 from app.metrics.filters import CardFilter, DateRange, date_range
 
 __all__ = ["Scope", "ScopeQuery"]
@@ -21,10 +21,10 @@ class Scope:
 
 def _scope(
     start: Annotated[
-        date | None, Query(alias="from", description="First day (UTC), default 29 days before 'to'")
+        Day | None, Query(alias="from", description="First day (UTC), default 29 days before 'to'")
     ] = None,
     end: Annotated[
-        date | None, Query(alias="to", description="Last day (UTC), default today")
+        Day | None, Query(alias="to", description="Last day (UTC), default today")
     ] = None,
     lane: Annotated[int | None, Query(ge=1, le=2_147_483_647, description="Lane id")] = None,
     channel: Literal["call", "chat", "email", "web", "bot"] | None = None,

@@ -8,13 +8,13 @@ where ``db.read`` runs on the event loop, it never holds up the other requests.
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from app.core.deps import CurrentUser, Db
 from app.core.params import PathId
+from app.core.schemas import Day
 from app.metrics import flow, forecast, history
 from app.metrics.params import ScopeQuery
 from app.metrics.schemas import FlowReport, HowManyForecast, WhenForecast
@@ -53,7 +53,7 @@ async def forecast_how_many(
     scope: ScopeQuery,
     user: CurrentUser,
     db: Db,
-    until: Annotated[date, Query(description="Last day forecast (after today)")],
+    until: Annotated[Day, Query(description="Last day forecast (after today)")],
     seed: Seed = None,
     runs: Runs = forecast.DEFAULT_RUNS,
 ) -> Any:

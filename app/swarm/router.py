@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, status
 
 from app.core.deps import CurrentUser, Db
 from app.core.params import PageLimit, PageOffset, PathId
+from app.core.schemas import Instant
 from app.swarm import reports, service
 from app.swarm.schemas import (
     ContributionReport,
@@ -179,8 +179,8 @@ async def contributions(
     board_id: PathId,
     user: CurrentUser,
     db: Db,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
+    from_: Annotated[Instant | None, Query(alias="from")] = None,
+    to: Instant | None = None,
 ) -> dict[str, Any]:
     """Who helped on swarms in the period: joins, resolutions, knowledge notes."""
     return await db.read(reports.contributions, actor=user, board_id=board_id, start=from_, end=to)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from app.board.schemas import CardPublic, Channel, DbId, Priority, Segment
-from app.core.schemas import InputModel
+from app.core.schemas import AwareInstant, InputModel
 
 __all__ = [
     "CardLinks",
@@ -98,7 +98,7 @@ class TicketPublic(CardPublic):
 class InteractionCreate(InputModel):
     kind: InteractionKind
     actor_kind: ActorKind
-    at: AwareDatetime | None = Field(
+    at: AwareInstant | None = Field(
         default=None, description="When it happened (with a UTC offset); default now"
     )
     body: str | None = Field(default=None, max_length=20_000)

@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
+import httpx
 from pydantic import BaseModel, Field, field_validator
 
 from app.core.schemas import InputModel
@@ -28,6 +29,20 @@ _PATTERN = re.compile(r"^(\*|[a-z_]+\.(\*|[a-z_]+))$")
 _URL_RULES: dict[str, Any] = {"min_length": 8, "max_length": 2000, "pattern": r"^https?://"}
 
 
+def _check_url(value: str | None) -> str | None:
+    # Parsed as the relay's HTTP client will parse it, so an endpoint we cannot send to
+    # (a host that is not valid IDNA, control characters) is refused when it is saved.
+    if value is None:
+        return value
+    try:
+        host = httpx.URL(value).raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError) as exc:
+        raise ValueError(f"is not a valid URL ({exc})") from None
+    if not host:
+        raise ValueError("must name a host")
+    return value
+
+
 def _check_types(value: list[str] | None) -> list[str] | None:
     if value is None:
         return value
@@ -43,6 +58,7 @@ class EndpointCreate(InputModel):
     board_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     description: str = Field(default="", max_length=500)
 
+    _url = field_validator("url")(_check_url)
     _types = field_validator("event_types")(_check_types)
 
 
@@ -54,6 +70,7 @@ class EndpointUpdate(InputModel):
     description: str | None = Field(default=None, max_length=500)
     enabled: bool | None = None
 
+    _url = field_validator("url")(_check_url)
     _types = field_validator("event_types")(_check_types)
 
 

@@ -55,7 +55,7 @@ async def check_url(url: str, *, allow_private: bool) -> None:
         infos = await asyncio.get_running_loop().getaddrinfo(
             parts.hostname, port, type=socket.SOCK_STREAM
         )
-    except OSError as exc:
+    except (OSError, UnicodeError) as exc:  # UnicodeError: a host that is not valid IDNA
         raise UnsafeUrl(f"host {parts.hostname!r} does not resolve") from exc
     for info in infos:
         if _forbidden(str(info[4][0])):

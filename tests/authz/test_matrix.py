@@ -466,7 +466,8 @@ def _walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
         if inner is not None:
             yield from _walk(inner.routes, prefix + route.include_context.prefix)
         else:
-            yield prefix + route.path, route
+            # path_format drops convertors: /users/{user_id:int} is /users/{user_id}.
+            yield prefix + (route.path_format if isinstance(route, APIRoute) else route.path), route
 
 
 def test_every_route_has_an_entry(app: Any) -> None:

@@ -127,6 +127,10 @@ async def test_nested_errors_name_the_path(client):
 )
 async def test_out_of_range_path_ids_are_422(api, bad_id, method, path, body):
     r = await api.request(method, path.format(id=bad_id), json=body)
+    if path == "/api/users/{id}" and not bad_id.isdigit():
+        # /users/{id} only takes digits, so that /users/me is never read as an id.
+        _problem(r, 404)
+        return
     errors = _problem(r, 422)["errors"]
     assert errors and all(e["in"] == "path" for e in errors)
 

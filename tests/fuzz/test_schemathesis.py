@@ -1,0 +1,230 @@
+"""Schemathesis against our own OpenAPI document, on a real server with the demo board.
+
+Every operation is generated from the document (examples, boundary and negative
+cases, then random ones, then stateful sequences that follow responses), sent to a real
+``swarmboard serve --demo`` process on a fresh database, and its answer checked:
+
+* no 5xx, ever;
+* the status code, content type, headers and body are the documented ones, and every
+  error is ``application/problem+json`` (the document says so for every operation);
+* data that breaks the schema is refused, and undeclared methods get 405 with ``Allow``.
+
+One check is off, ``positive_data_acceptance``: it expects every schema-valid request
+to succeed, but some rules cannot be written in OpenAPI (a date range of at most three
+years, a column that belongs to the board, a WIP limit), and refusing those with a 422
+problem is the API working.
+
+The run is bounded (``SB_FUZZ_EXAMPLES`` examples per operation, 20 by default) and
+repeatable (``SB_FUZZ_SEED``); set another seed to explore.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import ADMIN_TOKEN, ROOT, _pg_admin_dsn, free_port
+from tests.insights.helpers import png
+
+SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+SERVE = [sys.executable, "-m", "app.cli", "serve", "--demo"]
+EXAMPLES = os.environ.get("SB_FUZZ_EXAMPLES", "20")
+SEED = os.environ.get("SB_FUZZ_SEED", "20261125")
+
+
+@pytest.fixture(scope="module")
+def fuzz_database(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of the run's own kind, for the fuzzer alone: it changes everything."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
+        return
+    import asyncio
+
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    name = f"sb_fuzz_{uuid.uuid4().hex[:12]}"
+
+    async def run(sql: str) -> None:
+        conn = await asyncpg.connect(_pg_admin_dsn(database_url), timeout=10)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="module")
+def demo_server(fuzz_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """``swarmboard serve --demo``: migrates, seeds the demo board, serves."""
+    tmp = tmp_path_factory.mktemp("fuzz-server")
+    port = free_port()
+    env = {
+        **os.environ,
+        "SWARMBOARD_DATABASE_URL": fuzz_database,
+        "SWARMBOARD_ADMIN_TOKEN": ADMIN_TOKEN,
+        "SWARMBOARD_ENVIRONMENT": "test",
+        "SWARMBOARD_SECRET_KEY": "fuzz-secret-key-not-a-placeholder",
+        "SWARMBOARD_SCHEDULER": "off",
+        # Nothing is sent anywhere, and endpoint URLs are not resolved (no DNS in CI).
+        "SWARMBOARD_WEBHOOK_RELAY": "off",
+        "SWARMBOARD_WEBHOOK_ALLOW_PRIVATE": "true",
+        "SWARMBOARD_DATA_DIR": str(tmp / "data"),
+        "SWARMBOARD_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
+    log = tmp / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            # Warnings and errors only: the access log of thousands of cases is noise.
+            [*SERVE, "--port", str(port), "--log-level", "warning"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, log.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, "serve --demo never answered"
+            try:
+                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        yield url, log
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _collect_ids(url: str) -> dict[str, Any]:
+    """Ids of real objects of every kind a path names, some made here for the purpose."""
+    with httpx.Client(
+        base_url=url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30
+    ) as api:
+
+        def get(path: str) -> Any:
+            r = api.get(path)
+            assert r.status_code == 200, (path, r.text)
+            return r.json()
+
+        def post(path: str, **kw: Any) -> Any:
+            r = api.post(path, **kw)
+            assert r.status_code in (200, 201, 202), (path, r.text)
+            return r.json()
+
+        me = get("/api/users/me")
+        boards = [b["id"] for b in get("/api/boards")["boards"]]
+        detail = get(f"/api/boards/{boards[0]}")
+        cards = [c["id"] for c in detail["cards"]]
+        users = [u["id"] for u in get("/api/users?limit=200")["users"] if u["id"] != me["id"]]
+        swarms = get(f"/api/boards/{boards[0]}/swarms")["swarms"]
+        invitations = [i["id"] for s in swarms for i in s["invitations"]]
+        spare_tokens = [post(f"/api/users/{u}/tokens", json={"name": "fuzz"})["id"] for u in users]
+        endpoint = post(
+            "/api/webhooks",
+            json={"url": "http://127.0.0.1:9/fuzz", "event_types": ["*"], "board_id": boards[0]},
+        )
+        post(f"/api/webhooks/{endpoint['id']}/ping")
+        deliveries = get(f"/api/webhooks/{endpoint['id']}/deliveries")["deliveries"]
+        evidence = post(
+            f"/api/cards/{cards[0]}/evidence",
+            files={"file": ("screenshot.png", png(), "image/png")},
+        )
+        policies = get(f"/api/boards/{boards[0]}/sla-policies")
+        ids = {
+            "board_id": boards,
+            "card_id": cards,
+            "target_id": cards,
+            "column_id": [c["id"] for c in detail["columns"]],
+            "lane_id": [lane["id"] for lane in detail["lanes"]],
+            "user_id": users,
+            "token_id": spare_tokens,
+            "swarm_id": [s["id"] for s in swarms],
+            "invitation_id": invitations,
+            "alert_id": [a["id"] for a in get(f"/api/boards/{boards[0]}/alerts")["alerts"]],
+            "policy_id": [p["id"] for p in policies],
+            "endpoint_id": [endpoint["id"]],
+            "delivery_id": [d["id"] for d in deliveries],
+            "evidence_id": [evidence["id"]],
+        }
+    return {
+        "ids": {k: v for k, v in ids.items() if v},
+        "admin_user_id": me["id"],
+        # Tokens made before the spare ones include the admin's own.
+        "protected_token_ids": list(range(1, min(spare_tokens))),
+    }
+
+
+def test_no_operation_errors_or_breaks_its_documented_contract(
+    demo_server: Any, tmp_path: Path
+) -> None:
+    url, log = demo_server
+    ids = _collect_ids(url)
+    # Every path parameter kind has real objects to aim at.
+    assert set(ids["ids"]) >= {"board_id", "card_id", "user_id", "token_id", "endpoint_id"}
+    ids_file = tmp_path / "ids.json"
+    ids_file.write_text(json.dumps(ids), encoding="utf-8")
+    report = tmp_path / "report.xml"
+    run = subprocess.run(
+        [
+            str(SCHEMATHESIS),
+            "run",
+            f"{url}/openapi.json",
+            "--header",
+            f"Authorization: Bearer {ADMIN_TOKEN}",
+            "--max-examples",
+            EXAMPLES,
+            "--seed",
+            SEED,
+            "--exclude-checks",
+            "positive_data_acceptance",
+            "--request-timeout",
+            "30",
+            "--report",
+            "junit",
+            "--report-junit-path",
+            str(report),
+            "--no-color",
+        ],
+        # Its cache directory lands in the temporary directory, not in the checkout.
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks",
+            "SB_FUZZ_IDS": str(ids_file),
+        },
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    server_log = log.read_text(encoding="utf-8", errors="replace")
+    assert run.returncode == 0, f"{run.stdout[-20000:]}\n{run.stderr[-5000:]}\n{server_log[-8000:]}"
+    # The run really covered the API: every documented operation was tested.
+    paths = httpx.get(f"{url}/openapi.json").json()["paths"]
+    operations = sum(len(item) for item in paths.values())
+    assert f"Tested: {operations}" in run.stdout, run.stdout[-3000:]
+    assert '"level": "error"' not in server_log, server_log[-8000:]
