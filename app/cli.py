@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -86,8 +88,19 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Swarmboard is starting on {url}  (API docs: {url}/docs)")
     if token:
         print(f"Admin token: {token}")
-    uvicorn.run(
-        create_app(settings),
+    app = create_app(settings)
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, telling the app the moment shutdown begins."""
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            # The scan and the relay stop starting work now and finish what is in flight
+            # while uvicorn drains connections, not after it: one grace period in all.
+            app.state.begin_shutdown()
+            await super().shutdown(sockets)
+
+    config = uvicorn.Config(
+        app,
         host=args.host,
         port=args.port,
         log_level=args.log_level,
@@ -97,8 +110,19 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_interval,
         ws_per_message_deflate=settings.ws_per_message_deflate,
+        # Open requests get this long once a signal arrives (websockets are closed at
+        # once with 1012, and browsers reconnect elsewhere with ?since=).
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
-    return 0
+    server = Server(config)
+    # After a graceful stop uvicorn raises the signal again with the handler it found
+    # installed, which by default kills the process (exit -15 or a KeyboardInterrupt):
+    # with its own handler found there, a clean stop exits 0. It also covers a signal
+    # arriving before uvicorn installs its handlers.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, server.handle_exit)
+    server.run()
+    return 0 if server.started else 3
 
 
 def _users_create(args: argparse.Namespace, settings: Settings) -> int:

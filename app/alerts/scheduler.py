@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 
@@ -30,6 +31,7 @@ class AlertScheduler:
         self.runs = 0
         self.skipped = 0
         self.total_seconds = 0.0
+        self._running: asyncio.Task[object] | None = None
 
     async def run_once(self, now: datetime | None = None) -> ScanResult:
         """One scan now (or at ``now``, for tests)."""
@@ -50,10 +52,13 @@ class AlertScheduler:
         return result
 
     async def _job(self) -> None:
+        self._running = asyncio.current_task()
         try:
             await self.run_once()
         except Exception:  # a failed scan must not kill the job; the next one retries
             log.exception("alert scan failed")
+        finally:
+            self._running = None
 
     def start(self) -> None:
         self._scheduler.add_job(
@@ -68,6 +73,23 @@ class AlertScheduler:
         )
         self._scheduler.start()
 
+    async def stop(self, grace: float) -> None:
+        """Start no new scan; let a running one finish (up to ``grace`` seconds), then stop."""
+        if not self._scheduler.running:
+            return
+        # APScheduler's shutdown cancels a running asyncio job whatever ``wait`` says, so
+        # pause first (no new run starts) and wait for the running scan ourselves.
+        self._scheduler.pause()
+        running = self._running
+        if running is not None:
+            _, late = await asyncio.wait({running}, timeout=grace)
+            if late:
+                log.warning("alert scan still running after %s s: cancelled", grace)
+        self.shutdown()
+        if running is not None and not running.done():
+            await asyncio.wait({running})  # let the cancelled scan roll back
+
     def shutdown(self) -> None:
+        """Stop at once, cancelling a scan in progress (it rolls back; the next redoes it)."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)

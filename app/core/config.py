@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
     # Allow endpoints on loopback and private networks (tests, on-premises installs).
     webhook_allow_private: bool = False
+    # On SIGTERM or SIGINT: how long websockets, requests, a running alert scan and
+    # webhook attempts in flight get to finish before they are cut short (whole
+    # seconds). The default fits inside Docker's 10 s before it sends SIGKILL.
+    shutdown_grace_seconds: int = Field(default=8, ge=1, le=3600)
 
     # Uploaded evidence lives under this directory (created on first upload).
     data_dir: str = "./data"

@@ -4,7 +4,8 @@ Started in the lifespan on every replica with ``SWARMBOARD_WEBHOOK_RELAY=on``. A
 claims a batch (a lease, so a killed process loses nothing), sends it concurrently with
 httpx (a 15 s timeout, redirects never followed, the URL re-checked against SSRF each
 time), and records every attempt in one transaction. It wakes at once when a committed
-event may have deliveries, and polls cheaply for retries otherwise.
+event may have deliveries, and polls cheaply for retries otherwise. On shutdown it claims
+nothing more and records the attempts in flight before it stops.
 """
 
 from __future__ import annotations
@@ -74,11 +75,15 @@ class Relay:
             self._tasks.append(asyncio.create_task(self._worker(), name=f"webhook-relay-{i}"))
 
     async def stop(self, grace: float = 10.0) -> None:
-        """Let in-flight attempts finish (up to ``grace`` seconds), then stop."""
+        """Start no new attempt; let those in flight finish (up to ``grace`` s), then stop."""
         self._stopping = True
         self._wake.set()
-        if self._tasks:
-            _, pending = await asyncio.wait(self._tasks, timeout=grace)
+        tasks, self._tasks = self._tasks, []
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=grace)
+            if pending:
+                # Their deliveries stay leased, so another relay retries them after it.
+                log.warning("webhook attempts still in flight after %s s: cut short", grace)
             for task in pending:
                 task.cancel()
             for task in pending:
@@ -86,8 +91,9 @@ class Relay:
                     await task
         if self._on_commit in self.db.after_commit:
             self.db.after_commit.remove(self._on_commit)
-        if self._client is not None:
-            await self._client.aclose()
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
 
     def wake(self) -> None:
         """Look for due deliveries now (and re-read the subscriptions)."""
@@ -129,6 +135,8 @@ class Relay:
         now = utcnow()
         if not await self.db.read(repository.has_due, now=now):
             return 0
+        if self._stopping:  # shutdown began during the read: claim nothing more
+            return 0
         batch = await self.db.write(
             repository.claim_due,
             now=now,
@@ -140,13 +148,20 @@ class Relay:
         # Record outcomes as they come in (every RECORD_EVERY seconds), so one slow
         # endpoint neither holds back the others' logs nor outlives their leases.
         pending = {asyncio.create_task(self._send(d)) for d in batch}
-        while pending:
-            done, pending = await asyncio.wait(pending, timeout=RECORD_EVERY)
-            if done:
-                outcomes = [t.result() for t in done]
-                await self.db.write(
-                    repository.record_outcomes, outcomes=outcomes, delays=self.delays
-                )
+        try:
+            while pending:
+                done, pending = await asyncio.wait(pending, timeout=RECORD_EVERY)
+                if done:
+                    outcomes = [t.result() for t in done]
+                    await self.db.write(
+                        repository.record_outcomes, outcomes=outcomes, delays=self.delays
+                    )
+        finally:
+            # Cancelled (a stop past its grace): end the sends before the client closes.
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
         return len(batch)
 
     async def _send(self, d: dict[str, Any]) -> Outcome:
