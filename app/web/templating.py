@@ -22,11 +22,11 @@ _HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = _HERE / "templates"
 STATIC_DIR = _HERE / "static"
 
-# The pages load nothing from elsewhere and run no inline script: a card title that
-# slipped past escaping still could not execute. Style attributes are allowed (the
-# grid's column and lane counts), style elements are not.
+# The pages load nothing from elsewhere and run no inline script or inline style: a card
+# title that slipped past escaping could neither execute nor restyle the page. (The
+# grid's column and lane counts travel as data attributes; board.js applies them.)
 _CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
     "object-src 'none'"

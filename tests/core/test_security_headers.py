@@ -70,6 +70,7 @@ async def test_pages_carry_the_headers_and_keep_their_own_policy(app):
     assert_security_headers(page)
     csp = page.headers["content-security-policy"]
     assert "style-src 'self'" in csp and "object-src 'none'" in csp
+    assert "unsafe-inline" not in csp  # not even for style attributes
 
 
 async def test_evidence_files_keep_their_sandboxing_policy(client):

@@ -77,12 +77,23 @@
     return i >= 0 ? meta.column_names[i] : "";
   };
 
+  /* The grid's track counts come as data attributes: the page's CSP refuses inline
+   * style attributes, while styles set through the DOM are allowed. */
+  SB.sizeGrid = function () {
+    const grid = boardEl.querySelector(".grid");
+    if (!grid) return;
+    grid.style.setProperty("--cols", grid.dataset.cols || "1");
+    grid.style.setProperty("--lanes", grid.dataset.lanes || "1");
+  };
+  SB.sizeGrid();
+
   /** Replace the columns with server-rendered HTML (after a resync). */
   SB.replaceBoard = function (html, seq) {
     const active = document.activeElement;
     const focused = active && boardEl.contains(active) ? active.closest(".card") : null;
     const focusedId = focused ? focused.dataset.cardId : null;
     boardEl.innerHTML = html;
+    SB.sizeGrid();
     metaCache = null;
     SB.setLastSeq(seq);
     const again = focusedId && SB.card(focusedId);
