@@ -134,9 +134,17 @@ _CARD_WITH_ACCESS = (
 )
 # Locking through the join would let PostgreSQL re-check the join after a concurrent
 # move and drop the row (a false 404); so the card row is locked on its own first.
-_LOCK_CARD = select(cards.c.id).where(cards.c.id == bindparam("card_id")).with_for_update()
-_LOCK_COLUMN = select(columns).where(columns.c.id == bindparam("column_id")).with_for_update()
-_LOCK_LANE = select(lanes).where(lanes.c.id == bindparam("lane_id")).with_for_update()
+# FOR NO KEY UPDATE (key_share): writers of the same row still queue, but a foreign-key
+# check (an alert or a stay naming this card or column) does not wait for the lock.
+# With FOR UPDATE, an alert scan holding the board's seq lock and inserting an alert for
+# a card deadlocked with a move holding that card and waiting for the board.
+_LOCK_CARD = (
+    select(cards.c.id).where(cards.c.id == bindparam("card_id")).with_for_update(key_share=True)
+)
+_LOCK_COLUMN = (
+    select(columns).where(columns.c.id == bindparam("column_id")).with_for_update(key_share=True)
+)
+_LOCK_LANE = select(lanes).where(lanes.c.id == bindparam("lane_id")).with_for_update(key_share=True)
 # Card ids start at 1, so excluding id 0 excludes nothing.
 _COLUMN_FILL = select(func.count(), func.max(cards.c.position)).where(
     cards.c.column_id == bindparam("column_id"), cards.c.id != bindparam("exclude")
@@ -218,7 +226,7 @@ def lock_users(session: Session, user_ids: list[int]) -> list[Any]:
         select(users.c.id, users.c.name, users.c.wip_limit)
         .where(users.c.id.in_(sorted(user_ids)))
         .order_by(users.c.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     return list(session.execute(stmt).all())
 

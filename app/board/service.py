@@ -368,7 +368,7 @@ def update_column(
     session: Session, *, actor: Principal, column_id: int, data: ColumnUpdate
 ) -> dict[str, Any]:
     """Change a column's name, stage, WIP limit or policy (leads and admins)."""
-    col = session.get(BoardColumn, column_id, with_for_update=True)
+    col = session.get(BoardColumn, column_id, with_for_update={"key_share": True})
     if col is None:
         raise ColumnNotFound(f"Column {column_id} does not exist.")
     _apply_changes(
@@ -406,7 +406,7 @@ def update_lane(
     session: Session, *, actor: Principal, lane_id: int, data: LaneUpdate
 ) -> dict[str, Any]:
     """Rename a lane or change its WIP limit (leads and admins)."""
-    lane = session.get(Lane, lane_id, with_for_update=True)
+    lane = session.get(Lane, lane_id, with_for_update={"key_share": True})
     if lane is None:
         raise LaneNotFound(f"Lane {lane_id} does not exist.")
     _apply_changes(
