@@ -24,6 +24,9 @@ LISTENER_NAME = "swarmboard-listener"
 class RedisBroker:
     """Publishes ``{board_id, seq}`` after commit; one pub/sub connection listens."""
 
+    # After this long without a message the listener pings, to notice a dead connection.
+    idle_seconds = 5.0
+
     def __init__(self, hub: Hub, url: str, channel: str) -> None:
         self.hub = hub
         self.channel = channel
@@ -73,11 +76,13 @@ class RedisBroker:
             self.connected.set()
             await connected()
             while True:
-                message = await pubsub.get_message(timeout=5.0)
+                message = await pubsub.get_message(timeout=self.idle_seconds)
                 if message is None:
                     await pubsub.ping()  # notices a dead connection within seconds
                     continue
-                self._on_message(message.get("data"))
+                # The ping's answer arrives as a "pong" message: not a notification.
+                if message.get("type") == "message":
+                    self._on_message(message.get("data"))
         finally:
             self.connected.clear()
             await pubsub.aclose()  # type: ignore[no-untyped-call]
