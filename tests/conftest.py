@@ -17,6 +17,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -60,15 +61,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    configured = os.environ.get("SWARMBOARD_TEST_DATABASE_URL")
-    if not configured or configured.startswith("sqlite"):
-        path = tmp_path_factory.mktemp("db") / "swarmboard-test.db"
-        yield f"sqlite+aiosqlite:///{path}"
+@contextmanager
+def empty_database(like_url: str, directory: Path, prefix: str) -> Iterator[str]:
+    """A new, empty database of ``like_url``'s kind: a SQLite file in ``directory``, or a
+    PostgreSQL database ``<prefix>_<random>`` on the same server, dropped afterwards."""
+    if not like_url.startswith("postgresql"):
+        yield f"sqlite+aiosqlite:///{directory / f'{prefix}.db'}"
         return
-    name = f"sb_test_{uuid.uuid4().hex[:12]}"
-    admin_dsn = _pg_admin_dsn(configured)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin_dsn = _pg_admin_dsn(like_url)
 
     async def run(sql: str) -> None:
         conn = await asyncpg.connect(admin_dsn, timeout=10)
@@ -80,9 +81,16 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # No try/except: an unreachable PostgreSQL must fail the run, not skip it.
     asyncio.run(run(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(configured).set(database=name).render_as_string(hide_password=False)
+        yield make_url(like_url).set(database=name).render_as_string(hide_password=False)
     finally:
         asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    configured = os.environ.get("SWARMBOARD_TEST_DATABASE_URL") or "sqlite"
+    with empty_database(configured, tmp_path_factory.mktemp("db"), "sb_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

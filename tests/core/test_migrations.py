@@ -6,7 +6,6 @@ import asyncio
 import json
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.core.db import sync_url
 from app.core.migrate import alembic_config, upgrade_to_head
+from tests.conftest import empty_database
 
 EXPECTED_TABLES = {
     "users",
@@ -52,24 +52,8 @@ EXPECTED_TABLES = {
 @pytest.fixture
 def empty_database_url(database_url: str, tmp_path) -> Iterator[str]:
     """A second, empty database of the same kind as the suite's."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
-        return
-    name = f"sb_empty_{uuid.uuid4().hex[:10]}"
-    admin = make_url(database_url).set(drivername="postgresql").render_as_string(False)
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(database_url).set(database=name).render_as_string(False)
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with empty_database(database_url, tmp_path, "sb_empty") as url:
+        yield url
 
 
 def _tables(url: str) -> set[str]:

@@ -25,7 +25,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_TOKEN, ROOT, _pg_admin_dsn, free_port
+from tests.conftest import ADMIN_TOKEN, ROOT, empty_database, free_port
 from tests.insights.helpers import png
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
@@ -45,28 +44,8 @@ SEED = os.environ.get("SB_FUZZ_SEED", "20261125")
 @pytest.fixture(scope="module")
 def fuzz_database(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database of the run's own kind, for the fuzzer alone: it changes everything."""
-    if not database_url.startswith("postgresql"):
-        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
-        return
-    import asyncio
-
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    name = f"sb_fuzz_{uuid.uuid4().hex[:12]}"
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(_pg_admin_dsn(database_url), timeout=10)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with empty_database(database_url, tmp_path_factory.mktemp("fuzz"), "sb_fuzz") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

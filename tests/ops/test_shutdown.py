@@ -6,21 +6,18 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 
 from app.alerts.scheduler import AlertScheduler
 from app.core.config import Settings
 from app.main import create_app
-from tests.conftest import ADMIN_TOKEN, _pg_admin_dsn
+from tests.conftest import ADMIN_TOKEN, empty_database
 from tests.factories import create_board, create_card
 from tests.ops.helpers import serve_process
 from tests.realtime.helpers import receive, ws_connect
@@ -31,28 +28,12 @@ from tests.webhooks.receiver import Receiver
 RECONNECT = {1001, 1012}
 
 
-async def _pg(dsn: str, sql: str) -> None:
-    conn = await asyncpg.connect(dsn, timeout=10)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture
 def own_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     """An empty database of this test's own (``serve`` migrates it), so no other relay
     running in the session can take its delivery."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite+aiosqlite:///{tmp_path / 'shutdown.db'}"
-        return
-    name = f"sb_shutdown_{uuid.uuid4().hex[:12]}"
-    admin = _pg_admin_dsn(database_url)
-    asyncio.run(_pg(admin, f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(_pg(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with empty_database(database_url, tmp_path, "sb_shutdown") as url:
+        yield url
 
 
 @pytest.fixture
