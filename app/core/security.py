@@ -21,6 +21,7 @@ import re
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
@@ -67,16 +68,12 @@ def _too_large_detail(limit: int) -> str:
     return f"The request body may be at most {limit} bytes."
 
 
-def _problem_413(limit: int) -> tuple[list[tuple[bytes, bytes]], bytes]:
-    body = json.dumps(
-        {
-            "type": PROBLEM_BASE + "payload-too-large",
-            "title": "Payload too large",
-            "status": 413,
-            "detail": _too_large_detail(limit),
-            "max_bytes": limit,
-        }
-    ).encode()
+_Problem = tuple[list[tuple[bytes, bytes]], bytes]
+
+
+def _problem(status: int, type_: str, title: str, detail: str, **extra: Any) -> _Problem:
+    problem = {"type": PROBLEM_BASE + type_, "title": title, "status": status, "detail": detail}
+    body = json.dumps({**problem, **extra}).encode()
     headers = [
         (b"content-type", b"application/problem+json"),
         (b"content-length", str(len(body)).encode()),
@@ -114,14 +111,21 @@ class SecurityMiddleware:
         limit = self.limit_for(scope)
         started = refused = False
 
-        async def send_413() -> None:
+        async def send_problem(status: int, problem: _Problem) -> None:
             nonlocal started
-            headers, body = _problem_413(limit)
-            start: Message = {"type": "http.response.start", "status": 413, "headers": headers}
+            headers, body = problem
+            start: Message = {"type": "http.response.start", "status": status, "headers": headers}
             _add_headers(start)
             started = True
             await send(start)
             await send({"type": "http.response.body", "body": body})
+
+        async def send_413() -> None:
+            detail = _too_large_detail(limit)
+            problem = _problem(
+                413, "payload-too-large", "Payload too large", detail, max_bytes=limit
+            )
+            await send_problem(413, problem)
 
         declared = _content_length(scope)
         if declared is not None and declared > limit:
@@ -156,6 +160,15 @@ class SecurityMiddleware:
         except BodyTooLarge:
             if started:
                 raise
+        except Exception:
+            # Starlette's outermost error middleware answers an unhandled error past every
+            # other middleware, without these headers: answer first, here. The error goes
+            # on up, to be logged; a response already started is not answered twice.
+            if not started:
+                detail = "An unexpected error occurred."
+                problem = _problem(500, "internal-error", "Internal server error", detail)
+                await send_problem(500, problem)
+            raise
         if refused and not started:
             await send_413()
 

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from app.core.security import CONTENT_SECURITY_POLICY
+from app.main import create_app
 from tests import factories
 from tests.insights.helpers import png, upload
 
@@ -86,3 +87,23 @@ async def test_evidence_files_keep_their_sandboxing_policy(client):
     assert content.headers.get_list("content-security-policy") == ["default-src 'none'; sandbox"]
     assert content.headers["x-frame-options"] == "DENY"
     assert content.headers["referrer-policy"] == "same-origin"
+
+
+async def test_an_unexpected_error_is_a_500_problem_with_the_headers(settings, caplog):
+    # A fresh app (the session app's routes stay as they are) with a route that fails.
+    failing = create_app(settings)
+
+    @failing.get("/api/boom")
+    async def boom() -> None:
+        raise RuntimeError("a bug, not bad input")
+
+    async with failing.router.lifespan_context(failing):
+        transport = httpx.ASGITransport(app=failing, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            response = await c.get("/api/boom")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/internal-error")
+    assert "a bug" not in response.text  # no detail of the failure leaks
+    assert_security_headers(response)
+    assert any("unhandled error" in r.getMessage() for r in caplog.records)  # still logged
