@@ -26,8 +26,10 @@ $(CHROMIUM):
 	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 ## Run the whole test suite (SQLite by default; set SWARMBOARD_TEST_DATABASE_URL for PostgreSQL).
+## PYTEST_ARGS passes options on, e.g. PYTEST_ARGS="-k webhooks".
+PYTEST_ARGS ?=
 test: $(STAMP) $(CHROMIUM)
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## ruff and mypy, as CI runs them.
 lint: $(STAMP)
