@@ -24,7 +24,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,11 +31,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_TOKEN, ROOT, empty_database, free_port
+from tests.conftest import ADMIN_TOKEN, ROOT, empty_database
 from tests.insights.helpers import png
+from tests.ops.helpers import serve_process
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
-SERVE = [sys.executable, "-m", "app.cli", "serve", "--demo"]
 EXAMPLES = os.environ.get("SB_FUZZ_EXAMPLES", "20")
 SEED = os.environ.get("SB_FUZZ_SEED", "20261125")
 
@@ -50,52 +49,12 @@ def fuzz_database(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
 
 @pytest.fixture(scope="module")
 def demo_server(fuzz_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """``swarmboard serve --demo``: migrates, seeds the demo board, serves."""
+    """``swarmboard serve --demo``: migrates, seeds the demo board, serves. Its relay and
+    scheduler are off (nothing is sent anywhere) and webhook URLs are not resolved (no
+    DNS in CI). Warnings and errors only: thousands of access-log lines are noise."""
     tmp = tmp_path_factory.mktemp("fuzz-server")
-    port = free_port()
-    env = {
-        **os.environ,
-        "SWARMBOARD_DATABASE_URL": fuzz_database,
-        "SWARMBOARD_ADMIN_TOKEN": ADMIN_TOKEN,
-        "SWARMBOARD_ENVIRONMENT": "test",
-        "SWARMBOARD_SECRET_KEY": "fuzz-secret-key-not-a-placeholder",
-        "SWARMBOARD_SCHEDULER": "off",
-        # Nothing is sent anywhere, and endpoint URLs are not resolved (no DNS in CI).
-        "SWARMBOARD_WEBHOOK_RELAY": "off",
-        "SWARMBOARD_WEBHOOK_ALLOW_PRIVATE": "true",
-        "SWARMBOARD_DATA_DIR": str(tmp / "data"),
-        "SWARMBOARD_PUBLIC_URL": f"http://127.0.0.1:{port}",
-    }
-    log = tmp / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            # Warnings and errors only: the access log of thousands of cases is noise.
-            [*SERVE, "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, log.read_text(encoding="utf-8")
-            assert time.monotonic() < deadline, "serve --demo never answered"
-            try:
-                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        yield url, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with serve_process(fuzz_database, tmp, args=("--demo",), log_level="warning") as server:
+        yield server
 
 
 def _collect_ids(url: str) -> dict[str, Any]:
@@ -160,7 +119,7 @@ def _collect_ids(url: str) -> dict[str, Any]:
 def test_no_operation_errors_or_breaks_its_documented_contract(
     demo_server: Any, tmp_path: Path
 ) -> None:
-    url, log = demo_server
+    url = demo_server.url
     ids = _collect_ids(url)
     # Every path parameter kind has real objects to aim at.
     assert set(ids["ids"]) >= {"board_id", "card_id", "user_id", "token_id", "endpoint_id"}
@@ -200,7 +159,7 @@ def test_no_operation_errors_or_breaks_its_documented_contract(
         text=True,
         timeout=600,
     )
-    server_log = log.read_text(encoding="utf-8", errors="replace")
+    server_log = demo_server.stderr()
     assert run.returncode == 0, f"{run.stdout[-20000:]}\n{run.stderr[-5000:]}\n{server_log[-8000:]}"
     # The run really covered the API: every documented operation was tested.
     paths = httpx.get(f"{url}/openapi.json").json()["paths"]

@@ -72,8 +72,18 @@ class ServeProcess:
         return self.stderr_path.read_text(encoding="utf-8")
 
 
+SERVE = [sys.executable, "-m", "app.cli", "serve"]
+
+
 @contextmanager
-def serve_process(database_url: str, tmp_path: Path, **extra_env: str) -> Iterator[ServeProcess]:
+def serve_process(
+    database_url: str,
+    tmp_path: Path,
+    *,
+    args: tuple[str, ...] = (),
+    log_level: str = "info",
+    **extra_env: str,
+) -> Iterator[ServeProcess]:
     """The real command (uvicorn, our logging configuration) on the test database."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -97,7 +107,7 @@ def serve_process(database_url: str, tmp_path: Path, **extra_env: str) -> Iterat
     stderr_path = tmp_path / "serve-stderr.log"
     with stderr_path.open("wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--log-level", "info"],
+            [*SERVE, "--port", str(port), *args, "--log-level", log_level],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,  # serve prints the admin token there, by design
