@@ -112,10 +112,13 @@ def configure_logging(fmt: Literal["json", "text"] = "json", level: str = "info"
 # their parameters (webhook secrets, token hashes), httpx every URL it calls (webhook
 # URLs may carry their owners' keys), websockets and httpcore request headers.
 _CAPPED = ("sqlalchemy", "httpx", "httpcore", "websockets", "hpack", "multipart")
+# Alembic 1.18+ logs a "setup plugin" line per built-in plugin at INFO on every start;
+# the lines that say which migrations ran (alembic.runtime.migration) stay.
+_QUIET = ("alembic.runtime.plugins",)
 
 
 def cap_library_loggers() -> None:
     """Keep the libraries that would log secrets at warnings and above, whatever the
     level of the root logger."""
-    for name in _CAPPED:
+    for name in (*_CAPPED, *_QUIET):
         logging.getLogger(name).setLevel(logging.WARNING)
