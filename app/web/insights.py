@@ -24,7 +24,7 @@ from app.insights import service as insights_service
 from app.insights.repository import SORTS, Sort
 from app.web.numbers import number as _number
 from app.web.templating import render
-from app.web.viewer import board_id_of, board_not_found, signed_in, to_login
+from app.web.viewer import board_not_found, board_viewer
 
 __all__ = ["PER_PAGE", "number", "router"]
 
@@ -114,13 +114,10 @@ def insights_page(
 @router.get("/boards/{board_id}/insights")
 async def insights(board_id: str, request: Request, db: Db) -> Response:
     """The board's insights ranked by impact * frequency / effort, every part shown."""
-    viewer = await signed_in(request)
-    if viewer is None:
-        return to_login(request)
-    user, session = viewer
-    bid = board_id_of(board_id)
-    if bid is None:
-        return await board_not_found(user, session)
+    viewer = await board_viewer(request, board_id)
+    if isinstance(viewer, Response):
+        return viewer
+    user, session, bid = viewer.user, viewer.session, viewer.board_id
     params = request.query_params
     raw_sort = params.get("sort", "score")
     sort: Sort = next((s for s in SORTS if s == raw_sort), "score")

@@ -36,7 +36,7 @@ from app.metrics.filters import EARLIEST, LATEST, MAX_DAYS, CardFilter, date_ran
 from app.metrics.params import Scope
 from app.web.retro_view import build_view
 from app.web.templating import render
-from app.web.viewer import board_id_of, board_not_found, signed_in, to_login
+from app.web.viewer import board_not_found, board_viewer
 
 __all__ = [
     "RetroForm",
@@ -172,13 +172,10 @@ def retro_data(
 @router.get("/boards/{board_id}/retro")
 async def retro(board_id: str, request: Request, db: Db) -> Response:
     """The board's retro for a range: tiles, tables, charts, forecasts and exports."""
-    viewer = await signed_in(request)
-    if viewer is None:
-        return to_login(request)
-    user, session = viewer
-    bid = board_id_of(board_id)
-    if bid is None:
-        return await board_not_found(user, session)
+    viewer = await board_viewer(request, board_id)
+    if isinstance(viewer, Response):
+        return viewer
+    user, session, bid = viewer.user, viewer.session, viewer.board_id
     today = datetime.now(UTC).date()
     form, scope, errors = parse_form(request.query_params, today=today)
     try:

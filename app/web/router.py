@@ -15,7 +15,7 @@ from app.board.exceptions import BoardNotFound
 from app.core.deps import Db
 from app.web import insights, login, retro, service, webhook_data, webhooks
 from app.web.templating import render
-from app.web.viewer import board_id_of, board_not_found, signed_in, to_login
+from app.web.viewer import board_id_of, board_not_found, board_viewer, signed_in, to_login
 
 __all__ = ["router"]
 
@@ -57,13 +57,10 @@ async def boards(request: Request, db: Db) -> Response:
 @router.get("/boards/{board_id}")
 async def board(board_id: str, request: Request, db: Db) -> Response:
     """The live board page: columns, lanes and cards, rendered on the server."""
-    viewer = await signed_in(request)
-    if viewer is None:
-        return to_login(request)
-    user, session = viewer
-    bid = board_id_of(board_id)
-    if bid is None:
-        return await board_not_found(user, session)
+    viewer = await board_viewer(request, board_id)
+    if isinstance(viewer, Response):
+        return viewer
+    user, session, bid = viewer.user, viewer.session, viewer.board_id
     try:
         data = await db.read(service.board_page, actor=user, board_id=bid)
     except BoardNotFound:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ from app.auth.session import WebSession, principal_of, read_session
 from app.board.schemas import MAX_ID
 from app.web.templating import render
 
-__all__ = ["board_id_of", "board_not_found", "signed_in", "to_login"]
+__all__ = ["BoardViewer", "board_id_of", "board_not_found", "board_viewer", "signed_in", "to_login"]
 
 _ID = re.compile(r"[0-9]{1,10}")
 
@@ -52,3 +53,25 @@ def to_login(request: Request) -> RedirectResponse:
     """To the sign-in form, coming back here afterwards."""
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse("/login?" + urlencode({"next": here}), status_code=303)
+
+
+@dataclass(frozen=True, slots=True)
+class BoardViewer:
+    """A signed-in person asking for one board's page."""
+
+    user: Principal
+    session: WebSession
+    board_id: int
+
+
+async def board_viewer(request: Request, raw_board_id: str) -> BoardViewer | Response:
+    """Who asks for this board page, or what to answer instead: the sign-in redirect, or
+    the 404 page for an id that cannot be a board."""
+    viewer = await signed_in(request)
+    if viewer is None:
+        return to_login(request)
+    user, session = viewer
+    board_id = board_id_of(raw_board_id)
+    if board_id is None:
+        return await board_not_found(user, session)
+    return BoardViewer(user, session, board_id)
