@@ -166,29 +166,35 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def server_env(database_url: str, public_url: str, **extra_env: str) -> dict[str, str]:
+    """The environment of a real server process in tests: this process's, then the
+    test settings (the same as the in-process app's), then ``extra_env``."""
+    return {
+        **os.environ,
+        "SWARMBOARD_DATABASE_URL": database_url,
+        "SWARMBOARD_ADMIN_TOKEN": ADMIN_TOKEN,
+        "SWARMBOARD_ENVIRONMENT": "test",
+        "SWARMBOARD_SECRET_KEY": "test-secret-key-not-a-placeholder",
+        # Tests that want the alert scan on turn it on (and set its interval).
+        "SWARMBOARD_SCHEDULER": "off",
+        "SWARMBOARD_WEBHOOK_ALLOW_PRIVATE": "true",
+        "SWARMBOARD_WEBHOOK_RETRY_SCHEDULE": TEST_RETRY_SCHEDULE,
+        "SWARMBOARD_WEBHOOK_LEASE_SECONDS": "2",
+        "SWARMBOARD_WEBHOOK_TIMEOUT_SECONDS": "1.5",
+        "SWARMBOARD_DATA_DIR": tempfile.mkdtemp(prefix="sb-data-"),
+        "SWARMBOARD_PUBLIC_URL": public_url,
+        **extra_env,
+    }
+
+
 class LiveServer:
     """A real ``uvicorn`` process serving the app on a loopback port."""
 
     def __init__(self, database_url: str, **extra_env: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "SWARMBOARD_DATABASE_URL": database_url,
-            "SWARMBOARD_ADMIN_TOKEN": ADMIN_TOKEN,
-            "SWARMBOARD_ENVIRONMENT": "test",
-            "SWARMBOARD_SECRET_KEY": "test-secret-key-not-a-placeholder",
-            # Tests that want the alert scan on turn it on (and set its interval).
-            "SWARMBOARD_SCHEDULER": "off",
-            "SWARMBOARD_WEBHOOK_ALLOW_PRIVATE": "true",
-            "SWARMBOARD_WEBHOOK_RETRY_SCHEDULE": TEST_RETRY_SCHEDULE,
-            "SWARMBOARD_WEBHOOK_LEASE_SECONDS": "2",
-            "SWARMBOARD_WEBHOOK_TIMEOUT_SECONDS": "1.5",
-            "SWARMBOARD_DATA_DIR": tempfile.mkdtemp(prefix="sb-data-"),
-            # Confirmation links point at this server, so a browser can follow them.
-            "SWARMBOARD_PUBLIC_URL": self.url,
-            **extra_env,
-        }
+        # Confirmation links point at this server, so a browser can follow them.
+        env = server_env(database_url, self.url, **extra_env)
         self.proc = subprocess.Popen(
             [
                 sys.executable,

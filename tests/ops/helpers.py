@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +16,7 @@ from typing import Any
 import httpx
 
 from app.ops.logging import JsonFormatter, cap_library_loggers
-from tests.conftest import ADMIN_TOKEN, ROOT, TEST_RETRY_SCHEDULE, free_port
+from tests.conftest import ROOT, free_port, server_env
 
 
 class Capture(logging.Handler):
@@ -87,23 +85,9 @@ def serve_process(
     """The real command (uvicorn, our logging configuration) on the test database."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "SWARMBOARD_DATABASE_URL": database_url,
-        "SWARMBOARD_ADMIN_TOKEN": ADMIN_TOKEN,
-        "SWARMBOARD_ENVIRONMENT": "test",
-        "SWARMBOARD_SECRET_KEY": "test-secret-key-not-a-placeholder",
-        "SWARMBOARD_SCHEDULER": "off",
-        "SWARMBOARD_WEBHOOK_RELAY": "off",
-        "SWARMBOARD_WEBHOOK_ALLOW_PRIVATE": "true",
-        "SWARMBOARD_WEBHOOK_RETRY_SCHEDULE": TEST_RETRY_SCHEDULE,
-        "SWARMBOARD_WEBHOOK_LEASE_SECONDS": "2",
-        "SWARMBOARD_WEBHOOK_TIMEOUT_SECONDS": "1.5",
-        "SWARMBOARD_DATA_DIR": tempfile.mkdtemp(prefix="sb-data-"),
-        # The confirmation helpers expect links on the default public address.
-        "SWARMBOARD_PUBLIC_URL": "http://127.0.0.1:8000",
-        **extra_env,
-    }
+    # The confirmation helpers expect links on the default public address.
+    extra_env = {"SWARMBOARD_WEBHOOK_RELAY": "off", **extra_env}
+    env = server_env(database_url, "http://127.0.0.1:8000", **extra_env)
     stderr_path = tmp_path / "serve-stderr.log"
     with stderr_path.open("wb") as err:
         proc = subprocess.Popen(
