@@ -17,10 +17,10 @@ __all__ = [
     "InvitationSummary",
     "KnowledgeItem",
     "KnowledgePage",
-    "MemberPublic",
     "SwarmCancel",
     "SwarmCreate",
     "SwarmJoin",
+    "SwarmMemberPublic",
     "SwarmPage",
     "SwarmPublic",
     "SwarmResolve",
@@ -74,7 +74,9 @@ class InvitationPublic(BaseModel):
     answered_at: datetime | None
 
 
-class MemberPublic(BaseModel):
+class SwarmMemberPublic(BaseModel):
+    """A person in a swarm, with their part in it."""
+
     user_id: int
     name: str
     team: str | None
@@ -111,7 +113,7 @@ class SwarmPublic(BaseModel):
     knowledge: str | None
     cancel_reason: str | None
     invitations: list[InvitationPublic]
-    members: list[MemberPublic]
+    members: list[SwarmMemberPublic]
     unmatched_skills: list[str]
     suggested_knowledge: list[KnowledgeItem] = Field(
         default_factory=list,
