@@ -1,16 +1,18 @@
 """The ActionableAgile CSV: one row per card with the date it entered each column.
 
-RFC 4180 (``csv`` with CRLF line ends). The column dates are
-:func:`app.metrics.timeline.aa_dates`: backfilled over skipped columns, counted from
-the latest restart after a reopen, never going backwards, empty where not reached.
+RFC 4180 (``csv`` with CRLF line ends); every cell, the header's column names
+included, is neutralised against spreadsheet formulas (:mod:`app.exports.spreadsheet`).
+The column dates are :func:`app.metrics.timeline.aa_dates`: the last entry into each
+column, erased by a move back to a column before it, backfilled over skipped columns,
+never going backwards, empty where not reached.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 
+from app.exports import spreadsheet
 from app.exports.records import CardRecord, ExportContext, link
 from app.metrics.timeline import aa_dates
 
@@ -23,7 +25,7 @@ ATTRIBUTES = ("Type", "Priority", "Channel", "Product", "Lane", "Swarmed", "Bloc
 def header(ctx: ExportContext) -> bytes:
     """The header row: ID, Link, Name, the workflow columns in order, the attributes."""
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerow(
+    spreadsheet.writer(buf).writerow(
         ["ID", "Link", "Name", *(c.name for c in ctx.columns), *ATTRIBUTES]
     )
     return buf.getvalue().encode()
@@ -32,7 +34,7 @@ def header(ctx: ExportContext) -> bytes:
 def encode(ctx: ExportContext, records: Sequence[CardRecord]) -> bytes:
     """The rows of a batch of cards."""
     buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\r\n")
+    out = spreadsheet.writer(buf)
     for r in records:
         card = r.card
         dates = aa_dates(r.stays, ctx.columns)

@@ -23,6 +23,9 @@ class ExportContext:
     public_url: str
     now: float  # the instant open stays, spells and waits are counted up to
     last_seq: int  # the event log is exported up to here
+    # The caller's board role: events.csv redacts what it may not see. The command line
+    # exports as the operator ("admin").
+    role: str = "admin"
     by_id: dict[int, ColumnInfo] = field(init=False)
 
     def __post_init__(self) -> None:

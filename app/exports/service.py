@@ -62,7 +62,7 @@ class Chunk:
     exhausted: bool
 
 
-def _context(session: Session, board_id: int) -> ExportContext:
+def _context(session: Session, board_id: int, role: str = "admin") -> ExportContext:
     return ExportContext(
         board_id=board_id,
         columns=metrics_repository.columns(session, board_id),
@@ -71,13 +71,17 @@ def _context(session: Session, board_id: int) -> ExportContext:
         public_url=settings_of(session).public_url,
         now=utcnow().timestamp(),
         last_seq=repository.last_seq(session, board_id),
+        role=role,
     )
 
 
 def open_export(session: Session, *, actor: Principal, board_id: int) -> ExportContext:
-    """The board as an export sees it; any member may export, others get a 404."""
-    board_service.board_role(session, actor=actor, board_id=board_id)
-    return _context(session, board_id)
+    """The board as an export sees it; any member may export, others get a 404.
+
+    The caller's role goes with it: a role that may not contact the customer gets the
+    confirmation links in ``events.csv`` redacted (:mod:`app.events.redaction`)."""
+    role = board_service.board_role(session, actor=actor, board_id=board_id)
+    return _context(session, board_id, role)
 
 
 def board_context(session: Session, *, board_id: int) -> ExportContext:
@@ -154,7 +158,7 @@ def event_chunk(
     rows = repository.event_batch(
         session, board_id=ctx.board_id, start=start, end=end, after_seq=after_seq, upto=upto
     )
-    data = events_csv.encode(rows)
+    data = events_csv.encode(rows, role=ctx.role)
     return Chunk(data, len(rows), len(rows), upto, upto >= ctx.last_seq)
 
 
