@@ -30,6 +30,7 @@ from app.board.schemas import (
 )
 from app.core.errors import Conflict, NotFound
 from app.events import service as events
+from app.events.redaction import for_role
 from app.events.service import ActorRef
 
 __all__ = [
@@ -423,9 +424,11 @@ def update_lane(
 def board_events(
     session: Session, *, actor: Principal, board_id: int, since: int, limit: int
 ) -> dict[str, Any]:
-    """The board's event log after ``since``, for any member."""
-    board_role(session, actor=actor, board_id=board_id)
+    """The board's event log after ``since``, for any member; confirmation links only for
+    roles that may contact the customer (redacted for the others)."""
+    role = board_role(session, actor=actor, board_id=board_id)
     items, has_more = events.list_since(session, board_id=board_id, since=since, limit=limit)
+    items = [for_role(item, role) for item in items]
     board = session.get(Board, board_id)
     assert board is not None
     return {"events": items, "last_seq": board.last_seq, "has_more": has_more}

@@ -37,8 +37,14 @@ class ConfirmationPublic(BaseModel):
     card_id: int
     state: State
     source: Literal["link", "survey"]
-    # The customer's link (requests asked through a link only).
+    # The customer's link (requests asked through a link only). Null for roles that may
+    # not contact the customer (viewers, facilitators), which then find "url" in redacted.
     url: str | None
+    redacted: list[str] = Field(
+        default_factory=list,
+        description="Fields withheld from this caller's role (the link: only admins, "
+        "leads and agents see it).",
+    )
     requested_at: datetime
     expires_at: datetime
     # Pending past expires_at: the link no longer takes an answer.

@@ -38,6 +38,7 @@ from app.core.config import Settings
 from app.core.db import settings_of
 from app.core.models import utcnow
 from app.events import service as events
+from app.events.redaction import may_contact_customer
 from app.events.service import ActorRef
 
 __all__ = ["ANSWERED", "CUSTOMER", "answer_link", "get_confirmation", "link_page", "record_survey"]
@@ -58,13 +59,17 @@ _EVENT_TYPES = {
 }
 
 
-def _public(row: Row[Any], settings: Settings, now: datetime) -> dict[str, Any]:
+def _public(row: Row[Any], settings: Settings, now: datetime, *, show_link: bool) -> dict[str, Any]:
+    """The record as the API shows it; without ``show_link`` a link request's URL is null
+    and named in ``redacted`` (the role may not contact the customer)."""
+    is_link = row.source == "link"
     return {
         "id": row.id,
         "card_id": row.card_id,
         "state": row.state,
         "source": row.source,
-        "url": link_for(settings, row.nonce) if row.source == "link" else None,
+        "url": link_for(settings, row.nonce) if is_link and show_link else None,
+        "redacted": ["url"] if is_link and not show_link else [],
         "requested_at": row.requested_at,
         "expires_at": row.expires_at,
         "expired": row.state == "pending" and row.expires_at <= now,
@@ -85,13 +90,15 @@ def _member_card(session: Session, *, actor: Principal, card_id: int, lock: bool
 
 
 def get_confirmation(session: Session, *, actor: Principal, card_id: int) -> dict[str, Any]:
-    """The card's latest confirmation request with its earlier ones, for any member."""
-    _member_card(session, actor=actor, card_id=card_id, lock=False)
+    """The card's latest confirmation request with its earlier ones, for any member; only
+    roles that may contact the customer see the link (see app/events/redaction.py)."""
+    card = _member_card(session, actor=actor, card_id=card_id, lock=False)
+    show_link = may_contact_customer(effective_role(actor, card.member_role))
     rows = repository.for_card(session, card_id, limit=HISTORY_LIMIT + 1)
     if not rows:
         raise ConfirmationNotFound(f"The customer was never asked about card {card_id}.")
     settings, now = settings_of(session), utcnow()
-    latest, *earlier = (_public(r, settings, now) for r in rows)
+    latest, *earlier = (_public(r, settings, now, show_link=show_link) for r in rows)
     return {**latest, "history": earlier}
 
 
@@ -244,4 +251,5 @@ def record_survey(
     )
     saved = repository.by_id(session, confirmation_id)
     assert saved is not None
-    return _public(saved, settings_of(session), now)
+    # Only roles that work cards get here, and they may contact the customer.
+    return _public(saved, settings_of(session), now, show_link=True)

@@ -162,3 +162,28 @@ async def test_a_customers_yes_shows_in_the_drawer_and_a_card_taken_back_withdra
     r = await api.get(f"/api/cards/{second['id']}/confirmation")
     assert r.json()["state"] == "superseded"
     assert fragments == [], "confirmation events re-rendered the board"
+
+
+async def test_a_viewers_drawer_shows_the_question_but_never_the_customers_link(
+    new_board, add_card, new_person, people, open_board, api: httpx.AsyncClient
+):
+    board = await new_board(columns=COLUMNS)
+    col = {c["name"]: c["id"] for c in board["columns"]}
+    card = await add_card(board["id"], title="Refund not received", column_id=col["Resolved"])
+    viewer = await new_person("Vera Viewer", role="viewer")
+    r = await api.post(
+        f"/api/boards/{board['id']}/members",
+        json={"user_id": people[viewer].id, "role": "viewer"},
+    )
+    assert r.status_code == 201, r.text
+    url = (await api.get(f"/api/cards/{card['id']}/confirmation")).json()["url"]
+    assert "/c/" in url
+
+    page = (await open_board(viewer, board["id"])).page
+    await page.locator(f'article.card[data-card-id="{card["id"]}"] .title').click()
+    confirmation = page.locator("aside#card-drawer section#confirmation")
+    await expect(confirmation).to_contain_text("no answer yet")
+    await expect(confirmation).to_contain_text("Only agents, leads and admins see")
+    await expect(confirmation.get_by_label("Link for the customer")).to_be_hidden()
+    assert await page.locator("#confirmation-url").input_value() == ""
+    assert url not in await page.content()

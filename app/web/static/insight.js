@@ -402,6 +402,11 @@
       .map((k) => k.toUpperCase() + " " + c[k]);
     if (scores.length) bits.push(scores.join(" · ") + ".");
     if (c.comment) bits.push("“" + c.comment + "”");
+    // Viewers and facilitators never get the link (the API withholds it).
+    const withheld = Array.isArray(c.redacted) && c.redacted.indexOf("url") !== -1;
+    if (withheld && c.state === "pending" && !expired) {
+      bits.push("Only agents, leads and admins see the customer's link.");
+    }
     conf.detail.textContent = bits.join(" ");
     conf.detail.hidden = !bits.length;
     const open = c.state === "pending" && !expired && !!c.url;
