@@ -3,7 +3,8 @@
 Started in the lifespan on every replica with ``SWARMBOARD_WEBHOOK_RELAY=on``. A worker
 claims a batch (a lease, so a killed process loses nothing), sends it concurrently with
 httpx (a 15 s timeout, redirects never followed, the URL re-checked against SSRF each
-time), and records every attempt in one transaction. It wakes at once when a committed
+time and the connection pinned to the addresses that check vetted), and records every
+attempt in one transaction. It wakes at once when a committed
 event may have deliveries, and polls cheaply for retries otherwise. On shutdown it claims
 nothing more and records the attempts in flight before it stops.
 """
@@ -23,7 +24,7 @@ import httpx
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.models import utcnow
-from app.webhooks import outbox, repository, signing, ssrf
+from app.webhooks import outbox, pinning, repository, signing, ssrf
 from app.webhooks.repository import Outcome
 
 __all__ = ["Relay"]
@@ -66,9 +67,12 @@ class Relay:
 
     async def start(self) -> None:
         self._client = httpx.AsyncClient(
+            transport=pinning.pinned_transport(
+                httpx.Limits(max_connections=100, max_keepalive_connections=20)
+            ),
             timeout=self.settings.webhook_timeout_seconds,
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            trust_env=False,
         )
         self.db.after_commit.append(self._on_commit)
         for i in range(self.settings.webhook_workers):
@@ -176,20 +180,22 @@ class Relay:
             return Outcome(delivery_id=d["id"], endpoint_id=d["endpoint_id"], at=at, **kw)
 
         try:
-            await ssrf.check_url(d["url"], allow_private=self.settings.webhook_allow_private)
+            # Resolved once here; the connection goes to exactly these addresses.
+            vetted = await ssrf.vet(d["url"], allow_private=self.settings.webhook_allow_private)
         except ssrf.UnsafeUrl as exc:
             return outcome(status=None, latency_ms=None, response=None, error=f"URL {exc}")
         headers = signing.headers_for(msg_id=d["event_id"], body=d["body"], at=at, secrets_=live)
         started = time.perf_counter()
         try:
-            async with self._client.stream(
-                "POST", d["url"], content=d["body"], headers=headers
-            ) as response:
-                head = b""
-                async for part in response.aiter_bytes():  # keep at most 1 KB of it
-                    head += part
-                    if len(head) >= MAX_BODY:
-                        break
+            with pinning.pinned(vetted):
+                async with self._client.stream(
+                    "POST", d["url"], content=d["body"], headers=headers
+                ) as response:
+                    head = b""
+                    async for part in response.aiter_bytes():  # keep at most 1 KB of it
+                        head += part
+                        if len(head) >= MAX_BODY:
+                            break
         except httpx.TimeoutException:
             return outcome(status=None, latency_ms=None, response=None, error="timed out")
         except httpx.HTTPError as exc:

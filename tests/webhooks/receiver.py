@@ -53,6 +53,7 @@ class Receiver:
     respond: Callable[[Received], Response] = field(default=ok)
     requests: list[Received] = field(default_factory=list)
     port: int = 0
+    host: str = "127.0.0.1"
     _server: asyncio.Server | None = None
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
     _gate: asyncio.Event = field(default_factory=asyncio.Event)
@@ -63,7 +64,7 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
+        return f"http://{self.host}:{self.port}/hook"
 
     @property
     def ids(self) -> list[str]:
@@ -81,7 +82,7 @@ class Receiver:
 
     async def start(self) -> Receiver:
         """Listen (again, on the same port once one was chosen)."""
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        self._server = await asyncio.start_server(self._handle, self.host, self.port)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
