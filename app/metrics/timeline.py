@@ -1,5 +1,6 @@
 """A card's life, read from its column stays: when it started, finished, was reopened,
-how long it spent in each column, and its ActionableAgile dates.
+how long it spent in each column, and its ActionableAgile dates (the last entry into
+each column, as ActionableAgile dates work that moved backwards).
 
 Pure functions over epoch seconds (UTC), so every rule here is tested by hand-computed
 fixtures without a database. The definitions follow ``DOMAIN.md``:
@@ -155,37 +156,33 @@ def start_finish(
 
 
 def aa_dates(stays: Sequence[Stay], ordered: Sequence[ColumnInfo]) -> list[date | None]:
-    """The date the card first entered each workflow column, for the ActionableAgile CSV.
+    """The date the card entered each workflow column, for the ActionableAgile CSV.
 
-    After a restart (the latest move back to an earlier column) the columns from the
-    restart column on use their first entry after it; a skipped column takes the date
-    of the next column the card reached; a column not reached yet stays empty; and no
-    date is later than the one of a column to its right.
+    ActionableAgile's rule for work that moves backwards: a column entered more than
+    once carries the *last* date it was entered, and a move back to a column erases the
+    dates of every column after it until the card enters them again. A skipped column
+    takes the date of the next column the card reached; a column not reached (since the
+    last move back) stays empty; and no date is later than the one of a column to its
+    right. Columns the board no longer has are ignored.
     """
     position = {c.id: i for i, c in enumerate(ordered)}
-    known = [s for s in stays if s.column_id in position]
-    if not known:
-        return [None] * len(ordered)
-    restart = 0
-    for k in range(1, len(known)):
-        if position[known[k].column_id] < position[known[k - 1].column_id]:
-            restart = k
-    restart_pos = position[known[restart].column_id]
-    first: list[float | None] = [None] * len(ordered)
-    for k, stay in enumerate(known):
-        p = position[stay.column_id]
-        if (p >= restart_pos) != (k >= restart):
-            continue  # before the restart for a column it re-entered, or vice versa
-        if first[p] is None:
-            first[p] = stay.entered
-    furthest = max(position[s.column_id] for s in known[restart:])
+    last: list[float | None] = [None] * len(ordered)
+    furthest = -1  # the rightmost column with a date
+    for stay in stays:
+        p = position.get(stay.column_id)
+        if p is None:
+            continue
+        for q in range(p + 1, furthest + 1):  # moved back: the later columns are erased
+            last[q] = None
+        last[p] = stay.entered
+        furthest = p
     for p in range(furthest - 1, -1, -1):
-        right = first[p + 1]
-        here = first[p]
+        right = last[p + 1]
+        here = last[p]
         # Skipped: backfilled from the next column reached; and never later than it.
         if here is None or (right is not None and here > right):
-            first[p] = right
-    return [day_of(ts) if ts is not None and p <= furthest else None for p, ts in enumerate(first)]
+            last[p] = right
+    return [None if ts is None else day_of(ts) for ts in last]
 
 
 def in_column_at(

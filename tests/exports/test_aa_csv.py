@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from tests.exports import helpers as h
@@ -143,3 +145,98 @@ async def test_filters(client: httpx.AsyncClient, history: History) -> None:
     assert set(await _rows(client, history, segment="partner", **MARCH)) == {c["H"]}
     assert set(await _rows(client, history, priority="urgent", **MARCH)) == {c["D"]}
     assert set(await _rows(client, history, product="Billing", **MARCH)) == {c["A"]}
+
+
+async def test_repeated_stages_carry_their_last_entry(client: httpx.AsyncClient, app: Any) -> None:
+    """ActionableAgile's rule over several days: a stage entered more than once has the
+    last date it was entered, and a move back erases the later stages until re-entered."""
+    board = await h.factories.create_board(client, columns=h.COLUMNS)
+    board_id = int(board["id"])
+    cols = [int(c["id"]) for c in board["columns"]]
+    triage, investigating, waiting, review, resolved = range(5)
+    # Triage → Investigating → Waiting, back to Triage, then Investigating → Waiting
+    # again on later days: every stage its second entry; Review and Resolved not reached.
+    back_to_start = await h.card_with_history(
+        client,
+        app,
+        board_id,
+        cols,
+        [
+            (triage, "2025-03-02 09:00"),
+            (investigating, "2025-03-03 09:00"),
+            (waiting, "2025-03-04 09:00"),
+            (triage, "2025-03-05 09:00"),
+            (investigating, "2025-03-07 09:00"),
+            (waiting, "2025-03-08 09:00"),
+        ],
+    )
+    # The same, then finished: Review was skipped, so it takes Resolved's day.
+    finished = await h.card_with_history(
+        client,
+        app,
+        board_id,
+        cols,
+        [
+            (triage, "2025-03-02 09:00"),
+            (investigating, "2025-03-03 09:00"),
+            (waiting, "2025-03-04 09:00"),
+            (triage, "2025-03-05 09:00"),
+            (investigating, "2025-03-07 09:00"),
+            (waiting, "2025-03-08 09:00"),
+            (resolved, "2025-03-10 09:00"),
+        ],
+    )
+    # Back to Triage once, later back only to Investigating: Triage keeps its last entry
+    # (03-04, not the first, 03-02); Investigating and Review theirs; Waiting backfilled.
+    twice = await h.card_with_history(
+        client,
+        app,
+        board_id,
+        cols,
+        [
+            (triage, "2025-03-02 09:00"),
+            (investigating, "2025-03-03 09:00"),
+            (triage, "2025-03-04 09:00"),
+            (investigating, "2025-03-05 09:00"),
+            (review, "2025-03-06 09:00"),
+            (investigating, "2025-03-07 09:00"),
+            (review, "2025-03-09 09:00"),
+            (resolved, "2025-03-10 09:00"),
+        ],
+    )
+    # Done, then moved back to Review: Resolved is erased.
+    reopened = await h.card_with_history(
+        client,
+        app,
+        board_id,
+        cols,
+        [
+            (triage, "2025-03-02 09:00"),
+            (investigating, "2025-03-03 09:00"),
+            (resolved, "2025-03-04 09:00"),
+            (review, "2025-03-06 09:00"),
+        ],
+    )
+    r = await h.get_export(client, board_id, AA, **MARCH)
+    rows = h.by_id(h.csv_rows(r.content))
+    names = [c["name"] for c in h.COLUMNS]
+
+    def dates(card_id: int) -> list[str]:
+        return [rows[card_id][n] for n in names]
+
+    assert dates(back_to_start) == ["2025-03-05", "2025-03-07", "2025-03-08", "", ""]
+    assert dates(finished) == [
+        "2025-03-05",
+        "2025-03-07",
+        "2025-03-08",
+        "2025-03-10",
+        "2025-03-10",
+    ]
+    assert dates(twice) == [
+        "2025-03-04",
+        "2025-03-07",
+        "2025-03-09",
+        "2025-03-09",
+        "2025-03-10",
+    ]
+    assert dates(reopened) == ["2025-03-02", "2025-03-03", "2025-03-06", "2025-03-06", ""]

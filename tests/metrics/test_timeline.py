@@ -122,21 +122,45 @@ def test_aa_dates_backfill_a_skipped_column_and_leave_unreached_ones_empty() -> 
 
 
 def test_aa_dates_restart_after_a_reopen() -> None:
-    # Resolved d2, reopened into Investigating d5, Fixing d6, Resolved d7: from the
-    # restart column on, the first entries after the restart; Triage keeps d0.
+    # Resolved d2, reopened into Investigating d5, Fixing d6, Resolved d7: each column
+    # its last entry; Triage (entered once) keeps d0.
     stays = path((TRIAGE, 0), (INV, 24), (RES, 48), (INV, 120), (FIX, 144), (RES, 168))
     assert aa_dates(stays, ORDERED) == [d(0), d(5), d(6), d(7), None]
-    # Reopened back to Triage: everything restarts, Resolved is not reached again yet.
+    # Reopened back to Triage: Triage's last entry; Resolved is not reached again yet.
     stays = path((TRIAGE, 0), (INV, 24), (RES, 48), (TRIAGE, 96), (INV, 120))
     assert aa_dates(stays, ORDERED) == [d(4), d(5), None, None, None]
 
 
+def test_aa_dates_a_repeated_stage_carries_its_last_entry() -> None:
+    # Triage d0, Investigating d1, Fixing d2, back to Triage d3 (erases Investigating
+    # and Fixing), Investigating d4, Fixing d5, Resolved d6.
+    stays = path((TRIAGE, 0), (INV, 24), (FIX, 48), (TRIAGE, 72), (INV, 96), (FIX, 120))
+    assert aa_dates(stays, ORDERED) == [d(3), d(4), d(5), None, None]
+    stays += [Stay(RES, h(144), None)]
+    assert aa_dates(stays, ORDERED) == [d(3), d(4), d(5), d(6), None]
+
+
+def test_aa_dates_the_first_stage_too_after_a_later_move_back() -> None:
+    # Triage d0, Investigating d1, back to Triage d2, Investigating d3, Fixing d4, back
+    # to Investigating d5, Fixing d6: Triage's date is its last entry, d2 (not d0), even
+    # though the latest move back went only as far as Investigating.
+    stays = path((TRIAGE, 0), (INV, 24), (TRIAGE, 48), (INV, 72), (FIX, 96), (INV, 120), (FIX, 144))
+    assert aa_dates(stays, ORDERED) == [d(2), d(5), d(6), None, None]
+
+
+def test_aa_dates_a_move_back_erases_every_later_stage() -> None:
+    # Closed d3, back to Fixing d4: Resolved and Closed are erased, not kept.
+    stays = path((TRIAGE, 0), (INV, 24), (RES, 48), (CLOSED, 72), (FIX, 96))
+    assert aa_dates(stays, ORDERED) == [d(0), d(1), d(4), None, None]
+
+
 def test_aa_dates_never_go_backwards() -> None:
-    # Fixing d1 before Investigating d2, then Resolved d3, Closed d4, back to Resolved
-    # d5 (the restart). Investigating's d2 is later than Fixing's d1, so it takes d1.
+    # Triage d0, Fixing d1, back to Investigating d2 (erases Fixing), Resolved d3,
+    # Closed d4, back to Resolved d5 (erases Closed). Fixing was skipped since the move
+    # back, so it takes the date of the next column reached: Resolved's last entry, d5.
     stays = path((TRIAGE, 0), (FIX, 24), (INV, 48), (RES, 72), (CLOSED, 96), (RES, 120))
     dates = aa_dates(stays, ORDERED)
-    assert dates == [d(0), d(1), d(1), d(5), None]
+    assert dates == [d(0), d(2), d(5), d(5), None]
     filled = [x for x in dates if x is not None]
     assert filled == sorted(filled)
 
@@ -182,6 +206,12 @@ def test_aa_dates_never_go_backwards_whatever_the_history(steps: list[tuple[int,
     dates = aa_dates(_stays(steps), ORDERED)
     filled = [x for x in dates if x is not None]
     assert filled == sorted(filled)
-    # Once a column is empty (not reached since the restart), so is every one after it.
+    # Once a column is empty (not reached since the last move back), so is every one
+    # after it; the rightmost date is the day the card entered the column it is in.
     if None in dates:
         assert all(x is None for x in dates[dates.index(None) :])
+    known = [s for s in _stays(steps) if s.column_id in COLUMNS]
+    if known:
+        here = ORDERED.index(COLUMNS[known[-1].column_id])
+        assert dates[here] == day_of(known[-1].entered)
+        assert all(x is None for x in dates[here + 1 :])
