@@ -333,7 +333,10 @@ def leave_swarm(session: Session, *, actor: Principal, swarm_id: int) -> dict[st
 
 
 def _may_end(session: Session, swarm: Swarm, *, actor: Principal, role: str) -> None:
-    """The requester, the card's owner, a swarm member, or a lead may end or reopen it."""
+    """The requester, the card's owner, a swarm member, or a lead may end or reopen it,
+    and only with a role that may work cards: owning the card is not enough for a viewer
+    or a facilitator (nor for a requester whose board role became one of them)."""
+    require_role(role, WORK, "end or reopen swarms")
     if role in MANAGE or actor.id == swarm.requested_by:
         return
     owner = session.execute(
