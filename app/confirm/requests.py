@@ -33,7 +33,7 @@ _SALT = "swarmboard.confirmation"
 
 
 def _serializer(settings: Settings) -> URLSafeSerializer:
-    return URLSafeSerializer(settings.secret_key, salt=_SALT)
+    return URLSafeSerializer(settings.signing_key, salt=_SALT)
 
 
 def token_for(settings: Settings, nonce: str) -> str:
@@ -76,7 +76,13 @@ def _supersede(session: Session, *, card_id: int, reason: str) -> None:
 def _customer(session: Session, card_id: int) -> dict[str, Any] | None:
     row = session.execute(
         select(customers.c.ref, customers.c.name, customers.c.email)
-        .select_from(cards.join(customers, customers.c.id == cards.c.customer_id))
+        .select_from(
+            cards.join(
+                customers,
+                (customers.c.id == cards.c.customer_id)
+                & (customers.c.board_id == cards.c.board_id),
+            )
+        )
         .where(cards.c.id == card_id)
     ).first()
     return dict(row._mapping) if row is not None else None

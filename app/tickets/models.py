@@ -27,12 +27,15 @@ def _fk(target: str, *, ondelete: str = "CASCADE", nullable: bool = False) -> Co
 
 
 class Customer(SQLModel, table=True):
-    """A customer as the channels know them: ``ref`` is their id in the source system."""
+    """A customer as one board's channels know them: ``ref`` is their id in the source
+    system. Each board keeps its own record, so intake on one board never reads or
+    changes what another board knows about a customer of the same ``ref``."""
 
     __tablename__ = "customers"
-    __table_args__ = (UniqueConstraint("ref"),)
+    __table_args__ = (UniqueConstraint("board_id", "ref"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    board_id: int = Field(sa_column=_fk("boards.id"))
     ref: str = Field(max_length=200)
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=320)

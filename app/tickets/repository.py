@@ -72,28 +72,38 @@ def card_by_external_ref(session: Session, *, board_id: int, external_ref: str) 
     return session.execute(stmt).first()
 
 
-def customer(session: Session, customer_id: int) -> Row[Any] | None:
+def customer(session: Session, *, board_id: int, customer_id: int) -> Row[Any] | None:
+    """The board's customer; None for another board's (a card only names its own)."""
     stmt: Select[Any] = select(
         customers.c.id, customers.c.ref, customers.c.name, customers.c.email
-    ).where(customers.c.id == customer_id)
+    ).where(customers.c.id == customer_id, customers.c.board_id == board_id)
     return session.execute(stmt).first()
 
 
 def upsert_customer(
-    session: Session, *, ref: str, name: str | None, email: str | None, now: datetime
+    session: Session,
+    *,
+    board_id: int,
+    ref: str,
+    name: str | None,
+    email: str | None,
+    now: datetime,
 ) -> Row[Any]:
-    """Insert the customer, or update the name and email given; one atomic statement, so
-    two boards taking in tickets of one new customer at once do not collide."""
+    """Insert the board's customer, or update the name and email given; one atomic
+    statement, so concurrent tickets of one new customer on a board do not collide.
+    Another board's customer of the same ``ref`` is a different row, never touched."""
     dialect = session.connection().dialect.name
     ins: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(customers)
-    ins = ins.values(ref=ref, name=name, email=email, created_at=now, updated_at=now)
+    ins = ins.values(
+        board_id=board_id, ref=ref, name=name, email=email, created_at=now, updated_at=now
+    )
     new_name = func.coalesce(ins.excluded.name, customers.c.name)
     new_email = func.coalesce(ins.excluded.email, customers.c.email)
     changed = or_(
         new_name.is_distinct_from(customers.c.name), new_email.is_distinct_from(customers.c.email)
     )
     stmt = ins.on_conflict_do_update(
-        index_elements=[customers.c.ref],
+        index_elements=[customers.c.board_id, customers.c.ref],
         set_={
             "name": new_name,
             "email": new_email,

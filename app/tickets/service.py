@@ -56,7 +56,11 @@ def _card(session: Session, *, actor: Principal, card_id: int, lock: bool) -> tu
 
 
 def _ticket(session: Session, card: Row[Any]) -> dict[str, Any]:
-    found = None if card.customer_id is None else repository.customer(session, card.customer_id)
+    found = (
+        None
+        if card.customer_id is None
+        else repository.customer(session, board_id=card.board_id, customer_id=card.customer_id)
+    )
     return {**card._mapping, "customer": None if found is None else dict(found._mapping)}
 
 
@@ -118,6 +122,7 @@ def _insert(
 ) -> int:
     customer = repository.upsert_customer(
         session,
+        board_id=board_id,
         ref=data.customer.ref,
         name=data.customer.name,
         email=data.customer.email,
