@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.core.errors import NotFound, ValidationFailed
 
-__all__ = ["DeliveryNotFound", "EndpointNotFound", "UnsafeWebhookUrl"]
+__all__ = ["DeliveryNotFound", "EndpointNotFound", "UnknownEventType", "UnsafeWebhookUrl"]
 
 
 class EndpointNotFound(NotFound):
@@ -20,3 +20,10 @@ class UnsafeWebhookUrl(ValidationFailed):
 
     type = "unsafe-webhook-url"
     title = "This URL is not allowed for webhooks"
+
+
+class UnknownEventType(ValidationFailed):
+    """A subscription names an event type that no board event has."""
+
+    type = "unknown-event-type"
+    title = "No such event type"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import httpx
 from pydantic import BaseModel, Field, field_validator
 
 from app.core.schemas import InputModel
+from app.events.types import subscribable
 
 __all__ = [
     "AttemptPublic",
@@ -27,6 +28,15 @@ DeliveryState = Literal["pending", "succeeded", "failed", "dead"]
 # "card.moved", "card.*" or "*"
 _PATTERN = re.compile(r"^(\*|[a-z_]+\.(\*|[a-z_]+))$")
 _URL_RULES: dict[str, Any] = {"min_length": 8, "max_length": 2000, "pattern": r"^https?://"}
+# The allowed values, for the OpenAPI schema; the service refuses others with a 422
+# ``unknown-event-type`` problem that lists them.
+EventTypePattern = Annotated[
+    str,
+    Field(
+        description="An event type, `prefix.*` for every type with that prefix, or `*`.",
+        json_schema_extra={"enum": list(subscribable())},
+    ),
+]
 
 
 def _check_url(value: str | None) -> str | None:
@@ -54,7 +64,7 @@ def _check_types(value: list[str] | None) -> list[str] | None:
 
 class EndpointCreate(InputModel):
     url: str = Field(**_URL_RULES)
-    event_types: list[str] = Field(min_length=1, max_length=50)
+    event_types: list[EventTypePattern] = Field(min_length=1, max_length=50)
     board_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     description: str = Field(default="", max_length=500)
 
@@ -66,7 +76,7 @@ class EndpointUpdate(InputModel):
     """Only the fields sent change; ``enabled: true`` re-enables a disabled endpoint."""
 
     url: str | None = Field(default=None, **_URL_RULES)  # optional, like every field here
-    event_types: list[str] | None = Field(default=None, min_length=1, max_length=50)
+    event_types: list[EventTypePattern] | None = Field(default=None, min_length=1, max_length=50)
     description: str | None = Field(default=None, max_length=500)
     enabled: bool | None = None
 

@@ -15,8 +15,9 @@ from app.auth.service import Principal
 from app.board.service import MANAGE, board_role
 from app.core.ids import event_id
 from app.core.models import iso, utcnow
+from app.events import types as event_types
 from app.webhooks import outbox, repository, signing
-from app.webhooks.exceptions import DeliveryNotFound, EndpointNotFound
+from app.webhooks.exceptions import DeliveryNotFound, EndpointNotFound, UnknownEventType
 from app.webhooks.models import WebhookEndpoint
 from app.webhooks.repository import attempts, deliveries, endpoints
 from app.webhooks.schemas import EndpointCreate, EndpointUpdate
@@ -48,6 +49,22 @@ def _may_subscribe(session: Session, actor: Principal, board_id: int | None) -> 
         raise NotAllowed("Only leads and admins may subscribe to a board's events.")
 
 
+def _known_types(patterns: list[str] | None) -> None:
+    """422 for a subscription to an event type that does not exist (it would never fire)."""
+    bad = event_types.unknown(patterns or [])
+    if not bad:
+        return
+    message = (
+        f"No such event type: {', '.join(bad)}. Use one of "
+        f"{', '.join(event_types.EVENT_TYPES)}; a prefix such as card.*; or *."
+    )
+    raise UnknownEventType(
+        message,
+        errors=[{"field": "event_types", "in": "body", "message": message}],
+        valid_event_types=list(event_types.subscribable()),
+    )
+
+
 def _public(session: Session, ep: WebhookEndpoint, *, secret: bool = False) -> dict[str, Any]:
     out = ep.model_dump(exclude={"secret", "previous_secret"})
     assert ep.id is not None
@@ -67,6 +84,7 @@ def _endpoint(session: Session, *, actor: Principal, endpoint_id: int) -> Webhoo
 def create_endpoint(session: Session, *, actor: Principal, data: EndpointCreate) -> dict[str, Any]:
     """Subscribe a URL; the response carries its signing secret, shown only this once."""
     _may_subscribe(session, actor, data.board_id)
+    _known_types(data.event_types)
     ep = WebhookEndpoint(owner_id=actor.id, secret=signing.new_secret(), **data.model_dump())
     session.add(ep)
     session.flush()
@@ -108,6 +126,7 @@ def update_endpoint(
 ) -> dict[str, Any]:
     """Change the URL, filters or description; ``enabled: true`` resumes a disabled one."""
     ep = _endpoint(session, actor=actor, endpoint_id=endpoint_id)
+    _known_types(data.event_types)
     changes = {
         k: v for k, v in data.model_dump(include=data.model_fields_set).items() if v is not None
     }

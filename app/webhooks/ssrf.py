@@ -125,8 +125,7 @@ async def vet(url: str, *, allow_private: bool) -> Vetted:
         raise UnsafeUrl(f"host {host!r} does not resolve")
     if not allow_private and any(forbidden(a) for a in addresses):
         raise UnsafeUrl(
-            f"host {host!r} resolves to a loopback, private, link-local, reserved or "
-            "metadata address"
+            f"host {host!r} resolves to a loopback, private, link-local or metadata address"
         )
     return Vetted(host=host, port=port, addresses=tuple(addresses))
 
