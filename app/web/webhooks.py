@@ -20,6 +20,7 @@ from app.core.deps import Db
 from app.web import webhook_data as data
 from app.web.templating import render
 from app.web.viewer import signed_in, to_login
+from app.webhooks import schedule
 from app.webhooks.exceptions import EndpointNotFound
 
 __all__ = ["router"]
@@ -74,6 +75,7 @@ async def webhooks_page(request: Request, db: Db) -> Response:
         return await _refused(user, session)
     number = _number(request.query_params.get("page"), 1, low=1) or 1
     found = await db.read(data.page, actor=user, number=number)
+    delays = request.app.state.settings.retry_delays
     context = {
         "title": "Webhooks",
         "user": user,
@@ -81,6 +83,10 @@ async def webhooks_page(request: Request, db: Db) -> Response:
         **_shared(user),
         **found,
         "per_page": data.ENDPOINT_PAGE,
+        # From the configured schedule, so the page never states another figure.
+        "retry_window": schedule.describe(delays),
+        "retry_steps": schedule.steps(delays),
+        "retry_steps_count": max(len(delays) - 1, 0),
     }
     return await render("webhooks.html", context)
 

@@ -16,6 +16,7 @@ from sqlalchemy import insert, update
 
 from app.core.models import utcnow
 from app.webhooks.repository import deliveries, endpoints
+from app.webhooks.schedule import describe, steps
 from tests import factories
 from tests.web.helpers import form_csrf, parse
 
@@ -205,6 +206,18 @@ async def test_agents_and_viewers_are_refused_but_a_board_lead_gets_in(client, p
     assert response.status_code == 200
     options = parse(response.text).find("select", name="board_id").find_all("option")
     assert [(o.attrs["value"], o.text()) for o in options] == [(str(led["id"]), "Led by the agent")]
+
+
+async def test_the_page_states_how_long_the_configured_schedule_retries(
+    client, person, signed_in, settings
+):
+    _, _, web = await _lead_with_board(client, person, signed_in, name="Retry desk")
+    text = " ".join(parse((await web.get("/webhooks")).text).find("main").text().split())
+    # The tests' schedule (0.2 s … 1 s): the figure is computed, never a fixed "three days".
+    assert describe(settings.retry_delays) == "about 5 seconds"
+    assert "retried 7 times over about 5 seconds" in text
+    assert steps(settings.retry_delays) in text
+    assert "three days" not in text
 
 
 async def test_someone_elses_endpoint_is_not_found_in_the_fragments(client, person, signed_in):
