@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Uploaded evidence lives under this directory (created on first upload).
     data_dir: str = "./data"
     evidence_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    # Evidence bytes a card, and a whole board, may hold; an upload past either is a 413.
+    evidence_max_bytes_per_card: int = Field(default=50 * 1024 * 1024, ge=1024, le=2**40)
+    evidence_max_bytes_per_board: int = Field(default=2 * 1024**3, ge=1024, le=2**44)
     # The address customers reach this server at; confirmation links are built on it.
     public_url: str = "http://127.0.0.1:8000"
     confirmation_days: float = Field(default=14.0, gt=0, le=365)

@@ -8,6 +8,7 @@ DomainError
 ├── ValidationFailed    422
 │   └── InsightIncomplete     insight-incomplete
 ├── EvidenceTooLarge    413   evidence-too-large
+├── EvidenceQuotaExceeded 413 evidence-quota-exceeded
 └── EvidenceTypeRefused 415   evidence-type-refused
 """
 
@@ -17,6 +18,7 @@ from app.core.errors import BadRequest, DomainError, NotFound, ValidationFailed
 
 __all__ = [
     "EvidenceNotFound",
+    "EvidenceQuotaExceeded",
     "EvidenceTooLarge",
     "EvidenceTypeRefused",
     "InsightIncomplete",
@@ -37,6 +39,12 @@ class EvidenceTypeRefused(DomainError):
 
 class EvidenceTooLarge(DomainError):
     status, type, title = 413, "evidence-too-large", "Evidence file too large"
+
+
+class EvidenceQuotaExceeded(DomainError):
+    """The upload would take the card's or the board's evidence past its byte cap."""
+
+    status, type, title = 413, "evidence-quota-exceeded", "Evidence storage quota exceeded"
 
 
 class EvidenceNotFound(NotFound):

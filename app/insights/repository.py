@@ -38,10 +38,12 @@ __all__ = [
     "count_insights",
     "currency_of",
     "delete_evidence",
+    "evidence_bytes",
     "evidence_of_card",
     "evidence_with_access",
     "insert_evidence",
     "insight_page",
+    "lock_board",
 ]
 
 Sort = Literal["score", "impact", "frequency", "effort", "recent"]
@@ -55,6 +57,29 @@ cards = board_repository.cards
 columns = board_repository.columns
 members = board_repository.members
 boards = board_repository.boards
+
+
+def lock_board(session: Session, board_id: int) -> None:
+    """Lock the board row until commit (PostgreSQL), so evidence uploads to one board
+    check its byte cap one at a time; SQLite's single writer already serialises them.
+
+    FOR NO KEY UPDATE, as the card lock: foreign-key checks naming the board still pass.
+    """
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        conn.execute(
+            select(boards.c.id).where(boards.c.id == board_id).with_for_update(key_share=True)
+        )
+
+
+def evidence_bytes(session: Session, *, board_id: int, card_id: int) -> tuple[int, int]:
+    """The bytes of evidence stored on the card, and on its whole board."""
+    on_card = func.coalesce(
+        func.sum(case((evidence.c.card_id == card_id, evidence.c.size_bytes))), 0
+    )
+    on_board = func.coalesce(func.sum(evidence.c.size_bytes), 0)
+    row = session.execute(select(on_card, on_board).where(evidence.c.board_id == board_id)).one()
+    return int(row[0]), int(row[1])
 
 
 def insert_evidence(session: Session, values: dict[str, Any]) -> Row[Any]:

@@ -40,7 +40,10 @@ def _settings(request: Request) -> Settings:
     openapi_extra=UPLOAD_BODY,
 )
 async def upload_evidence(card_id: PathId, request: Request, user: CurrentUser, db: Db) -> Any:
-    """Attach an image (PNG, JPEG or WebP by content; 5 MiB at most by default) as evidence."""
+    """Attach an image (PNG, JPEG or WebP by content; 5 MiB at most by default) as evidence.
+
+    413 `evidence-quota-exceeded` when the card (50 MiB by default) or the board (2 GiB)
+    would hold more evidence than its cap; nothing is kept."""
     settings = _settings(request)
     board_id = await db.read(service.evidence_target, actor=user, card_id=card_id)
     stored = await storage.receive(

@@ -1,5 +1,11 @@
-"""Evidence and insight rules: who may attach, see and remove evidence, and how a
-card's insight and the board's ranking are read."""
+"""Evidence and insight rules: who may attach, see and remove evidence, how much a card
+and a board may hold, and how a card's insight and the board's ranking are read.
+
+The byte caps (``evidence_max_bytes_per_card``, ``evidence_max_bytes_per_board``) are
+checked in the transaction that records the upload, under the card's and the board's
+row locks (card first, then board: the order a card move takes them), so two uploads at
+once cannot both pass a cap. A refused upload's file is deleted by the router.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +18,11 @@ from app.auth.service import Principal
 from app.board import repository as board_repository
 from app.board.exceptions import CardNotFound
 from app.board.service import WORK, actor_ref, board_role, effective_role, require_role
+from app.core.db import settings_of
 from app.core.models import utcnow
 from app.events import service as events
 from app.insights import gate, repository
-from app.insights.exceptions import EvidenceNotFound
+from app.insights.exceptions import EvidenceNotFound, EvidenceQuotaExceeded
 from app.insights.repository import Sort
 from app.insights.storage import StoredFile
 
@@ -30,8 +37,10 @@ __all__ = [
 ]
 
 
-def _card(session: Session, *, actor: Principal, card_id: int) -> tuple[Row[Any], str]:
-    row = board_repository.card_with_access(session, card_id=card_id, user_id=actor.id, lock=False)
+def _card(
+    session: Session, *, actor: Principal, card_id: int, lock: bool = False
+) -> tuple[Row[Any], str]:
+    row = board_repository.card_with_access(session, card_id=card_id, user_id=actor.id, lock=lock)
     if row is None or (row.member_id is None and not actor.is_admin):
         raise CardNotFound(f"Card {card_id} does not exist or you are not on its board.")
     return row, effective_role(actor, row.member_role)
@@ -58,19 +67,51 @@ def _public(row: Any) -> dict[str, Any]:
     }
 
 
+def _mib(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB"
+
+
+def _check_room(session: Session, *, board_id: int, card_id: int, adding: int | None) -> None:
+    """Refuse (413) evidence that would take the card or the board past its byte cap;
+    ``adding`` None asks only whether anything fits (before the upload is read)."""
+    settings = settings_of(session)
+    on_card, on_board = repository.evidence_bytes(session, board_id=board_id, card_id=card_id)
+    for scope, used, cap in (
+        ("card", on_card, settings.evidence_max_bytes_per_card),
+        ("board", on_board, settings.evidence_max_bytes_per_board),
+    ):
+        if used + (adding or 0) <= cap and (adding is not None or used < cap):
+            continue
+        held = (
+            f"Evidence on this {scope} uses {used} of its {cap} bytes ({_mib(used)} of {_mib(cap)})"
+        )
+        if adding is None:
+            detail = f"{held}: no more fits. Remove evidence from the {scope} first."
+        else:
+            detail = f"{held}; this {adding}-byte file would go past that cap."
+        raise EvidenceQuotaExceeded(
+            detail, scope=scope, used_bytes=used, max_bytes=cap, upload_bytes=adding
+        )
+
+
 def evidence_target(session: Session, *, actor: Principal, card_id: int) -> int:
-    """The board an upload to this card would go to, once the caller may add evidence."""
+    """The board an upload to this card would go to, once the caller may add evidence
+    and the card and its board have room left (checked again when the file is recorded)."""
     row, role = _card(session, actor=actor, card_id=card_id)
     require_role(role, WORK, "add evidence")
+    _check_room(session, board_id=int(row.board_id), card_id=card_id, adding=None)
     return int(row.board_id)
 
 
 def add_evidence(
     session: Session, *, actor: Principal, card_id: int, stored: StoredFile
 ) -> dict[str, Any]:
-    """Record a stored file as evidence on the card (access checked again, in this transaction)."""
-    row, role = _card(session, actor=actor, card_id=card_id)
+    """Record a stored file as evidence on the card: access and the byte caps are checked
+    again in this transaction, with the card and then the board locked."""
+    row, role = _card(session, actor=actor, card_id=card_id, lock=True)
     require_role(role, WORK, "add evidence")
+    repository.lock_board(session, int(row.board_id))
+    _check_room(session, board_id=int(row.board_id), card_id=card_id, adding=stored.size_bytes)
     evidence = repository.insert_evidence(
         session,
         {
