@@ -37,6 +37,7 @@ from app.realtime import wiring as realtime
 from app.realtime.router import router as realtime_router
 from app.swarm.router import router as swarm_router
 from app.tickets.router import router as tickets_router
+from app.web.error_page import error_page
 from app.web.router import router as web_router
 from app.web.templating import STATIC_DIR
 from app.webhooks import outbox
@@ -134,6 +135,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_ops(app, settings)
     # Browsers sign in with a session cookie; the websocket asks this who they are.
     app.state.session_principal = web_session.session_principal
+    # A browser asking for a page gets errors as the styled page (app.core.errors).
+    app.state.error_page = error_page
     app.include_router(auth_router)
     app.include_router(board_router)
     app.include_router(events_router)

@@ -14,13 +14,18 @@ status and a stable problem ``type``; one set of handlers renders them::
     └── ValidationFailed      422  validation-error
 
 Services raise these; they never raise ``HTTPException``.
+
+A browser asking for a page (``Accept: text/html``, a path outside ``/api``) that does
+not exist, or with a method the page does not take, gets the styled error page with
+the same 404 or 405 instead: the web layer puts its renderer in ``app.state.error_page``
+(see :func:`error_page_for`). API clients always get problem+json.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -28,19 +33,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 __all__ = [
     "PROBLEM_BASE",
     "BadRequest",
     "Conflict",
     "DomainError",
+    "ErrorPage",
     "Forbidden",
     "NotFound",
     "PreconditionFailed",
     "Unauthenticated",
     "ValidationFailed",
+    "error_page_for",
     "install_error_handlers",
     "problem_response",
+    "wants_page",
 ]
 
 PROBLEM_BASE = "https://swarmboard.dev/problems/"
@@ -111,6 +120,33 @@ def problem_response(
         body, status_code=status, media_type="application/problem+json", headers=sent or None
     )
 
+
+ErrorPage = Callable[[Request, int, str, str], Awaitable[Response]]
+"""Renders an error page: ``(request, status, title, message)``."""
+
+
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page: HTML accepted, and not a path of the API."""
+    path = request.url.path
+    if path == "/api" or path.startswith("/api/"):
+        return False
+    return "text/html" in request.headers.get("accept", "").lower()
+
+
+async def error_page_for(
+    request: Request, status: int, title: str, message: str
+) -> Response | None:
+    """The styled error page when a browser asks for a page and one is installed, or None."""
+    render: ErrorPage | None = getattr(request.app.state, "error_page", None)
+    if render is None or not wants_page(request):
+        return None
+    return await render(request, status, title, message)
+
+
+_PAGE_ERRORS = {
+    404: ("Page not found", "There is no page at this address. Check the link you followed."),
+    405: ("Not allowed here", "This page cannot be used that way."),
+}
 
 _STATUS_TYPES = {
     400: ("bad-request", "Bad request"),
@@ -191,7 +227,7 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(sorted(set().union(*(m for n, m in matches if n == fewest))))
 
 
-async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
+async def _http_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     type_, title = _STATUS_TYPES.get(exc.status_code, ("http-error", "HTTP error"))
     detail = exc.detail if isinstance(exc.detail, str) else title
@@ -199,6 +235,11 @@ async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+    if exc.status_code in _PAGE_ERRORS:
+        page = await error_page_for(request, exc.status_code, *_PAGE_ERRORS[exc.status_code])
+        if page is not None:
+            page.headers.update(headers)
+            return page
     return problem_response(exc.status_code, type_, title, detail, headers=headers)
 
 

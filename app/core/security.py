@@ -9,6 +9,8 @@ throttling (installed by :func:`install_security`).
   multipart framing) is refused with 413 ``payload-too-large``: at once when
   Content-Length says so, otherwise as soon as the streamed body grows past it. The
   handler never gets the rest, and its response, if any, is replaced by the 413.
+* Text inputs holding NUL (U+0000) are refused with 422 before any handler runs
+  (:class:`app.core.nul.NulGuard`, inside the body limits).
 * :class:`LoginThrottle` counts failed sign-ins per email and per client address.
   It lives in this replica's memory (each replica counts its own) and remembers a
   bounded number of keys.
@@ -30,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.config import Settings
 from app.core.errors import PROBLEM_BASE
+from app.core.nul import NulGuard
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",
@@ -244,6 +247,9 @@ class LoginThrottle:
 
 def install_security(app: FastAPI, settings: Settings) -> None:
     """Add the security middleware to ``app`` and its sign-in throttles to its state."""
+    # Added first, so it runs inside SecurityMiddleware: the bodies it reads are
+    # already limited, and its refusals get the security headers.
+    app.add_middleware(NulGuard)
     app.add_middleware(
         SecurityMiddleware,
         max_body_bytes=settings.max_body_bytes,
