@@ -23,6 +23,7 @@ from app.board.router import router as board_router
 from app.confirm.page import router as confirm_page_router
 from app.confirm.router import router as confirm_router
 from app.core.config import Settings, get_settings
+from app.core.cpu import CpuPool
 from app.core.db import Database
 from app.core.errors import install_error_handlers, problem_response
 from app.core.openapi import install_openapi, problem_content
@@ -72,6 +73,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db.start()
         app.state.db = db
         app.state.settings = settings
+        # CPU-heavy work (forecasts, summaries) on bounded threads of its own.
+        cpu = CpuPool.from_settings(settings)
+        cpu.start()
+        app.state.cpu = cpu
         app.state.token_cache = auth_service.TokenCache(settings.token_cache_seconds)
         hub, broker = realtime.build(settings, db)
         app.state.hub = hub
@@ -120,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await begin_shutdown()
             await broker.stop()
+            cpu.shutdown()
             await db.dispose()
             log.info("shutdown complete in %.1f s", time.monotonic() - began)
 

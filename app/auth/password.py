@@ -1,9 +1,11 @@
 """Password hashing with argon2id: hashing, verification and session fingerprints.
 
 Hashing or verifying costs about 50 ms of CPU and 64 MiB of memory on purpose. The
-async helpers therefore run it in a worker thread, at most two at a time per process
-and event loop: a burst of sign-ins queues instead of freezing every websocket on the
-event loop, or growing memory without bound.
+async helpers therefore run it on two threads of its own per process (``sb-argon2``),
+never on the event loop, the default executor or the CPU pool that forecasts use
+(:mod:`app.core.cpu`): a burst of sign-ins queues here instead of freezing every
+websocket, or growing memory without bound, and sign-in never waits behind a forecast.
+argon2 releases the GIL while it hashes, so these threads really run beside the others.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import threading
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -87,13 +91,28 @@ def _semaphore() -> asyncio.Semaphore:
     return sem
 
 
+_pool_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+
+
+def _hashing_pool() -> ThreadPoolExecutor:
+    """The process's hashing threads, made on first use (not at import)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(_CONCURRENT_HASHES, thread_name_prefix="sb-argon2")
+        return _pool
+
+
 async def hash_password_async(password: str) -> str:
-    """:func:`hash_password` in a worker thread, off the event loop."""
+    """:func:`hash_password` on the hashing threads, off the event loop."""
     async with _semaphore():
-        return await asyncio.to_thread(hash_password, password)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_hashing_pool(), hash_password, password)
 
 
 async def verify_password_async(password_hash: str | None, password: str) -> bool:
-    """:func:`verify_password` in a worker thread, off the event loop."""
+    """:func:`verify_password` on the hashing threads, off the event loop."""
     async with _semaphore():
-        return await asyncio.to_thread(verify_password, password_hash, password)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_hashing_pool(), verify_password, password_hash, password)

@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     login_window_seconds: float = Field(default=900.0, gt=0, le=86_400)
     # At most this many emails and addresses are remembered (least recent forgotten first).
     login_throttle_max_keys: int = Field(default=20_000, ge=100, le=1_000_000)
+    # CPU-heavy work (forecasts, flow summaries, the Retro page) runs on a pool of its
+    # own per process (app/core/cpu.py): this many threads, at most this many jobs
+    # admitted (computing or waiting), at most this many per person; past a bound a
+    # request gets 429 cpu-busy with Retry-After.
+    cpu_workers: int = Field(default=2, ge=1, le=64)
+    cpu_max_jobs: int = Field(default=6, ge=1, le=1000)
+    cpu_jobs_per_person: int = Field(default=2, ge=1, le=100)
+    cpu_retry_after_seconds: int = Field(default=2, ge=1, le=3600)
 
     @field_validator("public_url")
     @classmethod

@@ -1,17 +1,20 @@
 """Flow metrics and forecast endpoints (thin: the services compute).
 
 The history is read in ``db.read``; the arithmetic over it (a pass over up to a year of
-cards, or 10,000+ simulated runs) then runs in a worker thread, so that on PostgreSQL,
-where ``db.read`` runs on the event loop, it never holds up the other requests.
+cards, or 10,000+ simulated runs) then runs on the CPU pool (:mod:`app.core.cpu`), never
+on the event loop or the threads pages and moves use. It is bounded per process and per
+person: past a bound the answer is ``429 cpu-busy`` with ``Retry-After``. A forecast
+also may not ask for more than ``MAX_ITEM_RUNS`` (items x runs) or ``MAX_DAY_RUNS``
+(days ahead x runs) of simulation (422 naming the parameters).
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from app.core.cpu import CpuDep
 from app.core.deps import CurrentUser, Db
 from app.core.params import PathId
 from app.core.schemas import Day
@@ -40,11 +43,16 @@ Runs = Annotated[
 
 @router.get("/boards/{board_id}/metrics/flow", response_model=FlowReport)
 async def flow_metrics(
-    board_id: PathId, scope: ScopeQuery, user: CurrentUser, db: Db, limit: Limit = 2_000
+    board_id: PathId,
+    scope: ScopeQuery,
+    user: CurrentUser,
+    db: Db,
+    cpu: CpuDep,
+    limit: Limit = 2_000,
 ) -> Any:
     """Flow metrics for a range: WIP, throughput, cycle/lead time, aging, blocked, CFD."""
     loaded = await db.read(history.load, actor=user, board_id=board_id, scope=scope)
-    return await asyncio.to_thread(flow.summarise, loaded, limit=limit)
+    return await cpu.run(user.id, flow.summarise, loaded, limit=limit)
 
 
 @router.get("/boards/{board_id}/metrics/forecast/how-many", response_model=HowManyForecast)
@@ -53,14 +61,18 @@ async def forecast_how_many(
     scope: ScopeQuery,
     user: CurrentUser,
     db: Db,
+    cpu: CpuDep,
     until: Annotated[Day, Query(description="Last day forecast (after today)")],
     seed: Seed = None,
     runs: Runs = forecast.DEFAULT_RUNS,
 ) -> Any:
     """How many cards will be finished by a date, at 50/85/95% confidence (Monte Carlo)."""
     sample = await db.read(forecast.sample, actor=user, board_id=board_id, scope=scope)
-    return await asyncio.to_thread(
-        forecast.forecast_how_many, sample, until=until, seed=seed, runs=runs
+    days = (until - sample.today).days
+    if days >= 1:  # an 'until' out of range is refused by the forecast itself
+        forecast.check_work(runs=runs, days=days)
+    return await cpu.run(
+        user.id, forecast.forecast_how_many, sample, until=until, seed=seed, runs=runs
     )
 
 
@@ -70,12 +82,19 @@ async def forecast_when(
     scope: ScopeQuery,
     user: CurrentUser,
     db: Db,
-    items: Annotated[int, Query(ge=1, le=1_000_000, description="Cards to finish")],
+    cpu: CpuDep,
+    items: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=1_000_000,
+            description=f"Cards to finish (items x runs at most {forecast.MAX_ITEM_RUNS:,})",
+        ),
+    ],
     seed: Seed = None,
     runs: Runs = forecast.DEFAULT_RUNS,
 ) -> Any:
     """When a number of cards will be finished, at 50/85/95% confidence (Monte Carlo)."""
+    forecast.check_work(items=items, runs=runs)
     sample = await db.read(forecast.sample, actor=user, board_id=board_id, scope=scope)
-    return await asyncio.to_thread(
-        forecast.forecast_when, sample, items=items, seed=seed, runs=runs
-    )
+    return await cpu.run(user.id, forecast.forecast_when, sample, items=items, seed=seed, runs=runs)

@@ -10,7 +10,6 @@ never a server error.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
@@ -26,6 +25,7 @@ from app.auth.service import Principal
 from app.board import repository as board_repo
 from app.board import service as board_service
 from app.board.exceptions import BoardNotFound
+from app.core.cpu import CpuBusy, get_cpu
 from app.core.deps import Db
 from app.core.errors import ValidationFailed
 from app.metrics import forecast as forecast_service
@@ -183,8 +183,15 @@ async def retro(board_id: str, request: Request, db: Db) -> Response:
     except BoardNotFound:
         return await board_not_found(user, session)
     view: dict[str, Any] = {}
+    status, headers = 422 if errors else 200, None
     if scope is not None:  # the form shows the range the page is about
-        view = await asyncio.to_thread(build_view, data, scope, today=today)
+        # The forecasts and summaries run on the CPU pool, bounded per person and per
+        # process; when it is full the page says so (429, Retry-After) instead of waiting.
+        try:
+            view = await get_cpu(request).run(user.id, build_view, data, scope, today=today)
+        except CpuBusy as busy:
+            errors = [*errors, busy.detail]
+            status, headers = 429, busy.extra["headers"]
         form = replace(form, start=scope.period.start.isoformat(), end=scope.period.end.isoformat())
     context = {
         "title": f"Retro · {data['name']}",
@@ -202,7 +209,7 @@ async def retro(board_id: str, request: Request, db: Db) -> Response:
         "period": view.get("period"),
         **view,
     }
-    return await render("retro.html", context, status=422 if errors else 200)
+    return await render("retro.html", context, status=status, headers=headers)
 
 
 def _query(scope: Scope | None) -> dict[str, str]:
