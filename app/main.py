@@ -77,7 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cpu = CpuPool.from_settings(settings)
         cpu.start()
         app.state.cpu = cpu
-        app.state.token_cache = auth_service.TokenCache(settings.token_cache_seconds)
+        # Without SWARMBOARD_SECRET_KEY the first start generates the key (and logs it).
+        settings.load_signing_key()
         hub, broker = realtime.build(settings, db)
         app.state.hub = hub
         app.state.broker = broker

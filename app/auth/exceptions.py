@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from app.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from app.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated
 
 __all__ = [
+    "CannotDeactivateSelf",
     "CsrfRejected",
     "EmailTaken",
     "InvalidToken",
     "NotAllowed",
+    "PasswordChangedMeanwhile",
     "TokenNotFound",
+    "TooManyPasswordAttempts",
     "UserNotFound",
+    "WrongPassword",
 ]
 
 
@@ -40,3 +44,27 @@ class CsrfRejected(Forbidden):
 
     type = "csrf-failed"
     title = "CSRF check failed"
+
+
+class WrongPassword(Forbidden):
+    """A password change whose current password does not match."""
+
+    type = "wrong-password"
+    title = "Current password is wrong"
+
+
+class CannotDeactivateSelf(Conflict):
+    type = "cannot-deactivate-self"
+    title = "Cannot deactivate yourself"
+
+
+class PasswordChangedMeanwhile(Conflict):
+    type = "password-changed-meanwhile"
+    title = "Password changed meanwhile"
+
+
+class TooManyPasswordAttempts(DomainError):
+    """Too many wrong current passwords: the change is refused for a while (the body's
+    ``retry_after`` says how many seconds)."""
+
+    status, type, title = 429, "too-many-password-attempts", "Too many attempts"

@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from app.core.models import JSONType, UTCDateTime, utcnow
 
-__all__ = ["ROLES", "ApiToken", "User"]
+__all__ = ["ROLES", "ApiToken", "User", "WebSession"]
 
 ROLES = ("admin", "lead", "agent", "facilitator", "viewer")
 
@@ -30,6 +30,8 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # argon2id hash for signing in to the web pages; None: API tokens only.
     password_hash: str | None = Field(default=None, max_length=255)
+    # Set while an admin has deactivated the person: no token, session or socket works.
+    deactivated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ApiToken(SQLModel, table=True):
@@ -47,3 +49,22 @@ class ApiToken(SQLModel, table=True):
     name: str = Field(default="default", max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser session; deleting the row ends it on every replica.
+
+    A row per session rather than a per-user epoch: signing out ends only that browser,
+    while a password change can end every session but the one that made it. The cookie
+    carries the random id; only its SHA-256 is stored, so a database leak opens nothing.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.auth.models import ApiToken, User
+from app.auth.models import ApiToken, User, WebSession
 from app.board.models import BoardMember
 from app.core.models import table_of, utcnow
 
 _users = table_of(User)
 _tokens = table_of(ApiToken)
+_sessions = table_of(WebSession)
 
 __all__ = [
     "count_users",
+    "delete_session",
+    "delete_sessions",
     "get_user",
+    "has_membership",
+    "insert_session",
     "list_users",
+    "lock_user",
+    "revoke_all_tokens",
     "revoke_named_tokens",
     "revoke_token",
     "share_a_board",
     "user_by_email",
+    "user_for_session",
     "user_for_token_hash",
 ]
 
@@ -36,9 +46,80 @@ def user_for_token_hash(session: Session, token_hash: str) -> User | None:
     stmt = (
         select(User)
         .join(_tokens, _tokens.c.user_id == _users.c.id)
-        .where(_tokens.c.token_hash == token_hash, _tokens.c.revoked_at.is_(None))
+        .where(
+            _tokens.c.token_hash == token_hash,
+            _tokens.c.revoked_at.is_(None),
+            _users.c.deactivated_at.is_(None),
+        )
     )
     return session.execute(stmt).scalar_one_or_none()
+
+
+def lock_user(session: Session, user_id: int) -> User | None:
+    """The person's row, locked until the transaction ends (PostgreSQL; SQLite's writer
+    is serial already), so a password change and a deactivation do not interleave."""
+    return session.execute(
+        select(User).where(_users.c.id == user_id).with_for_update()
+    ).scalar_one_or_none()
+
+
+def user_for_session(
+    session: Session, *, id_hash: str, user_id: int, issued_after: datetime
+) -> User | None:
+    """The active person of a live session row, or None."""
+    stmt = (
+        select(User)
+        .join(_sessions, _sessions.c.user_id == _users.c.id)
+        .where(
+            _sessions.c.id_hash == id_hash,
+            _sessions.c.user_id == user_id,
+            _sessions.c.created_at > issued_after,
+            _users.c.deactivated_at.is_(None),
+        )
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def insert_session(session: Session, *, id_hash: str, user_id: int) -> None:
+    session.execute(insert(_sessions).values(id_hash=id_hash, user_id=user_id, created_at=utcnow()))
+
+
+def delete_session(session: Session, *, id_hash: str) -> int | None:
+    """Delete one session row; the user id it belonged to, or None if there was none."""
+    row = session.execute(
+        delete(_sessions).where(_sessions.c.id_hash == id_hash).returning(_sessions.c.user_id)
+    ).first()
+    return None if row is None else int(row[0])
+
+
+def delete_sessions(
+    session: Session,
+    *,
+    user_id: int,
+    keep: str | None = None,
+    created_before: datetime | None = None,
+) -> None:
+    """Delete a person's session rows (all, all but ``keep``, or only the expired ones)."""
+    stmt = delete(_sessions).where(_sessions.c.user_id == user_id)
+    if keep is not None:
+        stmt = stmt.where(_sessions.c.id_hash != keep)
+    if created_before is not None:
+        stmt = stmt.where(_sessions.c.created_at <= created_before)
+    session.execute(stmt)
+
+
+def revoke_all_tokens(session: Session, *, user_id: int) -> None:
+    session.execute(
+        update(_tokens)
+        .where(_tokens.c.user_id == user_id, _tokens.c.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def has_membership(session: Session, user_id: int) -> bool:
+    members = table_of(BoardMember)
+    stmt = select(members.c.board_id).where(members.c.user_id == user_id).limit(1)
+    return session.execute(stmt).first() is not None
 
 
 def list_users(session: Session, *, limit: int, offset: int) -> list[User]:

@@ -6,8 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request, status
 
-from app.auth import password, service
+from app.auth import lifecycle, password, service
+from app.auth import session as web_session
+from app.auth.exceptions import PasswordChangedMeanwhile, TooManyPasswordAttempts, WrongPassword
 from app.auth.schemas import (
+    PasswordChange,
+    PasswordReset,
     TokenCreate,
     TokenPublic,
     UserCreate,
@@ -72,9 +76,80 @@ async def create_token(
 
 
 @router.delete("/users/{user_id}/tokens/{token_id}", status_code=204)
-async def revoke_token(
-    user_id: PathId, token_id: PathId, user: CurrentUser, db: Db, request: Request
+async def revoke_token(user_id: PathId, token_id: PathId, user: CurrentUser, db: Db) -> None:
+    """Revoke an API token; it stops working at once on every replica, and sockets opened
+    with it close (4408) and must reconnect."""
+    await db.write(lifecycle.revoke_token, actor=user, user_id=user_id, token_id=token_id)
+
+
+def _cookie_session_id(request: Request, user_id: int) -> str | None:
+    """The id of the browser session making this request, if it is the caller's."""
+    if request.headers.get("authorization"):
+        return None
+    session = web_session.read_session(request)
+    if session is None or session.user_id != user_id:
+        return None
+    return session.session_id or None
+
+
+@router.post("/users/me/password", status_code=204)
+async def change_my_password(
+    body: PasswordChange, user: CurrentUser, db: Db, request: Request
 ) -> None:
-    """Revoke an API token; it stops working on every replica within the token cache TTL."""
-    await db.write(service.revoke_token, actor=user, user_id=user_id, token_id=token_id)
-    request.app.state.token_cache.clear()  # at once on this replica
+    """Change your own password (send the current one); your other sessions end."""
+    # Wrong guesses count against the same per-person throttle as sign-ins, so a stolen
+    # session cannot be used to try passwords without limit.
+    throttle = request.app.state.login_throttle_email
+    key = f"user:{user.id}"
+    wait = throttle.retry_after(key)
+    if wait:
+        raise TooManyPasswordAttempts(
+            "Too many wrong passwords; try again later.", retry_after=int(wait) + 1
+        )
+    stored = await db.read(service.password_hash_of, user_id=user.id)
+    matches = await password.verify_password_async(stored, body.current_password)
+    if stored is None:
+        raise WrongPassword("You have no password yet; an admin can set one.")
+    if not matches:
+        throttle.fail(key)
+        raise WrongPassword("The current password is wrong; nothing was changed.")
+    throttle.reset(key)
+    hashed = await password.hash_password_async(body.new_password)
+    changed = await db.write(
+        lifecycle.change_password,
+        actor=user,
+        password_hash=hashed,
+        expected_hash=stored,
+        current_session_id=_cookie_session_id(request, user.id),
+    )
+    if not changed:
+        raise PasswordChangedMeanwhile("The password was changed meanwhile; try again.")
+
+
+@router.post("/users/{user_id:int}/password", status_code=204)
+async def reset_password(
+    user_id: PathId, body: PasswordReset, user: CurrentUser, db: Db, request: Request
+) -> None:
+    """Set someone's password (admins only); all their sessions end."""
+    lifecycle.require_admin(user, "reset a password")  # before ~50 ms of hashing
+    hashed = await password.hash_password_async(body.new_password)
+    await db.write(
+        lifecycle.reset_password,
+        actor=user,
+        user_id=user_id,
+        password_hash=hashed,
+        current_session_id=_cookie_session_id(request, user.id),
+    )
+
+
+@router.post("/users/{user_id:int}/deactivate", response_model=UserPublic)
+async def deactivate_user(user_id: PathId, user: CurrentUser, db: Db) -> Any:
+    """Deactivate someone (admins only): their tokens are revoked, their sessions end and
+    their sockets close, on every replica at once."""
+    return await db.write(lifecycle.deactivate, actor=user, user_id=user_id)
+
+
+@router.post("/users/{user_id:int}/reactivate", response_model=UserPublic)
+async def reactivate_user(user_id: PathId, user: CurrentUser, db: Db) -> Any:
+    """Let a deactivated person sign in again (admins only); issue them a new token."""
+    return await db.write(lifecycle.reactivate, actor=user, user_id=user_id)

@@ -12,6 +12,8 @@ from app.core.schemas import InputModel
 
 __all__ = [
     "Password",
+    "PasswordChange",
+    "PasswordReset",
     "Role",
     "Skill",
     "TokenCreate",
@@ -83,6 +85,24 @@ class UserPublic(BaseModel):
     wip_limit: int | None
     availability: Availability
     created_at: datetime
+    # Set while the person is deactivated: nothing of theirs works until reactivated.
+    deactivated_at: datetime | None = None
+
+
+class PasswordChange(InputModel):
+    """Your own new password, with the current one as proof."""
+
+    # As typed (no trimming), and no minimum: the check is against the stored hash.
+    current_password: Annotated[
+        str, StringConstraints(strip_whitespace=False, max_length=MAX_LENGTH)
+    ] = Field(repr=False)
+    new_password: Password = Field(repr=False)
+
+
+class PasswordReset(InputModel):
+    """A new password set by an admin."""
+
+    new_password: Password = Field(repr=False)
 
 
 class UserWithToken(UserPublic):

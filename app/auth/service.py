@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,22 +11,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth import password, repository
-from app.auth.exceptions import EmailTaken, NotAllowed, TokenNotFound, UserNotFound
+from app.auth.exceptions import EmailTaken, NotAllowed, UserNotFound
 from app.auth.models import ApiToken, User
 from app.auth.schemas import UserCreate, UserUpdate
 
 __all__ = [
     "Principal",
-    "TokenCache",
     "create_user",
+    "end_sessions_without_access",
     "ensure_admin_token",
     "hash_token",
     "issue_token",
     "login_candidate",
     "new_token",
-    "principal_for_session",
+    "password_hash_of",
     "principal_for_token",
-    "revoke_token",
     "set_password_hash",
     "update_profile",
 ]
@@ -54,40 +52,6 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-class TokenCache:
-    """A small TTL cache from token hash to principal.
-
-    Resolving a token costs a database round trip; the hot paths (card moves) must not
-    pay it per request. Entries live ``ttl`` seconds, so a revoked token or a changed
-    role applies within that window on every replica.
-    """
-
-    def __init__(self, ttl: float, max_entries: int = 10_000) -> None:
-        self.ttl = ttl
-        self.max_entries = max_entries
-        self._entries: dict[str, tuple[float, Principal]] = {}
-
-    def get(self, token_hash: str) -> Principal | None:
-        hit = self._entries.get(token_hash)
-        if hit is None:
-            return None
-        expires, principal = hit
-        if expires < time.monotonic():
-            self._entries.pop(token_hash, None)
-            return None
-        return principal
-
-    def put(self, token_hash: str, principal: Principal) -> None:
-        if self.ttl <= 0:
-            return
-        if len(self._entries) >= self.max_entries:
-            self._entries.clear()
-        self._entries[token_hash] = (time.monotonic() + self.ttl, principal)
-
-    def clear(self) -> None:
-        self._entries.clear()
 
 
 def principal_for_token(session: Session, token_hash: str) -> Principal | None:
@@ -150,30 +114,40 @@ def login_candidate(session: Session, *, email: str) -> tuple[Principal, str] | 
     user = repository.user_by_email(session, email.strip().lower())
     if user is None or user.id is None or not user.password_hash:
         return None
+    if user.deactivated_at is not None:
+        return None
     return Principal(id=user.id, name=user.name, role=user.role), user.password_hash
 
 
-def principal_for_session(session: Session, *, user_id: int, fingerprint: str) -> Principal | None:
-    """The signed-in person of a web session, while their password is unchanged."""
+def password_hash_of(session: Session, *, user_id: int) -> str | None:
+    """The person's stored password hash (None: API tokens only)."""
     user = repository.get_user(session, user_id)
-    if user is None or user.id is None or not fingerprint:
-        return None
-    if password.fingerprint(user.password_hash) != fingerprint:
-        return None
-    return Principal(id=user.id, name=user.name, role=user.role)
+    return None if user is None else user.password_hash
+
+
+def end_sessions_without_access(session: Session, *, user_id: int) -> None:
+    """End a person's browser sessions once they are on no board and not an admin:
+    removing someone's last membership signs them out everywhere."""
+    user = repository.get_user(session, user_id)
+    if user is None or user.role == "admin" or repository.has_membership(session, user_id):
+        return
+    repository.delete_sessions(session, user_id=user_id)
 
 
 def set_password_hash(
     session: Session, *, user_id: int, password_hash: str, replacing: str | None = None
 ) -> bool:
-    """Store a new password hash; with ``replacing``, only if that is still the stored one
-    (a rehash must not undo a password change that raced it)."""
+    """Store a new password hash; with ``replacing`` (a rehash at sign-in), only if that is
+    still the stored one, so a rehash cannot undo a password change that raced it.
+    Without it, this is a password change: every session of the person ends."""
     user = repository.get_user(session, user_id)
     if user is None:
         raise UserNotFound(f"User {user_id} does not exist.")
     if replacing is not None and user.password_hash != replacing:
         return False
     user.password_hash = password_hash
+    if replacing is None:
+        repository.delete_sessions(session, user_id=user_id)
     session.flush()
     return True
 
@@ -211,14 +185,6 @@ def ensure_admin_token(session: Session, *, token: str, name: str = "admin-token
     session.add(ApiToken(user_id=admin.id, token_hash=token_hash, name=name))
     session.flush()
     return admin
-
-
-def revoke_token(session: Session, *, actor: Principal, user_id: int, token_id: int) -> None:
-    """Revoke one API token: admins for anyone, everyone for themselves."""
-    if not actor.is_admin and actor.id != user_id:
-        raise NotAllowed("You can only revoke your own tokens.")
-    if not repository.revoke_token(session, user_id=user_id, token_id=token_id):
-        raise TokenNotFound(f"Token {token_id} of user {user_id} does not exist.")
 
 
 DIRECTORY_ROLES = frozenset({"admin", "lead"})

@@ -1,13 +1,13 @@
 """The browser session: a signed ``sb_session`` cookie and its CSRF token.
 
-The cookie holds no secret and no server state: the user id, a CSRF token, the
-issue time and a fingerprint of the password hash, signed with
-``SWARMBOARD_SECRET_KEY`` (itsdangerous, HMAC-SHA256 with a derived key) and refused
-after :data:`MAX_AGE`. It is HttpOnly and SameSite=Lax, and Secure over https (or
-whenever ``SWARMBOARD_PUBLIC_URL`` is https).
-Every replica can check it without a shared store; changing a password signs out the
-sessions opened with the old one. Anonymous sessions (no user id) only carry the
-CSRF token of the sign-in form.
+The cookie holds the user id, a CSRF token, the issue time and the random id of the
+session's row in ``web_sessions``, signed with the secret key (itsdangerous,
+HMAC-SHA256 with a derived key) and refused after :data:`MAX_AGE`. It is HttpOnly and
+SameSite=Lax, and Secure over https (or whenever ``SWARMBOARD_PUBLIC_URL`` is https).
+Every request checks the row in the database (no cache), so signing out, a password
+change, deactivation or losing all access ends the session on every replica at once
+(see :mod:`app.auth.lifecycle`). Anonymous sessions (no user id, no row) only carry
+the CSRF token of the sign-in form.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from app.auth import service as auth_service
+from app.auth import lifecycle
 from app.auth.exceptions import CsrfRejected
 from app.auth.service import Principal
 from app.core.db import Database
@@ -54,16 +54,17 @@ _MAX_COOKIE = 4096
 class WebSession:
     csrf: str
     user_id: int | None = None
-    fingerprint: str = ""
+    # The random id of the session's row (signed-in sessions only).
+    session_id: str = ""
     issued_at: int = 0
 
 
-def new_session(user_id: int | None = None, fingerprint: str = "") -> WebSession:
+def new_session(user_id: int | None = None, session_id: str = "") -> WebSession:
     """A fresh session with a new CSRF token (also rotated on every sign-in)."""
     return WebSession(
         csrf=secrets.token_urlsafe(32),
         user_id=user_id,
-        fingerprint=fingerprint,
+        session_id=session_id,
         issued_at=int(time.time()),
     )
 
@@ -76,7 +77,7 @@ def _serializer(secret: str) -> URLSafeTimedSerializer:
 
 
 def _secret(conn: HTTPConnection) -> str:
-    secret: str = conn.app.state.settings.secret_key
+    secret: str = conn.app.state.settings.signing_key
     return secret
 
 
@@ -91,14 +92,14 @@ def read_session(conn: HTTPConnection) -> WebSession | None:
         return None
     if not isinstance(data, dict):
         return None
-    csrf, uid, fp, iat = data.get("c"), data.get("u"), data.get("f", ""), data.get("i", 0)
-    if not isinstance(csrf, str) or not csrf or not isinstance(fp, str):
+    csrf, uid, sid, iat = data.get("c"), data.get("u"), data.get("s", ""), data.get("i", 0)
+    if not isinstance(csrf, str) or not csrf or not isinstance(sid, str):
         return None
     if uid is not None and (not isinstance(uid, int) or isinstance(uid, bool)):
         return None
     if not isinstance(iat, int) or iat > time.time() + 60:
         return None
-    return WebSession(csrf=csrf, user_id=uid, fingerprint=fp, issued_at=iat)
+    return WebSession(csrf=csrf, user_id=uid, session_id=sid, issued_at=iat)
 
 
 def _secure(conn: HTTPConnection) -> bool:
@@ -112,7 +113,7 @@ def _secure(conn: HTTPConnection) -> bool:
 
 def write_session(response: Response, conn: HTTPConnection, session: WebSession) -> None:
     """Set the signed session cookie on the response."""
-    payload = {"c": session.csrf, "u": session.user_id, "f": session.fingerprint}
+    payload = {"c": session.csrf, "u": session.user_id, "s": session.session_id}
     payload["i"] = session.issued_at
     response.set_cookie(
         COOKIE,
@@ -137,22 +138,15 @@ def csrf_matches(session: WebSession, token: object) -> bool:
 
 
 async def principal_of(conn: HTTPConnection, session: WebSession) -> Principal | None:
-    """The person behind a signed-in session (cached like API tokens), or None."""
-    if session.user_id is None:
+    """The person behind a signed-in session while its row lives, or None."""
+    if session.user_id is None or not session.session_id:
         return None
-    cache: auth_service.TokenCache = conn.app.state.token_cache
-    key = f"session:{session.user_id}:{session.fingerprint}"
-    principal = cache.get(key)
-    if principal is None:
-        db: Database = conn.app.state.db
-        principal = await db.read(
-            auth_service.principal_for_session,
-            user_id=session.user_id,
-            fingerprint=session.fingerprint,
-        )
-        if principal is not None:
-            cache.put(key, principal)
-    return principal
+    db: Database = conn.app.state.db
+    return await db.read(
+        lifecycle.principal_for_session,
+        user_id=session.user_id,
+        session_id=session.session_id,
+    )
 
 
 def _same_origin(conn: HTTPConnection) -> bool:

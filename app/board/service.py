@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth import repository as auth_repository
+from app.auth import service as auth_service
 from app.auth.exceptions import UserNotFound
 from app.auth.service import Principal
 from app.board import repository
@@ -264,6 +265,8 @@ def remove_member(session: Session, *, actor: Principal, board_id: int, user_id:
         actor=actor_ref(actor),
         data={"user_id": user_id},
     )
+    # Their last board gone (and not an admin): their browser sessions end too.
+    auth_service.end_sessions_without_access(session, user_id=user_id)
 
 
 def _next_position(session: Session, table: Any, board_id: int) -> int:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings"]
+from app.core.secret import is_placeholder, load_or_create_key
 
-_PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev-secret-change-me"}
+__all__ = ["Settings", "get_settings"]
 
 
 class Settings(BaseSettings):
@@ -21,10 +21,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./swarmboard.db"
     admin_token: str | None = None
-    secret_key: str = "dev-secret-change-me"
-    # Seconds a resolved API token stays in the in-process cache; bounds how long a
-    # role change or a revoked token takes to apply without a database hit per request.
-    token_cache_seconds: float = Field(default=30.0, ge=0)
+    # Signs session cookies and confirmation links. Unset (empty): a random key is
+    # generated on first start and kept in <data_dir>/secret_key (see signing_key).
+    secret_key: str = Field(default="", repr=False)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     # Live board fan-out across replicas: Redis pub/sub when set; otherwise PostgreSQL
@@ -119,11 +118,29 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
-        if self.environment != "development" and self.secret_key in _PLACEHOLDER_SECRETS:
+        # In every environment: a published key signs cookies anyone can forge.
+        if is_placeholder(self.secret_key):
             raise ValueError(
-                "SWARMBOARD_SECRET_KEY is a placeholder; set a real secret outside development"
+                "SWARMBOARD_SECRET_KEY is a published placeholder; set a real secret, or "
+                "leave it unset to have one generated in the data directory"
             )
         return self
+
+    _generated_key: str | None = PrivateAttr(default=None)
+
+    def load_signing_key(self) -> str:
+        """``secret_key``, or the key kept in ``<data_dir>/secret_key`` (generated, saved
+        and logged when absent); read once per settings object."""
+        if self.secret_key:
+            return self.secret_key
+        if self._generated_key is None:
+            self._generated_key = load_or_create_key(self.data_dir)
+        return self._generated_key
+
+    @property
+    def signing_key(self) -> str:
+        """The key that signs cookies and links: read this, never ``secret_key``."""
+        return self.load_signing_key()
 
     @property
     def is_sqlite(self) -> bool:

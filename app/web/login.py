@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
+from app.auth import lifecycle
 from app.auth.session import (
     WebSession,
     clear_session,
@@ -154,16 +155,24 @@ async def login_submit(request: Request, db: Db) -> Response:
             session, next_url=target, email=email, error=BAD_CREDENTIALS, status=401
         )
     by_email.reset(email_key)
-    principal, fingerprint = found
+    principal, _ = found
+    # A row per session, so signing out (or a password change) can end it server-side;
+    # None when the person was deactivated between the password check and now.
+    session_id = await db.write(lifecycle.open_session, user_id=principal.id)
+    if session_id is None:
+        return await _login_page(
+            session, next_url=target, email=email, error=BAD_CREDENTIALS, status=401
+        )
     response = RedirectResponse(target, status_code=303)
     # A new CSRF token on every sign-in: one planted before it is worthless after.
-    write_session(response, request, new_session(principal.id, fingerprint))
+    write_session(response, request, new_session(principal.id, session_id))
     return response
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
-    """Sign out (a CSRF-checked form post); clears the session cookie."""
+async def logout(request: Request, db: Db) -> Response:
+    """Sign out (a CSRF-checked form post): ends the session on the server (the old
+    cookie stops working everywhere) and clears the cookie."""
     form = await read_form(request) or {}
     session = read_session(request)
     if session is not None and not csrf_matches(session, form.get("csrf_token")):
@@ -175,6 +184,8 @@ async def logout(request: Request) -> Response:
             "message": "The sign-out form was stale. Reload the page and sign out again.",
         }
         return await render("error.html", context, status=403)
+    if session is not None and session.session_id:
+        await db.write(lifecycle.end_session, session_id=session.session_id)
     response = RedirectResponse("/login", status_code=303)
     clear_session(response, request)
     return response

@@ -116,6 +116,31 @@ async def _self_revoke(w: World, role: str) -> Call:
     return Call(f"/api/users/{_uid(w, role)}/tokens/{token_id}")
 
 
+def admin_only(ok: int) -> dict[str, int]:
+    """Admins only; everyone else signed in gets 403 (not board-scoped)."""
+    return _expect({"admin": ok} | dict.fromkeys(MEMBER_ROLES[1:], 403), nonmember=403)
+
+
+async def _own_password(w: World, role: str) -> Call:
+    # The world's people have no password: an admin sets one they then change.
+    current = f"current-{uuid.uuid4().hex}"
+    r = await w.admin.post(f"/api/users/{_uid(w, role)}/password", json={"new_password": current})
+    assert r.status_code == 204, r.text
+    return Call(
+        "/api/users/me/password",
+        json={"current_password": current, "new_password": f"next-{uuid.uuid4().hex}"},
+    )
+
+
+def _on_fresh_user(action: str, **kw: Any) -> Prep:
+    """``/api/users/{fresh}/<action>`` on someone new, so no role changes the world."""
+
+    async def prep(w: World, role: str) -> Call:
+        return Call(f"/api/users/{await w.fresh_user()}/{action}", **kw)
+
+    return prep
+
+
 async def _add_member(w: World, role: str) -> Call:
     return Call(f"/api/boards/{w.board_id}/members", json={"user_id": await w.fresh_user()})
 
@@ -261,6 +286,13 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], Prep]] = {
     ("PATCH", "/api/users/{user_id}"): (anyone(200), _self_patch),
     ("POST", "/api/users/{user_id}/tokens"): (anyone(201), _self_token),
     ("DELETE", "/api/users/{user_id}/tokens/{token_id}"): (anyone(204), _self_revoke),
+    ("POST", "/api/users/me/password"): (anyone(204), _own_password),
+    ("POST", "/api/users/{user_id}/password"): (
+        admin_only(204),
+        _on_fresh_user("password", json={"new_password": "an-admin-chosen-one"}),
+    ),
+    ("POST", "/api/users/{user_id}/deactivate"): (admin_only(200), _on_fresh_user("deactivate")),
+    ("POST", "/api/users/{user_id}/reactivate"): (admin_only(200), _on_fresh_user("reactivate")),
     # --- boards, members, columns, lanes ---
     ("POST", "/api/boards"): (
         {**anyone(403), "admin": 201, "lead": 201},

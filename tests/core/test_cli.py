@@ -61,7 +61,8 @@ def test_users_create_rejects_a_bad_email_clearly(tmp_path: Path):
 def test_placeholder_secret_is_refused_outside_development(tmp_path: Path):
     with pytest.raises(ValidationError, match="SWARMBOARD_SECRET_KEY"):
         Settings(environment="production", secret_key="changeme")
-    assert Settings(environment="development", secret_key="changeme").secret_key == "changeme"
+    with pytest.raises(ValidationError, match="SWARMBOARD_SECRET_KEY"):
+        Settings(environment="development", secret_key="changeme")  # never valid
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     result = run_cli(
         ["db", "upgrade"],

@@ -45,6 +45,7 @@ EXPECTED_TABLES = {
     "card_links",
     "confirmations",
     "card_evidence",
+    "web_sessions",
     "alembic_version",
 }
 

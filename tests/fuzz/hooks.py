@@ -4,7 +4,9 @@ Random ids almost always answer 404, which only proves the lookup. Three cases i
 get an id of a real object of that kind from the seeded demo board (listed in the JSON
 file named by ``SB_FUZZ_IDS``), so bodies and queries reach the business rules; the
 rest keep the generated id. The admin's own user and token are never targeted: the run
-would sign itself out, and every later case would only test a 401.
+would sign itself out (revoking its token, deactivating it or resetting its password),
+and every later case would only test a 401. ``POST /api/users/me/password`` cannot
+change the admin's password either: the run's admin has none, so it is always refused.
 """
 
 from __future__ import annotations
