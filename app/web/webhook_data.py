@@ -1,5 +1,6 @@
 """What the webhooks page reads: who may use it, the boards they may subscribe to, their
-endpoints (newest first) with each one's first page of deliveries.
+endpoints (newest first) with each one's first page of deliveries. Who leads which board
+is decided by the board's own role rule, through app/webhooks/rights.py.
 
 The endpoints and deliveries come from :mod:`app.webhooks.service`, so the page sees
 exactly what the API would show this person (an admin: every endpoint). Secrets never
@@ -10,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
 from app.board import repository as board_repo
+from app.webhooks import rights as webhook_rights
 from app.webhooks import service as webhook_service
-from app.webhooks.repository import endpoints as _endpoints
 
 __all__ = [
     "DELIVERY_PAGE",
@@ -53,32 +54,21 @@ _boards, _members, _users = board_repo.boards, board_repo.members, board_repo.us
 _MANAGE = ("admin", "lead")
 
 
-def _lead_here(actor: Principal) -> Any:
-    """Board memberships where the person may subscribe (a board role overrides theirs)."""
-    own = _members.c.role == "lead"
-    if actor.role == "lead":
-        own = or_(own, _members.c.role.is_(None), _members.c.role == "")
-    return own
-
-
 def may_use_webhooks(session: Session, *, actor: Principal) -> bool:
-    """Admins and leads, anyone leading some board, and anyone who owns an endpoint."""
+    """Admins and leads, and anyone leading some board now (by the board's role rule).
+    Owning an endpoint is not enough: one whose owner no longer leads its board is not
+    theirs to manage (app/webhooks/rights.py)."""
     if actor.role in _MANAGE:
         return True
-    leads = select(_members.c.id).where(_members.c.user_id == actor.id, _lead_here(actor))
-    if session.execute(leads.limit(1)).first() is not None:
-        return True
-    owns = select(_endpoints.c.id).where(_endpoints.c.owner_id == actor.id)
-    return session.execute(owns.limit(1)).first() is not None
+    return bool(webhook_rights.manageable_boards(session, actor=actor))
 
 
 def subscribable_boards(session: Session, *, actor: Principal) -> list[dict[str, Any]]:
     """The boards whose events this person may subscribe to, by name."""
     stmt = select(_boards.c.id, _boards.c.name)
     if not actor.is_admin:
-        stmt = stmt.join(_members, _members.c.board_id == _boards.c.id).where(
-            _members.c.user_id == actor.id, _lead_here(actor)
-        )
+        ids = webhook_rights.manageable_boards(session, actor=actor)
+        stmt = stmt.where(_boards.c.id.in_(ids))
     stmt = stmt.order_by(func.lower(_boards.c.name), _boards.c.id).limit(MAX_BOARD_CHOICES)
     return [dict(r._mapping) for r in session.execute(stmt)]
 

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, Response
 
+from app.auth.exceptions import NotAllowed
 from app.auth.service import Principal
 from app.auth.session import WebSession
 from app.core.deps import Db
@@ -28,6 +29,8 @@ __all__ = ["router"]
 router = APIRouter(include_in_schema=False)
 
 _NUMBER = re.compile(r"[0-9]{1,9}")
+# The owner no longer leads the endpoint's board (app/webhooks/rights.py).
+_NO_LONGER = "You no longer lead this webhook's board, so it is not yours to manage."
 _MAX_ID = 2_147_483_647
 
 
@@ -111,6 +114,8 @@ async def endpoint_fragment(endpoint_id: str, request: Request, db: Db) -> Respo
         ep = await db.read(data.endpoint_view, actor=user, endpoint_id=eid, limit=limit)
     except EndpointNotFound:
         return PlainTextResponse("Webhook not found.", status_code=404)
+    except NotAllowed:
+        return PlainTextResponse(_NO_LONGER, status_code=403)
     return await render("_endpoint.html", {**_shared(user), "ep": ep})
 
 
@@ -129,6 +134,8 @@ async def delivery_rows(endpoint_id: str, request: Request, db: Db) -> Response:
         log = await db.read(data.delivery_rows, actor=user, endpoint_id=eid, offset=offset)
     except EndpointNotFound:
         return PlainTextResponse("Webhook not found.", status_code=404)
+    except NotAllowed:
+        return PlainTextResponse(_NO_LONGER, status_code=403)
     return await render(
         "_delivery_rows.html",
         {**_shared(user), "rows": log["deliveries"]},

@@ -7,20 +7,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exists, insert, or_, select
+from sqlalchemy import bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
-from app.board.models import BoardMember
 from app.core.models import table_of, utcnow
+from app.webhooks import rights
 from app.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = ["delivery_row", "enqueue_for_events", "matches"]
 
 endpoints = table_of(WebhookEndpoint)
 deliveries = table_of(WebhookDelivery)
-users = table_of(User)
-members = table_of(BoardMember)
 
 
 def matches(patterns: Iterable[str], event_type: str) -> bool:
@@ -34,23 +31,16 @@ def matches(patterns: Iterable[str], event_type: str) -> bool:
 
 
 # Built once: this runs in every write transaction. An endpoint receives a board's
-# events only while its owner may see the board: an admin, or still a member of it (a
-# lead who leaves a board stops receiving its events).
+# events only while its owner may manage it now (rights.py): an admin, or a lead of the
+# board (a lead who leaves a board or is made a viewer stops receiving its events).
 _SUBSCRIBED = (
-    select(endpoints.c.id, endpoints.c.board_id, endpoints.c.event_types)
-    .join(users, users.c.id == endpoints.c.owner_id)
+    select(endpoints.c.id, endpoints.c.board_id, endpoints.c.event_types, *rights.OWNER_COLUMNS)
+    .select_from(rights.join_owner(endpoints))
     .where(
         endpoints.c.enabled.is_(True),
         or_(
             endpoints.c.board_id.is_(None),
             endpoints.c.board_id.in_(bindparam("boards", expanding=True)),
-        ),
-        or_(
-            users.c.role == "admin",
-            exists().where(
-                members.c.board_id == endpoints.c.board_id,
-                members.c.user_id == endpoints.c.owner_id,
-            ),
         ),
     )
 )
@@ -77,7 +67,8 @@ def enqueue_for_events(session: Session) -> None:
     """Before commit: one pending delivery per (event, subscribed enabled endpoint)."""
     envelopes: list[dict[str, Any]] = session.info.get("events", [])
     boards = sorted({e["board_id"] for e in envelopes})
-    subscribed = session.connection().execute(_SUBSCRIBED, {"boards": boards}).all()
+    found = session.connection().execute(_SUBSCRIBED, {"boards": boards}).all()
+    subscribed = [ep for ep in found if rights.may_receive(ep)]
     if not subscribed:
         return
     now = utcnow()

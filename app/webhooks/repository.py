@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.core.models import table_of
+from app.webhooks import rights
 from app.webhooks.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = ["Outcome", "claim_due", "has_due", "record_outcomes", "subscriptions"]
@@ -97,12 +98,26 @@ def claim_due(
             endpoints.c.secret,
             endpoints.c.previous_secret,
             endpoints.c.previous_secret_expires_at,
+            endpoints.c.board_id,
+            *rights.OWNER_COLUMNS,
         )
-        .join(endpoints, endpoints.c.id == deliveries.c.endpoint_id)
+        .select_from(rights.join_owner(deliveries.join(endpoints)))
         .where(deliveries.c.id.in_(ids))
         .order_by(deliveries.c.id)
     ).all()
-    return [dict(r._mapping) for r in rows]
+    # Queued while the owner had the rights, due now that they do not: never sent.
+    refused = [r.id for r in rows if not rights.may_receive(r)]
+    if refused:
+        session.execute(
+            update(deliveries)
+            .where(deliveries.c.id.in_(refused))
+            .values(state="dead", next_attempt_at=None, last_error=rights.NOT_SENT, updated_at=now)
+        )
+    keep = (
+        *("id", "endpoint_id", "event_id", "body", "attempts", "url", "secret"),
+        *("previous_secret", "previous_secret_expires_at"),
+    )
+    return [{k: r._mapping[k] for k in keep} for r in rows if rights.may_receive(r)]
 
 
 def _next_try(outcome: Outcome, done: int, delays: list[float]) -> datetime | None:

@@ -16,7 +16,7 @@ from app.board.service import MANAGE, board_role
 from app.core.ids import event_id
 from app.core.models import iso, utcnow
 from app.events import types as event_types
-from app.webhooks import outbox, repository, signing
+from app.webhooks import outbox, repository, rights, signing
 from app.webhooks.exceptions import DeliveryNotFound, EndpointNotFound, UnknownEventType
 from app.webhooks.models import WebhookEndpoint
 from app.webhooks.repository import attempts, deliveries, endpoints
@@ -75,9 +75,19 @@ def _public(session: Session, ep: WebhookEndpoint, *, secret: bool = False) -> d
 
 
 def _endpoint(session: Session, *, actor: Principal, endpoint_id: int) -> WebhookEndpoint:
+    """The endpoint, if the caller may manage it now: an admin, or its owner while they
+    still lead its board (403 once they do not: rights.py)."""
     ep = session.get(WebhookEndpoint, endpoint_id)
     if ep is None or not (actor.is_admin or ep.owner_id == actor.id):
         raise EndpointNotFound(f"Webhook {endpoint_id} does not exist or is not yours.")
+    if not actor.is_admin and (
+        ep.board_id is None or ep.board_id not in rights.manageable_boards(session, actor=actor)
+    ):
+        where = "every board" if ep.board_id is None else f"board {ep.board_id}"
+        raise NotAllowed(
+            f"Webhook {endpoint_id} sends {where}'s events, which only its leads and admins "
+            "may manage; you no longer may. An admin can remove it."
+        )
     return ep
 
 
@@ -94,12 +104,18 @@ def create_endpoint(session: Session, *, actor: Principal, data: EndpointCreate)
 def list_endpoints(
     session: Session, *, actor: Principal, limit: int, offset: int, newest_first: bool = False
 ) -> dict[str, Any]:
-    """Your endpoints (every endpoint, for an admin), oldest first unless asked."""
+    """Your endpoints that you may still manage (every endpoint, for an admin), oldest
+    first unless asked."""
     stmt = select(WebhookEndpoint)
     count = select(func.count()).select_from(endpoints)
     if not actor.is_admin:
-        stmt = stmt.where(endpoints.c.owner_id == actor.id)
-        count = count.where(endpoints.c.owner_id == actor.id)
+        # Only those they may still manage (rights.py): an old board's stay hidden.
+        mine = (
+            endpoints.c.owner_id == actor.id,
+            endpoints.c.board_id.in_(rights.manageable_boards(session, actor=actor)),
+        )
+        stmt = stmt.where(*mine)
+        count = count.where(*mine)
     rows = list(
         session.execute(
             stmt.order_by(endpoints.c.id.desc() if newest_first else endpoints.c.id)

@@ -220,6 +220,26 @@ async def test_the_page_states_how_long_the_configured_schedule_retries(
     assert "three days" not in text
 
 
+async def test_a_lead_made_a_viewer_loses_the_page_and_their_endpoint(client, person, signed_in):
+    agent = await person(role="agent")
+    board = await factories.create_board(client, name="Demoted desk")
+    await factories.add_member(client, board["id"], agent["id"], role="lead")
+    # A second board keeps them signed in while the first one's membership changes.
+    other = await factories.create_board(client, name="Worked desk")
+    await factories.add_member(client, other["id"], agent["id"])
+    web = await signed_in(agent)
+    hook = await _create(web, board_id=board["id"])
+    assert (await web.get(f"/webhooks/{hook['id']}/fragment")).status_code == 200
+
+    # Made a viewer of the board (removed, added back): the endpoint is not theirs now.
+    assert (await client.delete(f"/api/boards/{board['id']}/members/{agent['id']}")).is_success
+    await factories.add_member(client, board["id"], agent["id"], role="viewer")
+    assert (await web.get("/webhooks")).status_code == 403
+    for part in ("fragment", "rows"):
+        r = await web.get(f"/webhooks/{hook['id']}/{part}")
+        assert r.status_code == 403 and "no longer lead" in r.text, part
+
+
 async def test_someone_elses_endpoint_is_not_found_in_the_fragments(client, person, signed_in):
     _, board, owner = await _lead_with_board(client, person, signed_in)
     ep = await _create(owner, board_id=board["id"])
