@@ -517,6 +517,7 @@ def run_mode(
                 "SWARMBOARD_ENVIRONMENT": "test",
                 "SWARMBOARD_SECRET_KEY": "bench-secret-" + secrets.token_hex(8),
                 "SWARMBOARD_WS_PER_MESSAGE_DEFLATE": str(deflate).lower(),
+                "SWARMBOARD_WS_MAX_PER_PERSON": "10000",  # the clients share a few tokens
             }
             server = Server(
                 f"deflate-{'on' if deflate else 'off'}",

@@ -179,6 +179,7 @@ def start_replicas(
             "SWARMBOARD_SECRET_KEY": "bench-secret-" + secrets.token_hex(8),
             "SWARMBOARD_REDIS_URL": REDIS_URL,
             "SWARMBOARD_REDIS_CHANNEL": f"swarmboard:bench:{pg_name}",
+            "SWARMBOARD_WS_MAX_PER_PERSON": "10000",  # the clients share a few tokens
             "SWARMBOARD_SCHEDULER": "on",
             "SWARMBOARD_WEBHOOK_RELAY": "on",
             "SWARMBOARD_DATA_DIR": str(tmp / "data"),

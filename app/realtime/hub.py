@@ -2,8 +2,18 @@
 
 A broker tells the hub "board B has events up to seq S". The hub reads what it has not
 yet delivered from the event log (once per board, not once per socket), serialises each
-event once, and offers the text to every subscriber's bounded queue. A subscriber whose
-queue is full is cut off with a resync marker instead of growing memory.
+event once per view (the full envelope, and the redacted one for roles that may not
+contact the customer, only when it differs), and offers the text to every subscriber's
+bounded queue. A subscriber whose queue is full is cut off with a resync marker instead
+of growing memory.
+
+An access event (``access.changed``, ``member.removed``) for a subscriber's person ends
+that subscriber: the event is the last thing queued, followed by a marker that closes
+the socket with 4408, so the client reconnects and the handshake checks access afresh.
+Brokers carry the event to every replica, so this happens wherever the person's sockets
+are.
+
+The hub also counts open sockets per person in this process (``claim``/``release``).
 """
 
 from __future__ import annotations
@@ -15,12 +25,25 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["RESYNC", "BoardChannel", "Hub", "Subscriber", "encode"]
+from app.events.redaction import may_contact_customer, redact
+from app.realtime.access import ACCESS_EVENT_TYPES
+
+__all__ = [
+    "ACCESS_CLOSED",
+    "RESYNC",
+    "BoardChannel",
+    "Hub",
+    "Subscriber",
+    "encode",
+    "ends_access",
+]
 
 log = logging.getLogger(__name__)
 
 # Queue item meaning "you fell behind: close with the resync code".
 RESYNC = (-1, "")
+# Queue item meaning "your access changed: close with the access-changed code".
+ACCESS_CLOSED = (-2, "")
 
 ReadSince = Callable[[int, int], Awaitable[list[dict[str, Any]]]]
 ReadLastSeq = Callable[[int], Awaitable[int]]
@@ -30,15 +53,30 @@ def encode(event: dict[str, Any]) -> str:
     return json.dumps(event, separators=(",", ":"), ensure_ascii=False)
 
 
-class Subscriber:
-    """One socket's bounded queue of ``(seq, json_text)``."""
+def ends_access(event: dict[str, Any], user_id: int) -> bool:
+    """True when ``event`` changes ``user_id``'s access to its board."""
+    if event.get("type") not in ACCESS_EVENT_TYPES:
+        return False
+    data = event.get("data") or {}
+    return bool(data.get("user_id") == user_id)
 
-    def __init__(self, maxsize: int) -> None:
+
+class Subscriber:
+    """One socket's bounded queue of ``(seq, json_text)``, for one person and board role.
+
+    ``redacted`` subscribers (roles that may not contact the customer) get the redacted
+    view of each event.
+    """
+
+    def __init__(self, maxsize: int, *, user_id: int = 0, role: str = "admin") -> None:
         self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue(maxsize)
+        self.user_id = user_id
+        self.redacted = not may_contact_customer(role)
         self.overflowed = False
+        self.ended = False
 
     def offer(self, seq: int, text: str) -> None:
-        if self.overflowed:
+        if self.overflowed or self.ended:
             return
         try:
             self.queue.put_nowait((seq, text))
@@ -46,9 +84,29 @@ class Subscriber:
             # Drop what is queued (the client resyncs from the board anyway) and leave
             # only the marker, so memory stays bounded by the queue size.
             self.overflowed = True
-            while not self.queue.empty():
-                self.queue.get_nowait()
+            self._clear()
             self.queue.put_nowait(RESYNC)
+
+    def end_access(self) -> None:
+        """Queue the access-changed marker; nothing offered afterwards is queued.
+
+        It goes after what is already queued (events before the change), unless the
+        queue is full or cut off, when it replaces it: the close code must get through.
+        """
+        if self.ended:
+            return
+        self.ended = True
+        if self.overflowed:
+            self._clear()
+        try:
+            self.queue.put_nowait(ACCESS_CLOSED)
+        except asyncio.QueueFull:
+            self._clear()
+            self.queue.put_nowait(ACCESS_CLOSED)
+
+    def _clear(self) -> None:
+        while not self.queue.empty():
+            self.queue.get_nowait()
 
 
 @dataclass
@@ -69,6 +127,26 @@ class Hub:
         self._page = page
         self.channels: dict[int, BoardChannel] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._open: dict[int, int] = {}  # person -> open sockets in this process
+
+    def claim(self, user_id: int, limit: int) -> bool:
+        """Count one more open socket for ``user_id``; False (nothing counted) at ``limit``."""
+        count = self._open.get(user_id, 0)
+        if count >= limit:
+            return False
+        self._open[user_id] = count + 1
+        return True
+
+    def release(self, user_id: int) -> None:
+        """The socket counted by :meth:`claim` has closed."""
+        count = self._open.get(user_id, 0) - 1
+        if count > 0:
+            self._open[user_id] = count
+        else:
+            self._open.pop(user_id, None)
+
+    def open_sockets(self, user_id: int) -> int:
+        return self._open.get(user_id, 0)
 
     async def subscribe(self, board_id: int, sub: Subscriber) -> None:
         channel = self.channels.get(board_id)
@@ -128,9 +206,16 @@ class Hub:
     @staticmethod
     def _fan_out(channel: BoardChannel, events: list[dict[str, Any]]) -> None:
         for event in events:
-            if event["seq"] <= channel.last_seq:
+            seq = event["seq"]
+            if seq <= channel.last_seq:
                 continue
-            text = encode(event)  # once per event, shared by every socket
+            full = encode(event)  # once per event and view, shared by every socket
+            hidden = redact(event)
+            restricted = full if hidden is event else encode(hidden)
             for sub in channel.subscribers:
-                sub.offer(event["seq"], text)
-            channel.last_seq = event["seq"]
+                sub.offer(seq, restricted if sub.redacted else full)
+            if event["type"] in ACCESS_EVENT_TYPES:
+                for sub in channel.subscribers:
+                    if ends_access(event, sub.user_id):
+                        sub.end_access()
+            channel.last_seq = seq

@@ -85,7 +85,7 @@ class RedisBroker:
                     self._on_message(message.get("data"))
         finally:
             self.connected.clear()
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
             await client.aclose()
 
     def _on_message(self, data: Any) -> None:

@@ -11,13 +11,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from app.auth.service import Principal
+from app.board import service as board_service
+from app.board.exceptions import BoardNotFound
 from app.core.db import Database
 from app.core.models import table_of
 from app.events import service as events_service
 from app.events.models import BoardEvent
-from app.realtime.hub import RESYNC, Hub, Subscriber, encode
+from app.events.redaction import redact
+from app.realtime.access import CLOSE_ACCESS_CHANGED
+from app.realtime.hub import ACCESS_CLOSED, RESYNC, Hub, Subscriber, encode, ends_access
 
-__all__ = ["CLOSE_RESYNC", "log_bounds", "stream_board"]
+__all__ = ["CLOSE_RESYNC", "log_bounds", "stream_board", "view_of"]
 
 log = logging.getLogger(__name__)
 
@@ -40,21 +45,63 @@ def log_bounds(session: Session, *, board_id: int) -> tuple[int | None, int]:
     return (int(oldest) if oldest is not None else None), int(newest)
 
 
+def view_of(session: Session, *, actor: Principal, board_id: int) -> tuple[str, int | None, int]:
+    """(the caller's board role, oldest retained seq, newest seq), for a new socket.
+
+    The newest seq is read before the role, so an access change committed after the
+    role was read has a larger seq, and reaches the socket as a live or replayed event
+    (which closes it). Raises BoardNotFound when the caller may not see the board.
+    """
+    oldest, newest = log_bounds(session, board_id=board_id)
+    role = board_service.board_role(session, actor=actor, board_id=board_id)
+    return role, oldest, newest
+
+
 async def _read_page(db: Database, board_id: int, since: int) -> list[dict[str, Any]]:
     items, _ = await db.read(events_service.list_since, board_id=board_id, since=since, limit=PAGE)
     return items
 
 
+class _AccessChanged(Exception):
+    """The replay reached an access change of this socket's person."""
+
+
 async def stream_board(
-    websocket: WebSocket, *, db: Database, hub: Hub, board_id: int, since: int, queue_size: int
+    websocket: WebSocket,
+    *,
+    db: Database,
+    hub: Hub,
+    principal: Principal,
+    role: str,
+    board_id: int,
+    since: int,
+    queue_size: int,
 ) -> None:
-    """Send every event with ``seq > since`` in order, then live events, until closed."""
-    sub = Subscriber(queue_size)
+    """Send every event with ``seq > since`` in order, then live events, until closed.
+
+    Each event is sent in the view of the caller's board role (the confirmation link
+    redacted for roles that may not contact the customer). An access change of the
+    caller on this board, live or in the replay past the moment access was checked,
+    closes the socket with 4408 after that event.
+    """
     # Subscribe before reading the log: an event committed from here on is either in
-    # the replay or in the queue (or both; duplicates are skipped by seq).
+    # the replay or in the queue (or both; duplicates are skipped by seq). ``role`` is
+    # the handshake's; it is checked again after subscribing (with the log's newest seq
+    # read first), so a change in between closes the socket instead of going unnoticed.
+    sub = Subscriber(queue_size, user_id=principal.id, role=role)
     await hub.subscribe(board_id, sub)
+    try:
+        now, oldest, newest = await db.read(view_of, actor=principal, board_id=board_id)
+    except BoardNotFound:
+        now = ""
+    if now != role:
+        hub.unsubscribe(board_id, sub)
+        await websocket.close(code=CLOSE_ACCESS_CHANGED, reason="access changed")
+        return
     reader = asyncio.create_task(_drain_client(websocket))
-    sender = asyncio.create_task(_send(websocket, db, sub, board_id, since))
+    sender = asyncio.create_task(
+        _send(websocket, db, sub, board_id, since, bounds=(oldest, newest))
+    )
     try:
         done, _ = await asyncio.wait({reader, sender}, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
@@ -79,38 +126,62 @@ async def _drain_client(websocket: WebSocket) -> None:
 
 
 async def _send(
-    websocket: WebSocket, db: Database, sub: Subscriber, board_id: int, since: int
+    websocket: WebSocket,
+    db: Database,
+    sub: Subscriber,
+    board_id: int,
+    since: int,
+    *,
+    bounds: tuple[int | None, int],
 ) -> None:
-    oldest, newest = await db.read(log_bounds, board_id=board_id)
+    oldest, newest = bounds
     last_sent = since
     if since > newest or (oldest is not None and since < oldest - 1):
         # The client's position is not in the retained log: it must refetch the board.
         await websocket.send_json({"type": "resync", "last_seq": newest})
         last_sent = newest
-    last_sent = await _replay(websocket, db, board_id, last_sent)
-    while True:
-        seq, text = await sub.queue.get()
-        if (seq, text) == RESYNC:
-            await websocket.close(code=CLOSE_RESYNC, reason="resync")
-            return
-        if seq <= last_sent:
-            continue
-        if seq > last_sent + 1:
-            last_sent = await _replay(websocket, db, board_id, last_sent, upto=seq - 1)
-        await websocket.send_text(text)
-        last_sent = seq
+    try:
+        last_sent = await _replay(websocket, db, sub, board_id, last_sent, checked=newest)
+        while True:
+            seq, text = await sub.queue.get()
+            if (seq, text) == RESYNC:
+                await websocket.close(code=CLOSE_RESYNC, reason="resync")
+                return
+            if (seq, text) == ACCESS_CLOSED:
+                raise _AccessChanged
+            if seq <= last_sent:
+                continue
+            if seq > last_sent + 1:
+                last_sent = await _replay(
+                    websocket, db, sub, board_id, last_sent, checked=newest, upto=seq - 1
+                )
+            await websocket.send_text(text)
+            last_sent = seq
+    except _AccessChanged:
+        await websocket.close(code=CLOSE_ACCESS_CHANGED, reason="access changed")
 
 
 async def _replay(
-    websocket: WebSocket, db: Database, board_id: int, since: int, upto: int | None = None
+    websocket: WebSocket,
+    db: Database,
+    sub: Subscriber,
+    board_id: int,
+    since: int,
+    *,
+    checked: int,
+    upto: int | None = None,
 ) -> int:
-    """Send logged events after ``since`` (up to ``upto``); return the last seq sent."""
+    """Send logged events after ``since`` (up to ``upto``) in the subscriber's view;
+    return the last seq sent. An access change of the subscriber's person after
+    ``checked`` (the seq at which access was checked) is sent, then ends the stream."""
     while True:
         page = await _read_page(db, board_id, since)
         for event in page:
             if upto is not None and event["seq"] > upto:
                 return since
-            await websocket.send_text(encode(event))
+            await websocket.send_text(encode(redact(event) if sub.redacted else event))
             since = event["seq"]
+            if since > checked and ends_access(event, sub.user_id):
+                raise _AccessChanged
         if len(page) < PAGE:
             return since

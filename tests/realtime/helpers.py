@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import ADMIN_TOKEN
 
@@ -86,3 +87,39 @@ def read_frames_until_close(sock: socket.socket) -> list[tuple[int, bytes]]:
         frames.append((b0 & 0x0F, exact(length)))
         if frames[-1][0] == 0x8:
             return frames
+
+
+async def until_closed(
+    ws: ClientConnection, within: float = 10
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Every message up to the server's close, decoded, and the close code.
+
+    Fails if the socket is not closed in time.
+    """
+    messages: list[dict[str, Any]] = []
+
+    async def drain() -> None:
+        try:
+            while True:
+                messages.append(json.loads(await ws.recv()))
+        except ConnectionClosed:
+            return
+
+    await asyncio.wait_for(drain(), within)
+    return messages, ws.close_code
+
+
+async def close_code_of(base_ws_url: str, path: str, **headers: str) -> tuple[int | None, str]:
+    """Open ``path`` and return the close code and reason the server ends it with."""
+    async with connect(base_ws_url + path, additional_headers=headers, open_timeout=10) as ws:
+        messages, code = await until_closed(ws)
+        assert messages == []  # a refusal carries no data
+        return code, ws.close_reason or ""
+
+
+async def api_call(
+    base_url: str, method: str, path: str, token: str = ADMIN_TOKEN, **kwargs: Any
+) -> httpx.Response:
+    """One request to a live server as ``token``'s person."""
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=10) as http:
+        return await http.request(method, base_url + path, **kwargs)

@@ -15,8 +15,8 @@ import redis.asyncio as aioredis
 from sqlalchemy.engine import make_url
 
 from tests.conftest import LiveServer
-from tests.factories import create_board, create_card, events
-from tests.realtime.helpers import http_move, receive, ws_connect
+from tests.factories import add_member, create_board, create_card, create_user, events
+from tests.realtime.helpers import api_call, http_move, receive, until_closed, ws_connect
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -115,3 +115,23 @@ async def test_a_dropped_broker_connection_loses_nothing(client, replicas, broke
 
     logged = await events(client, board["id"], since=start)
     assert [first, *rest, sentinel] == logged
+
+
+async def test_removing_a_member_through_b_closes_their_socket_on_a(client, replicas):
+    """An access change made on one replica reaches the person's socket on the other: it
+    gets the removal, then close code 4408, and nothing after; reconnecting is refused."""
+    a, b = replicas
+    board, cols, cards = await _board_with_cards(client, 1)
+    member, token = await create_user(client, role="agent")
+    await add_member(client, board["id"], member["id"])
+    start = (await events(client, board["id"]))[-1]["seq"]
+    async with ws_connect(a.ws_url, board["id"], since=start - 1, token=token) as ws:
+        await receive(ws, 1)  # streaming before the removal
+        r = await api_call(b.url, "DELETE", f"/api/boards/{board['id']}/members/{member['id']}")
+        assert r.status_code == 204, r.text
+        assert (await http_move(b.url, cards[0]["id"], cols[1])).status_code == 200
+        seen, code = await until_closed(ws, within=20)
+    assert code == 4408
+    assert [(e["type"], e["data"]["user_id"]) for e in seen] == [("member.removed", member["id"])]
+    async with ws_connect(a.ws_url, board["id"], token=token) as ws:
+        assert await until_closed(ws) == ([], 4404)
