@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_channel: str = "swarmboard:events"
     ws_queue_size: int = Field(default=256, ge=1, le=100_000)
+    # Open websockets one person may have in one process; the excess is closed with 4429.
+    ws_max_per_person: int = Field(default=20, ge=1, le=10_000)
     ws_ping_interval: float = Field(default=20.0, gt=0)
     # Events are small JSON; compression costs more memory and latency than it saves.
     ws_per_message_deflate: bool = False
