@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## Start the server on SQLite with a demo board; prints the URL and an admin token.
+## Plain lines for people (LOG_FORMAT=json for the JSON lines a server writes by default).
+LOG_FORMAT ?= text
 run: $(STAMP)
-	$(BIN)/swarmboard serve --demo --host $(HOST) --port $(PORT)
+	SWARMBOARD_LOG_FORMAT=$(LOG_FORMAT) $(BIN)/swarmboard serve --demo --host $(HOST) --port $(PORT)
 
 ## Debian's Chromium for the browser tests (never a browser downloaded by a test tool).
 CHROMIUM := /usr/bin/chromium

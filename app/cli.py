@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -17,10 +18,15 @@ from pydantic import ValidationError
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.errors import DomainError
+from app.ops.console import Console
 
 __all__ = ["main"]
 
 T = TypeVar("T")
+
+# What the CLI says: plain lines, except for the commands whose output goes to a log
+# (`serve`, `db upgrade`), which follow SWARMBOARD_LOG_FORMAT (main() sets it up).
+console = Console("text")
 
 
 def _run_write(settings: Settings, fn: Callable[..., T], **kwargs: Any) -> T:
@@ -38,13 +44,13 @@ def _run_write(settings: Settings, fn: Callable[..., T], **kwargs: Any) -> T:
 def _migrate(settings: Settings) -> None:
     from app.core.migrate import upgrade_to_head
 
-    print("Migrating the database to the newest schema...", file=sys.stderr)
+    console.say("Migrating the database to the newest schema...", err=True)
     upgrade_to_head(settings.database_url)
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     _migrate(settings)
-    print("The database is at the newest schema.")
+    console.say("The database is at the newest schema.")
     return 0
 
 
@@ -55,20 +61,20 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from app.auth.password import hash_password
     from app.demo import DEMO_LOGIN, DEMO_PASSWORD, seed_demo
     from app.main import create_app
-    from app.ops.logging import configure_logging
-    from app.ops.settings import OpsSettings
 
-    # Our request log (route templates, request ids, no query strings) replaces
-    # uvicorn's access log; uvicorn's own messages go through the same handler.
-    configure_logging(OpsSettings().log_format, args.log_level)
+    # main() has set up the logs: our request log (route templates, request ids, no
+    # query strings) replaces uvicorn's access log, and uvicorn's own messages, the
+    # migrations' and any traceback go through the same handler.
     _migrate(settings)
     token = settings.admin_token
+    generated: str | None = None  # the only token ever printed: one made for the demo
     if args.demo:
         name = "admin-token"
         if token is None:
             # A fresh token per start (the previous demo token is revoked); only its hash
             # is stored.
             token, name = auth_service.new_token(), "demo-admin"
+            generated = token
             settings = settings.model_copy(update={"admin_token": token})
         try:
             admin = _run_write(settings, auth_service.ensure_admin_token, token=token, name=name)
@@ -79,15 +85,20 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             )
             board_id = _run_write(settings, seed_demo, admin_id=admin.id, password_hash=demo_hash)
         except DomainError as exc:
-            print(f"error: could not seed the demo board: {exc.detail}", file=sys.stderr)
+            console.say(
+                f"error: could not seed the demo board: {exc.detail}", err=True, level=logging.ERROR
+            )
             return 1
-        print(f"Demo board ready: board id {board_id}")
+        console.say(f"Demo board ready: board id {board_id}", board_id=board_id)
         if demo_hash is not None:
-            print(f"Login: {DEMO_LOGIN} / {DEMO_PASSWORD}")
+            console.say(f"Login: {DEMO_LOGIN} / {DEMO_PASSWORD}", login=DEMO_LOGIN)
     url = f"http://{args.host}:{args.port}"
-    print(f"Swarmboard is starting on {url}  (API docs: {url}/docs)")
-    if token:
-        print(f"Admin token: {token}")
+    console.say(f"Swarmboard is starting on {url}  (API docs: {url}/docs)", url=url)
+    if generated is not None:
+        # A configured SWARMBOARD_ADMIN_TOKEN is never printed: the output ends up in
+        # log collectors (docker compose logs). In JSON mode the token is in its own
+        # field (the message, like every log line, hides anything token-shaped).
+        console.say(f"Admin token: {generated}", admin_token=generated)
     app = create_app(settings)
 
     class Server(uvicorn.Server):
@@ -106,7 +117,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         log_level=args.log_level,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
+        # X-Forwarded-For / -Proto only from the proxies the operator names (uvicorn
+        # would otherwise believe any local process, and FORWARDED_ALLOW_IPS).
+        proxy_headers=bool(args.trusted_proxies),
+        forwarded_allow_ips=args.trusted_proxies,
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_interval,
         ws_per_message_deflate=settings.ws_per_message_deflate,
@@ -289,14 +303,37 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _logs_for(args: argparse.Namespace) -> bool:
+    """Set up the console and the logs of a command whose output goes to a log; False
+    when the operations settings are invalid (said in the format asked for)."""
+    from app.ops.logging import configure_logging
+    from app.ops.settings import OpsSettings
+
+    global console
+    try:
+        ops = OpsSettings()
+    except ValidationError as exc:
+        asked = os.environ.get("SWARMBOARD_LOG_FORMAT", "").strip().lower()
+        console = Console("text" if asked == "text" else "json")
+        for err in exc.errors():
+            console.say(f"configuration error: {err['msg']}", err=True, level=logging.ERROR)
+        return False
+    console = Console(ops.log_format)
+    configure_logging(ops.log_format, getattr(args, "log_level", "info"))
+    args.trusted_proxies = ops.trusted_proxies
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``swarmboard`` console script."""
     args = _parser().parse_args(argv)
+    if args.command in ("serve", "db") and not _logs_for(args):
+        return 2
     try:
         settings = get_settings()
     except ValidationError as exc:
         for err in exc.errors():
-            print(f"configuration error: {err['msg']}", file=sys.stderr)
+            console.say(f"configuration error: {err['msg']}", err=True, level=logging.ERROR)
         return 2
     result: int = args.func(args, settings)
     return result

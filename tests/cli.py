@@ -42,7 +42,12 @@ class DemoServer:
 def demo_server(tmp_path: Path) -> Iterator[DemoServer]:
     """``swarmboard serve --demo`` on a fresh SQLite file, once it answers HTTP."""
     port = free_port()
-    env = {**os.environ, "SWARMBOARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'd.db'}"}
+    env = {
+        **os.environ,
+        "SWARMBOARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'd.db'}",
+        # The plain lines `make run` shows (JSON mode: tests/ops/test_console.py).
+        "SWARMBOARD_LOG_FORMAT": "text",
+    }
     env.pop("SWARMBOARD_ADMIN_TOKEN", None)
     proc = subprocess.Popen(
         [*CLI, "serve", "--demo", "--port", str(port), "--log-level", "warning"],

@@ -16,6 +16,10 @@ __all__ = ["JOB_ID", "AlertScheduler"]
 
 JOB_ID = "alerts.scan"
 log = logging.getLogger(__name__)
+# APScheduler logs two INFO lines per run ("Running job", "executed successfully") and
+# more on start and stop: the scan's own lines say what matters, so only its warnings
+# (missed runs, a job still running) and errors stay.
+_CHATTY = ("apscheduler.executors", "apscheduler.scheduler")
 
 
 class AlertScheduler:
@@ -61,6 +65,8 @@ class AlertScheduler:
             self._running = None
 
     def start(self) -> None:
+        for name in _CHATTY:
+            logging.getLogger(name).setLevel(logging.WARNING)
         self._scheduler.add_job(
             self._job,
             "interval",

@@ -13,8 +13,10 @@ import json
 import logging
 import re
 import sys
+import threading
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any, Literal
 
 __all__ = [
@@ -106,6 +108,43 @@ def configure_logging(fmt: Literal["json", "text"] = "json", level: str = "info"
         lg.propagate = True
     logging.getLogger("uvicorn.access").disabled = True
     cap_library_loggers()
+    # Whatever else Python would print on stderr goes through the same handler, so in
+    # JSON mode every line stays JSON: warnings, uncaught exceptions (in the main thread
+    # and others) and exceptions ignored during clean-up.
+    logging.captureWarnings(True)
+    sys.excepthook = _log_uncaught
+    threading.excepthook = _log_thread_exception
+    sys.unraisablehook = _log_unraisable
+
+
+_crash_log = logging.getLogger("swarmboard")
+
+
+def _log_uncaught(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        _crash_log.info("interrupted")
+        return
+    _crash_log.critical("stopped by an uncaught %s", kind.__name__, exc_info=(kind, exc, tb))
+
+
+def _log_thread_exception(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is None or args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    _crash_log.error(
+        "uncaught %s in thread %s",
+        args.exc_type.__name__,
+        name,
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+    )
+
+
+def _log_unraisable(unraisable: Any) -> None:
+    exc = unraisable.exc_value
+    info = (type(exc), exc, unraisable.exc_traceback) if exc is not None else None
+    _crash_log.error(
+        "%s: %r", unraisable.err_msg or "exception ignored in", unraisable.object, exc_info=info
+    )
 
 
 # Libraries whose INFO or DEBUG records carry secrets: SQLAlchemy logs statements with

@@ -59,15 +59,19 @@ def captured_logs(level: int = logging.INFO) -> Iterator[Capture]:
 
 @dataclass
 class ServeProcess:
-    """``swarmboard serve`` on a loopback port, its stderr going to a file."""
+    """``swarmboard serve`` on a loopback port, its stdout and stderr going to files."""
 
     url: str
     proc: subprocess.Popen[bytes]
     stderr_path: Path
+    stdout_path: Path
     extra: dict[str, str] = field(default_factory=dict)
 
     def stderr(self) -> str:
         return self.stderr_path.read_text(encoding="utf-8")
+
+    def stdout(self) -> str:
+        return self.stdout_path.read_text(encoding="utf-8")
 
 
 SERVE = [sys.executable, "-m", "app.cli", "serve"]
@@ -80,24 +84,29 @@ def serve_process(
     *,
     args: tuple[str, ...] = (),
     log_level: str = "info",
+    without: tuple[str, ...] = (),
     **extra_env: str,
 ) -> Iterator[ServeProcess]:
-    """The real command (uvicorn, our logging configuration) on the test database."""
+    """The real command (uvicorn, our logging configuration) on the test database;
+    ``without`` names variables of the test environment to leave out."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     # The confirmation helpers expect links on the default public address.
     extra_env = {"SWARMBOARD_WEBHOOK_RELAY": "off", **extra_env}
     env = server_env(database_url, "http://127.0.0.1:8000", **extra_env)
+    for name in without:
+        env.pop(name, None)
     stderr_path = tmp_path / "serve-stderr.log"
-    with stderr_path.open("wb") as err:
+    stdout_path = tmp_path / "serve-stdout.log"
+    with stderr_path.open("wb") as err, stdout_path.open("wb") as out:
         proc = subprocess.Popen(
             [*SERVE, "--port", str(port), *args, "--log-level", log_level],
             cwd=ROOT,
             env=env,
-            stdout=subprocess.DEVNULL,  # serve prints the admin token there, by design
+            stdout=out,
             stderr=err,
         )
-    server = ServeProcess(url=url, proc=proc, stderr_path=stderr_path)
+    server = ServeProcess(url=url, proc=proc, stderr_path=stderr_path, stdout_path=stdout_path)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import shlex
 import subprocess
 import sys
 from pathlib import Path
+
+import yaml
 
 from tests.conftest import ROOT
 
@@ -74,3 +77,17 @@ def test_hadolint_finds_nothing_at_info_level():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_replicas_trust_forwarded_headers_from_the_proxy_only():
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    proxy_address = services["proxy"]["networks"]["default"]["ipv4_address"]
+    subnets = [c["subnet"] for c in compose["networks"]["default"]["ipam"]["config"]]
+    assert any(ipaddress.ip_address(proxy_address) in ipaddress.ip_network(n) for n in subnets)
+    for name in ("app1", "app2"):
+        env = services[name]["environment"]
+        assert env["SWARMBOARD_FORWARDED_ALLOW_IPS"] == proxy_address
+        # uvicorn's own variable is ignored by `swarmboard serve`: it must not suggest
+        # that anything else is trusted.
+        assert "FORWARDED_ALLOW_IPS" not in env
