@@ -80,9 +80,11 @@ class Settings(BaseSettings):
     # CPU-heavy work (forecasts, flow summaries, the Retro page) runs on a pool of its
     # own per process (app/core/cpu.py): this many threads, at most this many jobs
     # admitted (computing or waiting), at most this many per person; past a bound a
-    # request gets 429 cpu-busy with Retry-After.
-    cpu_workers: int = Field(default=2, ge=1, le=64)
-    cpu_max_jobs: int = Field(default=6, ge=1, le=1000)
+    # request gets 429 cpu-busy with Retry-After. One thread by default: forecasts are
+    # pure Python, so a second one adds no throughput (the GIL) but doubles the time
+    # pages wait for the interpreter (bench/cpu_pool.py).
+    cpu_workers: int = Field(default=1, ge=1, le=64)
+    cpu_max_jobs: int = Field(default=4, ge=1, le=1000)
     cpu_jobs_per_person: int = Field(default=2, ge=1, le=100)
     cpu_retry_after_seconds: int = Field(default=2, ge=1, le=3600)
 
