@@ -58,3 +58,18 @@ async def test_deactivation_stops_a_token_on_another_replica_and_tells_the_open_
         with pytest.raises((InvalidStatus, ConnectionClosed)):
             async with ws_connect(server.ws_url, board["id"], token=token) as again:
                 await asyncio.wait_for(again.recv(), 10)
+
+
+async def test_a_revoked_token_stops_at_once_on_the_replica_that_did_not_revoke_it(
+    client, live_servers
+):
+    a, b = live_servers
+    user, _ = await create_user(client, role="agent")
+    issued = await client.post(f"/api/users/{user['id']}/tokens", json={"name": "laptop"})
+    token, token_id = issued.json()["token"], issued.json()["id"]
+    assert await _get_me(b.url, token) == 200  # B has accepted (and once cached) it
+
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as own:
+        r = await own.delete(f"{a.url}/api/users/{user['id']}/tokens/{token_id}", timeout=10)
+    assert r.status_code == 204, r.text
+    assert await _get_me(b.url, token) == 401
