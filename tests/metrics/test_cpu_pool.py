@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from app.core.config import Settings
-from app.core.cpu import CpuPool
+from app.core.cpu import CpuBusy, CpuPool
 from app.main import create_app
 from app.metrics import forecast
 from tests import factories
@@ -167,3 +167,27 @@ async def test_at_the_bound_a_forecast_is_not_refused_for_its_size(
     until = today + timedelta(days=forecast.MAX_UNTIL_DAYS)
     r = await client.get(f"{base}/how-many", params={"until": str(until), "runs": 10_000})
     assert r.status_code == 200, r.text
+
+
+async def test_a_job_keeps_its_place_until_its_thread_is_done_with_it() -> None:
+    """A client that goes away does not free the slot of work still computing, so the
+    bounds count real work (a thread cannot be stopped)."""
+    pool = CpuPool(workers=1, max_jobs=1, per_person=1, retry_after=3)
+    pool.start()
+    try:
+        release = threading.Event()
+        abandoned = asyncio.create_task(pool.run("a", release.wait, 60))
+        await _until(lambda: pool.in_flight == 1)
+        abandoned.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await abandoned
+        assert pool.in_flight == 1
+        with pytest.raises(CpuBusy) as refused:
+            await pool.run("b", sum, [1, 2])
+        assert refused.value.status == 429
+        assert refused.value.extra["headers"] == {"Retry-After": "3"}
+        release.set()
+        await _until(lambda: pool.in_flight == 0)
+        assert await pool.run("b", sum, [1, 2]) == 3
+    finally:
+        pool.shutdown()
