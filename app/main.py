@@ -34,6 +34,7 @@ from app.insights.router import router as insights_router
 from app.metrics.router import router as metrics_router
 from app.metrics.support_router import router as support_metrics_router
 from app.ops import install_ops
+from app.ops.apidocs import install_api_docs
 from app.realtime import wiring as realtime
 from app.realtime.router import router as realtime_router
 from app.swarm.router import router as swarm_router
@@ -135,11 +136,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="A live Kanban board for customer-support teams.",
         lifespan=lifespan,
+        # FastAPI's pages load their scripts from a CDN, which the CSP refuses: /docs is
+        # served from packaged files instead (app/ops/apidocs.py), and there is no /redoc.
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     install_openapi(app)
     install_security(app, settings)
     install_ops(app, settings)
+    install_api_docs(app)
     # Browsers sign in with a session cookie; the websocket asks this who they are.
     app.state.session_principal = web_session.session_principal
     # A browser asking for a page gets errors as the styled page (app.core.errors).
