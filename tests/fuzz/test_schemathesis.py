@@ -8,6 +8,8 @@ cases, then random ones, then stateful sequences that follow responses), sent to
 * the status code, content type, headers and body are the documented ones, and every
   error is ``application/problem+json`` (the document says so for every operation);
 * data that breaks the schema is refused, and undeclared methods get 405 with ``Allow``.
+* text holding NUL (U+0000), which the hooks put in one case in five, is a 422
+  problem, on every operation it reached.
 
 One check is off, ``positive_data_acceptance``: it expects every schema-valid request
 to succeed, but some rules cannot be written in OpenAPI (a date range of at most three
@@ -126,6 +128,7 @@ def test_no_operation_errors_or_breaks_its_documented_contract(
     ids_file = tmp_path / "ids.json"
     ids_file.write_text(json.dumps(ids), encoding="utf-8")
     report = tmp_path / "report.xml"
+    nul_log = tmp_path / "nul.jsonl"
     run = subprocess.run(
         [
             str(SCHEMATHESIS),
@@ -154,6 +157,7 @@ def test_no_operation_errors_or_breaks_its_documented_contract(
             "PYTHONPATH": str(ROOT),
             "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks",
             "SB_FUZZ_IDS": str(ids_file),
+            "SB_FUZZ_NUL_LOG": str(nul_log),
         },
         capture_output=True,
         text=True,
@@ -166,3 +170,14 @@ def test_no_operation_errors_or_breaks_its_documented_contract(
     operations = sum(len(item) for item in paths.values())
     assert f"Tested: {operations}" in run.stdout, run.stdout[-3000:]
     assert '"level": "error"' not in server_log, server_log[-8000:]
+    # NUL reached the query and the JSON body of many operations, and every time it
+    # was refused as a 422 problem before anything ran.
+    sent = [json.loads(line) for line in nul_log.read_text(encoding="utf-8").splitlines()]
+    reached = {
+        where: {s["operation"] for s in sent if where in s["where"]} for where in ("query", "body")
+    }
+    assert len(reached["query"]) >= 5 and len(reached["body"]) >= 20, reached
+    wrong = [
+        s for s in sent if (s["status"], s["content_type"]) != (422, "application/problem+json")
+    ]
+    assert wrong == [], wrong[:20]
