@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated
+from app.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
 
 __all__ = [
     "CannotDeactivateSelf",
@@ -12,7 +12,6 @@ __all__ = [
     "NotAllowed",
     "PasswordChangedMeanwhile",
     "TokenNotFound",
-    "TooManyPasswordAttempts",
     "UserNotFound",
     "WrongPassword",
 ]
@@ -61,10 +60,3 @@ class CannotDeactivateSelf(Conflict):
 class PasswordChangedMeanwhile(Conflict):
     type = "password-changed-meanwhile"
     title = "Password changed meanwhile"
-
-
-class TooManyPasswordAttempts(DomainError):
-    """Too many wrong current passwords: the change is refused for a while (the body's
-    ``retry_after`` says how many seconds)."""
-
-    status, type, title = 429, "too-many-password-attempts", "Too many attempts"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, HTTPException, Request, status
 
 from app.auth import lifecycle, password, service
 from app.auth import session as web_session
-from app.auth.exceptions import PasswordChangedMeanwhile, TooManyPasswordAttempts, WrongPassword
+from app.auth.exceptions import PasswordChangedMeanwhile, WrongPassword
 from app.auth.schemas import (
     PasswordChange,
     PasswordReset,
@@ -102,9 +103,11 @@ async def change_my_password(
     throttle = request.app.state.login_throttle_email
     key = f"user:{user.id}"
     wait = throttle.retry_after(key)
-    if wait:
-        raise TooManyPasswordAttempts(
-            "Too many wrong passwords; try again later.", retry_after=int(wait) + 1
+    if wait:  # rendered as problem+json (too-many-requests) with Retry-After
+        raise HTTPException(
+            429,
+            "Too many wrong passwords; try again later.",
+            headers={"Retry-After": str(math.ceil(wait))},
         )
     stored = await db.read(service.password_hash_of, user_id=user.id)
     matches = await password.verify_password_async(stored, body.current_password)

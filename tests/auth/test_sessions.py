@@ -121,14 +121,20 @@ async def test_a_password_change_with_an_api_token_ends_every_session(person, si
     assert (await as_user(user["token"]).get("/api/users/me")).status_code == 200
 
 
-async def test_too_many_wrong_current_passwords_are_throttled(person, as_user, settings):
+async def test_too_many_wrong_current_passwords_are_throttled(
+    person, as_user, settings, web_client
+):
     user = await person()
     api = as_user(user["token"])
     body = {"current_password": "guess-guess", "new_password": NEW_PASSWORD}
     for _ in range(settings.login_max_failures):
         assert (await api.post("/api/users/me/password", json=body)).status_code == 403
     blocked = await api.post("/api/users/me/password", json={**body, "current_password": PASSWORD})
-    assert blocked.status_code == 429 and blocked.json()["retry_after"] > 0
+    assert blocked.status_code == 429 and blocked.headers["content-type"] == PROBLEM
+    assert int(blocked.headers["retry-after"]) > 0
+    # Nothing changed while blocked, even with the right current password.
+    assert (await sign_in(web_client(), user["email"], NEW_PASSWORD)).status_code == 401
+    assert (await sign_in(web_client(), user["email"], PASSWORD)).status_code == 303
 
 
 async def test_an_admin_resets_a_password_and_every_session_of_that_person_ends(
