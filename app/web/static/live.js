@@ -5,12 +5,25 @@
  * Anything else, a gap in seq, a {"type": "resync"} message or close code 4000 reloads
  * the columns from /boards/{id}/fragment. A dropped connection is retried with
  * backoff and resumes from the last applied seq, so the server replays whatever was
- * missed. */
+ * missed. Close code 4408 (your access changed) reconnects at once and reloads the
+ * columns, so the server checks access again; 4400, 4401, 4403 and 4404 are final: the
+ * page stops with a message saying why. 4429 (too many sockets open for you) retries
+ * slowly. The README's websocket section lists every code. */
 "use strict";
 (function () {
   const SB = window.SB;
   const status = document.getElementById("live-status");
   const CLOSE_RESYNC = 4000;
+  const CLOSE_ACCESS_CHANGED = 4408;
+  const CLOSE_TOO_MANY = 4429;
+  // Refusals the server will repeat on every reconnect: stop and say why.
+  const FINAL = {
+    4400: "The live board could not be opened from this address. Reload the page.",
+    4401: "Your session has ended. Reload the page and sign in again.",
+    4403: "The live board refused this page. Open the board from Swarmboard itself.",
+    4404: "This board is gone, or you are no longer a member of it.",
+  };
+  let accessChanges = 0; // 4408s in a row without a message in between
   const TEXT = { live: "live", connecting: "connecting…", reconnecting: "reconnecting…" };
   let socket = null;
   let opened = false;
@@ -27,6 +40,7 @@
   }
 
   function stop(message) {
+    if (stopped) return; // once: a refused reconnect and the fragment may both report it
     stopped = true;
     clearTimeout(retry);
     if (socket) socket.close();
@@ -242,14 +256,29 @@
       if (socket !== ws) return;
       let message;
       try { message = JSON.parse(m.data); } catch (err) { return; }
+      accessChanges = 0;
       receive(message);
     };
     ws.onclose = function (event) {
       if (socket !== ws) return;
       socket = null;
       if (stopped) return;
+      if (FINAL[event.code]) { stop(FINAL[event.code]); return; }
       setStatus("reconnecting");
-      // Refused before opening: the fragment tells whether the session or access is gone.
+      if (event.code === CLOSE_ACCESS_CHANGED) {
+        // Access changed (removed, a new role, a revoked sign-in): reload the columns,
+        // which may differ for the new role, and reconnect now to be checked again. The
+        // reconnect's 4401 or 4404 then stops the page, if access is gone.
+        resync();
+        accessChanges += 1;
+        if (accessChanges === 1) { backoff = 500; clearTimeout(retry); retry = setTimeout(connect, 0); return; }
+      }
+      if (event.code === CLOSE_TOO_MANY) {
+        SB.flash("You have too many Swarmboard pages open; close some and this one reconnects.", "error");
+        backoff = Math.max(backoff, 5000);
+      }
+      // Closed before opening (no server, a proxy's refusal): the fragment tells whether
+      // the session or access is gone.
       if (event.code === CLOSE_RESYNC || (!opened && navigator.onLine)) resync();
       schedule();
     };
