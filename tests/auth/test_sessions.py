@@ -241,3 +241,37 @@ async def test_a_rehash_at_sign_in_keeps_other_sessions(person, signed_in, app):
         replacing=found[1],
     )
     assert (await web.get("/boards")).status_code == 200
+
+
+async def test_each_way_of_ending_access_is_announced_on_the_persons_board(
+    client, person, signed_in, as_user
+):
+    """The person's open sockets hear ``access.changed`` (and the hub closes them)."""
+    user = await person()
+    board, _, _ = await _board_with_card(client, user)
+    web = await signed_in(user)
+    await web.post("/logout", data={"csrf_token": await _csrf(web)})
+    api = as_user(user["token"])
+    await api.post(
+        "/api/users/me/password",
+        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+    )
+    await client.post(f"/api/users/{user['id']}/password", json={"new_password": PASSWORD})
+    spare = (await api.post(f"/api/users/{user['id']}/tokens", json={"name": "spare"})).json()
+    await api.delete(f"/api/users/{user['id']}/tokens/{spare['id']}")
+    await client.post(f"/api/users/{user['id']}/deactivate")
+    await client.post(f"/api/users/{user['id']}/reactivate")
+
+    reasons = [
+        e["data"]["reason"]
+        for e in await factories.events(client, board["id"])
+        if e["type"] == "access.changed" and e["data"]["user_id"] == user["id"]
+    ]
+    assert reasons == [
+        "signed-out",
+        "password-changed",
+        "password-reset",
+        "token-revoked",
+        "deactivated",
+        "reactivated",
+    ]
