@@ -45,6 +45,8 @@ def demo_server(tmp_path: Path) -> Iterator[DemoServer]:
     env = {
         **os.environ,
         "SWARMBOARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'd.db'}",
+        # Its generated secret key (none is configured) lands here, not in the checkout.
+        "SWARMBOARD_DATA_DIR": str(tmp_path / "data"),
         # The plain lines `make run` shows (JSON mode: tests/ops/test_console.py).
         "SWARMBOARD_LOG_FORMAT": "text",
     }

@@ -8,6 +8,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 import httpx
@@ -49,6 +50,8 @@ def _serve(database_url: str, port: int) -> subprocess.Popen[bytes]:
         "SWARMBOARD_DATABASE_URL": database_url,
         "SWARMBOARD_ADMIN_TOKEN": ADMIN_TOKEN,
         "SWARMBOARD_WS_PING_INTERVAL": "0.5",
+        # Its generated secret key lands in a temporary directory, not in the checkout.
+        "SWARMBOARD_DATA_DIR": tempfile.mkdtemp(prefix="sb-data-"),
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--log-level", "warning"],
