@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from playwright.async_api import Browser
 
 from tests.browser.conftest import Person
@@ -33,12 +35,15 @@ async def test_a_mistyped_page_address_shows_the_styled_404_page_with_a_link_hom
 
 
 async def test_nul_in_a_page_address_shows_a_styled_422_page(
-    browser: Browser, people: dict[str, Person], web: LiveServer
+    browser: Browser, people: dict[str, Person], web: LiveServer, new_board: Any, add_card: Any
 ) -> None:
+    board = await new_board()
+    await add_card(board["id"], title="Printer on fire", product="Printers")
     context = await browser.new_context(storage_state=people["lead"].storage_state)
     try:
         page = await context.new_page()
-        response = await page.goto(f"{web.url}/boards/1/retro?product=%00")
+        # The lead's own board: before the check this was the retro page (or a 500).
+        response = await page.goto(f"{web.url}/boards/{board['id']}/retro?product=Print%00ers")
         assert response is not None and response.status == 422
         await page.get_by_role("heading", name="Invalid request").wait_for()
         assert "“product”" in await page.locator("main").inner_text()

@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.factories import create_board, create_card
+from tests.factories import add_member, create_board, create_card, create_user
 from tests.insights.helpers import png
+from tests.web.helpers import PASSWORD, sign_in
 
 PROBLEM = "application/problem+json"
 VALIDATION = "https://swarmboard.dev/problems/validation-error"
@@ -201,14 +202,22 @@ async def test_a_file_may_hold_nul_bytes(client, api):
     assert r.status_code == 201, r.text
 
 
-async def test_a_browser_gets_the_422_as_a_page(client, api):
+async def test_a_signed_in_browser_gets_the_422_as_a_page(app, client):
+    """The retro page of one's own board, with a NUL in its product filter."""
     board = await create_board(client)
+    await create_card(client, board["id"], product="Printers")
+    user, _ = await create_user(client, role="agent", password=PASSWORD)
+    await add_member(client, board["id"], user["id"], "agent")
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as browser:
+        signed = await sign_in(browser, user["email"])
+        assert signed.status_code == 303, signed.text
+        page = f"/boards/{board['id']}/retro"
+        assert (await browser.get(page, params={"product": "Printers"})).status_code == 200
 
-    r = await api.get(
-        f"/boards/{board['id']}/retro",
-        params={"product": "\x00"},
-        headers={"Accept": "text/html,application/xhtml+xml"},
-    )
+        r = await browser.get(
+            page, params={"product": "Print\x00ers"}, headers={"Accept": "text/html,*/*"}
+        )
 
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("text/html")
