@@ -26,6 +26,7 @@ _DOTTED = re.compile(r"^[a-z_]+\.[a-z_]+$")
 # finds it missing from the registry.
 NOT_EVENT_PREFIXES = {
     "alerts",
+    "app",  # module names, e.g. a package's static files
     "apscheduler",
     "http",
     "sqlalchemy",
