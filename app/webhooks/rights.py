@@ -40,13 +40,14 @@ members = table_of(BoardMember)
 
 NOT_SENT = (
     "Not sent: the endpoint's owner no longer leads its board (or, for every board, is "
-    "no longer an admin)."
+    "no longer an admin), or has been deactivated."
 )
 
 # The owner's global role and membership of the endpoint's board, for may_receive().
 OWNER_COLUMNS = (
     endpoints.c.owner_id,
     users.c.role.label("owner_role"),
+    users.c.deactivated_at.label("owner_deactivated_at"),
     members.c.id.label("owner_member_id"),
     members.c.role.label("owner_board_role"),
 )
@@ -81,7 +82,11 @@ def owner_may_manage(
 
 
 def may_receive(row: Any) -> bool:
-    """For a row selected with :data:`OWNER_COLUMNS` and ``board_id``: may it be sent to?"""
+    """For a row selected with :data:`OWNER_COLUMNS` and ``board_id``: may it be sent to?
+
+    A deactivated owner has no rights at all (they cannot even sign in)."""
+    if row.owner_deactivated_at is not None:
+        return False
     return owner_may_manage(
         owner_id=row.owner_id,
         owner_role=row.owner_role,

@@ -131,3 +131,23 @@ async def test_a_delivery_queued_before_the_demotion_is_never_sent(
         assert receiver.requests[0].json["data"]["card_id"] == card["id"]
     finally:
         await relay.stop()
+
+
+async def test_a_deactivated_owners_endpoint_receives_nothing_until_reactivated(
+    client: httpx.AsyncClient, as_user: Callable[[str], httpx.AsyncClient], receiver: Receiver
+):
+    board, _me, owner, hook = await _lead_with_endpoint(client, as_user, receiver.url)
+    first = await factories.create_card(client, board["id"])
+    await receiver.wait_for(1)
+    await settled(client, hook["id"], 1)
+
+    r = await client.post(f"/api/users/{owner['id']}/deactivate")
+    assert r.status_code == 200, r.text
+    await factories.create_card(client, board["id"])  # no delivery while deactivated
+    assert len(await deliveries(client, hook["id"])) == 1
+
+    r = await client.post(f"/api/users/{owner['id']}/reactivate")
+    assert r.status_code == 200, r.text
+    third = await factories.create_card(client, board["id"])
+    await settled(client, hook["id"], 2)
+    assert _card_ids(receiver) == [first["id"], third["id"]]
