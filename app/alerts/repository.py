@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.alerts.conditions import alerts, cards, policies
-from app.alerts.models import ACTIVE_STATES, Alert
+from app.alerts.models import Alert
 
 __all__ = ["list_alerts", "list_policies", "lock_alert"]
 
@@ -33,13 +33,6 @@ def list_alerts(
         .offset(offset)
     )
     return list(session.execute(stmt).all()), int(total)
-
-
-def active_count(session: Session, *, board_id: int) -> int:
-    stmt = select(func.count()).where(
-        alerts.c.board_id == board_id, alerts.c.state.in_(ACTIVE_STATES)
-    )
-    return int(session.execute(stmt).scalar_one())
 
 
 def list_policies(session: Session, *, board_id: int) -> list[Any]:

@@ -15,17 +15,12 @@ from sqlalchemy.engine import make_url
 from app.realtime.broker import reconnect_forever
 from app.realtime.hub import Hub
 
-__all__ = ["CHANNEL", "PostgresBroker", "notify_sql"]
+__all__ = ["CHANNEL", "PostgresBroker"]
 
 log = logging.getLogger(__name__)
 CHANNEL = "swarmboard_events"
 # Shown in pg_stat_activity, so operators (and tests) can tell the listener apart.
 LISTENER_NAME = "swarmboard-listener"
-
-
-def notify_sql() -> str:
-    """The statement the writing transaction runs per board: ``{board_id, seq}`` only."""
-    return "SELECT pg_notify(:channel, :payload)"
 
 
 class PostgresBroker:
