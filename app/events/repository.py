@@ -5,14 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.board.models import Board
 from app.core.models import table_of
 from app.events.models import BoardEvent
 
-__all__ = ["insert_event", "insert_events", "list_events", "next_seq", "reserve_seqs"]
+__all__ = [
+    "insert_event",
+    "insert_events",
+    "list_events",
+    "log_bounds",
+    "next_seq",
+    "reserve_seqs",
+]
 
 _boards = table_of(Board)
 _events = table_of(BoardEvent)
@@ -89,3 +96,14 @@ def list_events(session: Session, *, board_id: int, since: int, limit: int) -> l
         .limit(limit)
     )
     return list(session.execute(stmt).all())
+
+
+def log_bounds(session: Session, *, board_id: int) -> tuple[int | None, int]:
+    """(oldest retained seq or None, newest seq) of a board's log."""
+    oldest = session.execute(
+        select(func.min(_events.c.seq)).where(_events.c.board_id == board_id)
+    ).scalar_one()
+    newest = session.execute(
+        select(_boards.c.last_seq).where(_boards.c.id == board_id)
+    ).scalar_one()
+    return (int(oldest) if oldest is not None else None), int(newest)

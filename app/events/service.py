@@ -11,7 +11,15 @@ from app.core.ids import event_id
 from app.core.models import iso, utcnow
 from app.events import repository
 
-__all__ = ["SYSTEM", "ActorRef", "append", "append_many", "envelope_from_row", "list_since"]
+__all__ = [
+    "SYSTEM",
+    "ActorRef",
+    "append",
+    "append_many",
+    "envelope_from_row",
+    "list_since",
+    "log_bounds",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,3 +126,8 @@ def list_since(
     """Events with ``seq > since`` in order, and whether more follow."""
     rows = repository.list_events(session, board_id=board_id, since=since, limit=limit + 1)
     return [envelope_from_row(r) for r in rows[:limit]], len(rows) > limit
+
+
+def log_bounds(session: Session, *, board_id: int) -> tuple[int | None, int]:
+    """(oldest retained seq or None, newest seq) of a board's log."""
+    return repository.log_bounds(session, board_id=board_id)

@@ -7,7 +7,6 @@ import contextlib
 import logging
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -15,9 +14,7 @@ from app.auth.service import Principal
 from app.board import service as board_service
 from app.board.exceptions import BoardNotFound
 from app.core.db import Database
-from app.core.models import table_of
 from app.events import service as events_service
-from app.events.models import BoardEvent
 from app.events.redaction import redact
 from app.realtime.access import CLOSE_ACCESS_CHANGED
 from app.realtime.hub import ACCESS_CLOSED, RESYNC, Hub, Subscriber, encode, ends_access
@@ -29,20 +26,11 @@ log = logging.getLogger(__name__)
 # Close code for "you fell behind; refetch the board and reconnect".
 CLOSE_RESYNC = 4000
 PAGE = 500
-_events = table_of(BoardEvent)
 
 
 def log_bounds(session: Session, *, board_id: int) -> tuple[int | None, int]:
-    """(oldest retained seq or None, newest seq) of a board's log."""
-    from app.board.models import Board
-
-    oldest = session.execute(
-        select(func.min(_events.c.seq)).where(_events.c.board_id == board_id)
-    ).scalar_one()
-    newest = session.execute(
-        select(table_of(Board).c.last_seq).where(table_of(Board).c.id == board_id)
-    ).scalar_one()
-    return (int(oldest) if oldest is not None else None), int(newest)
+    """(oldest retained seq or None, newest seq) of a board's log, from the event log."""
+    return events_service.log_bounds(session, board_id=board_id)
 
 
 def view_of(session: Session, *, actor: Principal, board_id: int) -> tuple[str, int | None, int]:
