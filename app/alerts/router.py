@@ -14,7 +14,8 @@ from app.alerts.schemas import (
     SlaPolicyPublic,
     SlaPolicyUpdate,
 )
-from app.core.deps import CurrentUser, Db
+from app.auth.deps import CurrentUser
+from app.core.deps import Db
 from app.core.params import PageLimit, PageOffset, PathId
 
 router = APIRouter(prefix="/api", tags=["alerts"])

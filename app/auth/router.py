@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 
 from app.auth import lifecycle, password, service
 from app.auth import session as web_session
+from app.auth.deps import CurrentUser
 from app.auth.exceptions import PasswordChangedMeanwhile, WrongPassword
 from app.auth.schemas import (
     PasswordChange,
@@ -21,7 +22,7 @@ from app.auth.schemas import (
     UserUpdate,
     UserWithToken,
 )
-from app.core.deps import CurrentUser, Db
+from app.core.deps import Db
 from app.core.params import PageLimit, PageOffset, PathId
 
 router = APIRouter(prefix="/api", tags=["users"])

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
+from app.auth.deps import CurrentUser
 from app.board import cards, service
 from app.board.schemas import (
     BoardCreate,
@@ -26,7 +27,7 @@ from app.board.schemas import (
     MemberCreate,
     MemberPublic,
 )
-from app.core.deps import CurrentUser, Db
+from app.core.deps import Db
 from app.core.params import IfMatch, PageLimit, PageOffset, PathId
 
 router = APIRouter(prefix="/api", tags=["boards"])

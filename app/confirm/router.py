@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
+from app.auth.deps import CurrentUser
 from app.confirm import service
 from app.confirm.schemas import ConfirmationDetail, ConfirmationPublic, SurveyCreate
-from app.core.deps import CurrentUser, Db
+from app.core.deps import Db
 from app.core.params import PathId
 
 __all__ = ["router"]

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from app.auth.deps import CurrentUser
 from app.board import service as board_service
-from app.core.deps import CurrentUser, Db
+from app.core.deps import Db
 from app.core.params import PathId
 from app.events.schemas import EventPage
 

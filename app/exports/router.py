@@ -9,9 +9,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
+from app.auth.deps import CurrentUser
 from app.auth.service import Principal
 from app.core.db import Database
-from app.core.deps import CurrentUser, Db
+from app.core.deps import Db
 from app.core.params import PathId
 from app.exports import service
 from app.exports.schemas import FORMATS, ExportKind, content_disposition, openapi_responses

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import FileResponse
 
+from app.auth.deps import CurrentUser
 from app.core.config import Settings
-from app.core.deps import CurrentUser, Db
+from app.core.deps import Db
 from app.core.params import PageLimit, PageOffset, PathId
 from app.insights import schemas, service, storage
 from app.insights.repository import Sort

@@ -14,8 +14,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from app.auth.deps import CurrentUser
 from app.core.cpu import CpuDep
-from app.core.deps import CurrentUser, Db
+from app.core.deps import Db
 from app.core.params import PathId
 from app.core.schemas import Day
 from app.metrics import flow, forecast, history

@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from app.core.deps import CurrentUser, Db
+from app.auth.deps import CurrentUser
+from app.core.deps import Db
 from app.core.params import PathId
 from app.metrics import support, swarms
 from app.metrics.params import ScopeQuery

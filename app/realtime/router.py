@@ -10,11 +10,11 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 
+from app.auth.deps import bearer_token, principal_for_token
 from app.auth.service import Principal
 from app.board import service as board_service
 from app.board.exceptions import BoardNotFound
 from app.core.db import Database
-from app.core.deps import bearer_token, principal_for_token
 from app.core.errors import DomainError
 from app.realtime import service
 from app.realtime.access import CLOSE_ACCESS_CHANGED

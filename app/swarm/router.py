@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, status
 
-from app.core.deps import CurrentUser, Db
+from app.auth.deps import CurrentUser
+from app.core.deps import Db
 from app.core.params import PageLimit, PageOffset, PathId
 from app.core.schemas import Instant
 from app.swarm import reports, service

@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from app.core.deps import CurrentUser, Db
+from app.auth.deps import CurrentUser
+from app.core.deps import Db
 from app.core.params import PageLimit, PageOffset, PathId
 from app.tickets import service
 from app.tickets.schemas import (

@@ -6,7 +6,8 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response, status
 
-from app.core.deps import CurrentUser, Db
+from app.auth.deps import CurrentUser
+from app.core.deps import Db
 from app.core.params import PageLimit, PageOffset, PathId
 from app.webhooks import service, ssrf
 from app.webhooks.exceptions import UnsafeWebhookUrl
