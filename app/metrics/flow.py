@@ -25,16 +25,11 @@ from itertools import repeat
 from operator import add, itemgetter, mul
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from app.auth.service import Principal
-from app.metrics import history as history_loader
 from app.metrics.history import BoardHistory
-from app.metrics.params import Scope
 from app.metrics.stats import percentile, percentile_rank
 from app.metrics.timeline import DAY, cycle_days, day_of, start_finish
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "flow_report", "summarise"]
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "summarise"]
 
 DEFAULT_LIMIT = 2_000
 MAX_LIMIT = 20_000
@@ -247,17 +242,3 @@ def summarise(h: BoardHistory, *, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
             ],
         },
     }
-
-
-def flow_report(
-    session: Session,
-    *,
-    actor: Principal,
-    board_id: int,
-    scope: Scope,
-    limit: int = DEFAULT_LIMIT,
-    now: float | None = None,
-) -> dict[str, Any]:
-    """The board's flow metrics for the scope (members only, any role)."""
-    loaded = history_loader.load(session, actor=actor, board_id=board_id, scope=scope, now=now)
-    return summarise(loaded, limit=limit)

@@ -23,7 +23,6 @@ __all__ = [
     "epoch",
     "raw_rows",
     "stays_for",
-    "stays_of_board",
 ]
 
 # The card columns every metric row carries, in this order.
@@ -127,20 +126,6 @@ def _group(rows: Any) -> dict[int, list[Stay]]:
     for card_id, column_id, entered, left in rows:
         out.setdefault(int(card_id), []).append(Stay(int(column_id), float(entered), left))
     return out
-
-
-def stays_of_board(
-    session: Session, *, board_id: int, filters: CardFilter
-) -> dict[int, list[Stay]]:
-    """Every stay of the board's (filtered) cards, grouped by card, oldest first."""
-    where, params = filters.sql()
-    sql = (
-        f"SELECT s.card_id, s.column_id, {epoch(session, 's.entered_at')}, "
-        f"{epoch(session, 's.left_at')} FROM card_stays s JOIN cards c ON c.id = s.card_id "
-        f"WHERE c.board_id = :b{where} ORDER BY s.card_id, s.entered_at, s.id"
-    )
-    params["b"] = board_id
-    return _group(session.execute(text(sql), params))
 
 
 def stays_for(session: Session, card_ids: Sequence[int]) -> dict[int, list[Stay]]:

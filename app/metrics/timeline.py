@@ -17,8 +17,7 @@ fixtures without a database. The definitions follow ``DOMAIN.md``:
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import NamedTuple
@@ -31,7 +30,6 @@ __all__ = [
     "build",
     "cycle_days",
     "day_of",
-    "in_column_at",
     "start_finish",
 ]
 
@@ -183,26 +181,3 @@ def aa_dates(stays: Sequence[Stay], ordered: Sequence[ColumnInfo]) -> list[date 
         if here is None or (right is not None and here > right):
             last[p] = right
     return [None if ts is None else day_of(ts) for ts in last]
-
-
-def in_column_at(
-    stays: Iterable[tuple[int, float, float | None]], instants: Sequence[float]
-) -> dict[int, list[int]]:
-    """For each column, how many stays were open at each instant (cards in it then).
-
-    A stay counts at ``t`` when ``entered <= t < left`` (``left`` None: still there).
-    Sorted arrays and bisection: cost grows with stays + columns x instants, not with
-    their product.
-    """
-    entered: dict[int, list[float]] = {}
-    left: dict[int, list[float]] = {}
-    for column_id, e, lft in stays:
-        entered.setdefault(column_id, []).append(e)
-        if lft is not None:
-            left.setdefault(column_id, []).append(lft)
-    out: dict[int, list[int]] = {}
-    for column_id, ins in entered.items():
-        ins.sort()
-        outs = sorted(left.get(column_id, []))
-        out[column_id] = [bisect_right(ins, t) - bisect_right(outs, t) for t in instants]
-    return out

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from app.metrics import flow
+from app.metrics import flow, history
 from tests import factories
 from tests.metrics.helpers import (
     admin,
@@ -75,16 +75,17 @@ async def week(app: Any, client: Any) -> tuple[int, list[int], dict[str, int]]:
 
 
 async def report(app: Any, client: Any, bid: int, first: int, last: int, **kw: Any) -> Any:
+    """What GET .../metrics/flow computes (history read, then summarised), at a fixed now."""
     actor = await admin(client)
     limit = kw.pop("limit", flow.DEFAULT_LIMIT)
-    return await app.state.db.read(
-        flow.flow_report,
+    loaded = await app.state.db.read(
+        history.load,
         actor=actor,
         board_id=bid,
         scope=scope(day(first), day(last), **kw),
-        limit=limit,
         now=ts(NOW),
     )
+    return flow.summarise(loaded, limit=limit)
 
 
 async def test_throughput_counts_final_finishes_once_per_day_and_week(app, client):

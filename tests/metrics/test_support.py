@@ -427,11 +427,11 @@ async def test_card_facts_folded_in_sql_match_the_timeline_module(client, app):
 
     def compare(session: Session) -> list[tuple[Any, ...]]:
         columns = {c.id: c for c in repository.columns(session, b)}
-        stays = repository.stays_of_board(session, board_id=b, filters=CardFilter())
         period = DateRange(date(2025, 3, 3), date(2025, 3, 16))
         rows = support_repository.card_rows(
             session, board_id=b, filters=CardFilter(), period=period, now=BASE.timestamp() + 1e6
         )
+        stays = repository.stays_for(session, [row.id for row in rows])
         out = []
         for row in sorted(rows):
             tl = timeline.build(row.id, row.created, stays[row.id], columns, 0.0)

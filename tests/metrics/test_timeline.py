@@ -18,7 +18,6 @@ from app.metrics.timeline import (
     build,
     cycle_days,
     day_of,
-    in_column_at,
     start_finish,
 )
 
@@ -163,12 +162,6 @@ def test_aa_dates_never_go_backwards() -> None:
     assert dates == [d(0), d(2), d(5), d(5), None]
     filled = [x for x in dates if x is not None]
     assert filled == sorted(filled)
-
-
-def test_in_column_at_counts_open_stays_at_each_instant() -> None:
-    stays = [(TRIAGE, 0.0, 10.0), (TRIAGE, 5.0, None), (INV, 10.0, None)]
-    # A stay counts at t when entered <= t < left.
-    assert in_column_at(stays, [0.0, 5.0, 10.0, 20.0]) == {TRIAGE: [1, 2, 1, 1], INV: [0, 0, 1, 1]}
 
 
 # -- properties over any history -----------------------------------------------------
