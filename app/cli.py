@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from app.core.config import Settings, get_settings
+from app.core.config import Settings, get_settings, log_format_asked
 from app.core.db import Database
 from app.core.errors import DomainError
 from app.ops.console import Console
@@ -305,22 +305,20 @@ def _parser() -> argparse.ArgumentParser:
 
 def _logs_for(args: argparse.Namespace) -> bool:
     """Set up the console and the logs of a command whose output goes to a log; False
-    when the operations settings are invalid (said in the format asked for)."""
+    when the settings are invalid (said in the format asked for)."""
     from app.ops.logging import configure_logging
-    from app.ops.settings import OpsSettings
 
     global console
     try:
-        ops = OpsSettings()
+        settings = get_settings()
     except ValidationError as exc:
-        asked = os.environ.get("SWARMBOARD_LOG_FORMAT", "").strip().lower()
-        console = Console("text" if asked == "text" else "json")
+        console = Console(log_format_asked())
         for err in exc.errors():
             console.say(f"configuration error: {err['msg']}", err=True, level=logging.ERROR)
         return False
-    console = Console(ops.log_format)
-    configure_logging(ops.log_format, getattr(args, "log_level", "info"))
-    args.trusted_proxies = ops.trusted_proxies
+    console = Console(settings.log_format)
+    configure_logging(settings.log_format, getattr(args, "log_level", "info"))
+    args.trusted_proxies = settings.trusted_proxies
     return True
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import os
 from functools import lru_cache
 from typing import Literal
 
@@ -10,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.core.secret import is_placeholder, load_or_create_key
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["Settings", "get_settings", "log_format_asked"]
 
 
 class Settings(BaseSettings):
@@ -88,12 +90,45 @@ class Settings(BaseSettings):
     cpu_jobs_per_person: int = Field(default=2, ge=1, le=100)
     cpu_retry_after_seconds: int = Field(default=2, ge=1, le=3600)
 
+    # Operations. json: one log object per line (for log shippers); text: a line for
+    # people.
+    log_format: Literal["json", "text"] = "json"
+    # When set, GET /metrics wants "Authorization: Bearer <token>" from any address;
+    # unset, it answers direct (unproxied) requests from loopback and private networks.
+    metrics_token: str | None = None
+    # The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto `swarmboard serve`
+    # believes: addresses or networks, comma-separated ("*" for any peer). Empty (the
+    # default): none, so the client address is always the connection's own and a
+    # forged header can neither pick a sign-in throttle bucket nor pose as https.
+    forwarded_allow_ips: str = ""
+
     @field_validator("public_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("an http:// or https:// address")
         return value.rstrip("/")
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            if item == "*":
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"SWARMBOARD_FORWARDED_ALLOW_IPS: {item!r} is not an IP address or "
+                    "network (use commas between several, or * for any)"
+                ) from None
+        return ",".join(items)
+
+    @property
+    def trusted_proxies(self) -> list[str]:
+        """The proxies to believe, as uvicorn's ``forwarded_allow_ips`` takes them."""
+        return [item for item in self.forwarded_allow_ips.split(",") if item]
 
     @model_validator(mode="after")
     def _lease_outlasts_attempt(self) -> Settings:
@@ -155,3 +190,10 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Settings read once from the environment (the CLI and the default app use this)."""
     return Settings()
+
+
+def log_format_asked() -> Literal["json", "text"]:
+    """The log format ``SWARMBOARD_LOG_FORMAT`` asks for, read leniently: the CLI says
+    why the settings are invalid in it, when :class:`Settings` itself cannot be built."""
+    asked = os.environ.get("SWARMBOARD_LOG_FORMAT", "").strip().lower()
+    return "text" if asked == "text" else "json"

@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.core.config import Settings, get_settings
+from app.core.config import Settings
 
 __all__ = ["Database", "settings_of", "sync_url"]
 
@@ -47,9 +47,18 @@ _RETRY_SQLSTATES = {"40P01", "40001"}
 
 
 def settings_of(session: Session) -> Settings:
-    """The settings of the :class:`Database` that opened ``session``."""
+    """The settings of the :class:`Database` that opened ``session``.
+
+    Injected, never read from the environment here: a session that no ``Database``
+    opened has no settings, and asking for them is a programming error.
+    """
     settings = session.info.get("settings")
-    return settings if isinstance(settings, Settings) else get_settings()
+    if not isinstance(settings, Settings):
+        raise RuntimeError(
+            "this session carries no settings: open it through Database.read/write, "
+            'or put them in session.info["settings"]'
+        )
+    return settings
 
 
 def sync_url(url: str) -> str:

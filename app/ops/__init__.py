@@ -8,12 +8,11 @@ from app.core.config import Settings
 from app.ops.middleware import RequestOpsMiddleware
 from app.ops.prometheus import OpsMetrics
 from app.ops.router import router
-from app.ops.settings import OpsSettings
 
 __all__ = ["install_ops"]
 
 
-def install_ops(app: FastAPI, settings: Settings, ops: OpsSettings | None = None) -> None:
+def install_ops(app: FastAPI, settings: Settings) -> None:
     """Add request ids, request logs and ``GET /metrics`` to ``app``.
 
     The log format itself is set by whoever owns the process (``swarmboard serve``
@@ -22,6 +21,7 @@ def install_ops(app: FastAPI, settings: Settings, ops: OpsSettings | None = None
     metrics = OpsMetrics()
     metrics.app_state = app.state
     app.state.ops_metrics = metrics
-    app.state.ops_settings = ops or OpsSettings()
+    # The metrics token of these settings, not of the environment at request time.
+    app.state.metrics_token = settings.metrics_token
     app.add_middleware(RequestOpsMiddleware, metrics=metrics)
     app.include_router(router)

@@ -17,7 +17,6 @@ from app.core.db import Database
 from app.core.errors import problem_response
 from app.ops import repository
 from app.ops.prometheus import OpsMetrics
-from app.ops.settings import OpsSettings
 
 __all__ = ["router"]
 
@@ -47,9 +46,9 @@ def _allowed(request: Request, token: str | None) -> bool:
 @router.get("/metrics", response_model=None)
 async def metrics(request: Request) -> Response:
     """Prometheus metrics of this process (and webhook deliveries from the database)."""
-    ops: OpsSettings = request.app.state.ops_settings
-    if not _allowed(request, ops.metrics_token):
-        if ops.metrics_token is None:
+    token: str | None = request.app.state.metrics_token
+    if not _allowed(request, token):
+        if token is None:
             return problem_response(
                 403,
                 "forbidden",

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.ops.settings import OpsSettings
+from app.core.config import Settings
 from tests.conftest import ROOT, empty_database, server_env
 from tests.ops.helpers import SERVE, serve_process
 from tests.web.helpers import form_csrf
@@ -76,7 +76,7 @@ def test_a_named_proxys_forwarded_addresses_are_counted_separately(database_url,
 )
 def test_the_setting_reads_addresses_and_networks(monkeypatch, value, proxies):
     monkeypatch.setenv("SWARMBOARD_FORWARDED_ALLOW_IPS", value)
-    assert OpsSettings().trusted_proxies == proxies
+    assert Settings().trusted_proxies == proxies
 
 
 def test_serve_refuses_a_setting_that_is_not_an_address(tmp_path: Path):

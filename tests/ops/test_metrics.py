@@ -101,9 +101,8 @@ async def test_metrics_answer_loopback_but_not_a_public_or_proxied_caller(app, c
         assert (await outsider.get("/healthz")).status_code == 200
 
 
-async def test_with_a_metrics_token_only_the_bearer_of_it_may_scrape(settings, monkeypatch):
-    monkeypatch.setenv("SWARMBOARD_METRICS_TOKEN", "metrics-token-0123456789")
-    app = create_app(settings)
+async def test_with_a_metrics_token_only_the_bearer_of_it_may_scrape(settings):
+    app = create_app(settings.model_copy(update={"metrics_token": "metrics-token-0123456789"}))
     public = httpx.ASGITransport(app=app, client=("93.184.215.14", 40000))
     async with (
         app.router.lifespan_context(app),
