@@ -1,5 +1,5 @@
 """The scheduled scan in a real server, on the real clock, seen through a real websocket;
-and the setting that turns it off."""
+the setting that turns it off; and a scheduler that never runs two scans at once."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES
 
-from app.alerts.scheduler import JOB_ID, AlertScheduler
-from app.core.config import Settings
+from app.alerts.scheduler import AlertScheduler
 from tests.alerts.helpers import card, listed, make_board
 from tests.conftest import LiveServer
 from tests.realtime.helpers import ws_connect
@@ -97,30 +97,49 @@ async def test_the_in_process_test_app_runs_no_scheduler(app):
     assert app.state.alerts._scheduler.get_jobs() == []
 
 
-def test_the_scheduler_is_on_every_30_seconds_unless_configured(monkeypatch):
-    for name in ("SWARMBOARD_SCHEDULER", "SWARMBOARD_ALERT_SCAN_SECONDS"):
-        monkeypatch.delenv(name, raising=False)
+async def test_a_tick_that_comes_while_the_scan_runs_starts_no_second_scan(app, monkeypatch):
+    """A real scheduler with a short interval and a scan that waits to be let go: the ticks
+    that come meanwhile start nothing, and the next scan starts once the first has ended."""
+    scheduler = AlertScheduler(app.state.db, 0.02)
+    starts = running = most = skipped = 0
+    release_first = asyncio.Event()
+    look = asyncio.Event()  # three ticks were skipped, or two scans overlapped
+    second_started = asyncio.Event()
 
-    def settings() -> Settings:
-        return Settings(environment="test", secret_key="test-secret-key-not-a-placeholder")
+    async def scan(now: Any = None) -> None:
+        nonlocal starts, running, most
+        starts += 1
+        running += 1
+        most = max(most, running)
+        if running > 1:
+            look.set()
+        try:
+            if starts == 1:
+                await release_first.wait()
+            else:
+                second_started.set()
+        finally:
+            running -= 1
 
-    assert (settings().scheduler, settings().alert_scan_seconds) == ("on", 30.0)
-    monkeypatch.setenv("SWARMBOARD_SCHEDULER", "off")
-    monkeypatch.setenv("SWARMBOARD_ALERT_SCAN_SECONDS", "1")
-    assert (settings().scheduler, settings().alert_scan_seconds) == ("off", 1.0)
-    monkeypatch.setenv("SWARMBOARD_SCHEDULER", "sometimes")
-    with pytest.raises(ValueError, match="scheduler"):
-        settings()
+    def tick_skipped(event: Any) -> None:
+        nonlocal skipped
+        skipped += 1
+        if skipped == 3:
+            look.set()
 
-
-async def test_the_scan_job_runs_at_the_interval_never_overlapping_itself(app):
-    scheduler = AlertScheduler(app.state.db, 7)
+    monkeypatch.setattr(scheduler, "run_once", scan)
+    scheduler._scheduler.add_listener(tick_skipped, EVENT_JOB_MAX_INSTANCES)
     scheduler.start()
     try:
-        job = scheduler._scheduler.get_job(JOB_ID)
-        assert job.trigger.interval.total_seconds() == 7
-        assert job.max_instances == 1 and job.coalesce is True
+        # The timeouts only bound a broken run; nothing below depends on how long it took.
+        await asyncio.wait_for(look.wait(), 10)
+        # Ticks came during the first scan, and none of them started a second one.
+        assert (starts, running) == (1, 1) and skipped >= 3
+        release_first.set()
+        await asyncio.wait_for(second_started.wait(), 10)
     finally:
+        release_first.set()
         scheduler.shutdown()
+    assert starts >= 2 and most == 1  # never two scans at once
     await asyncio.sleep(0)  # APScheduler's asyncio shutdown runs on the next loop turn
     assert not scheduler._scheduler.running
