@@ -58,6 +58,9 @@ async def test_replays_the_log_then_streams_live_moves_in_order(client, server):
     assert [e["data"]["card_id"] for e in live] == [c["id"] for c in cards]
     assert [e["seq"] for e in live] == list(range(len(logged) + 1, len(logged) + 4))
     assert set(live[0]) == {"id", "seq", "board_id", "type", "at", "actor", "data"}
+    # What went out live is what the log keeps (the same id, time and data), so a client
+    # that later resyncs from the log recognises the events it already has.
+    assert live == await events(client, board["id"], since=len(logged))
 
 
 async def test_since_skips_what_the_client_already_has(client, server):
