@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -70,13 +72,25 @@ async def test_an_alert_scan_is_counted_with_its_duration(app, client):
     assert last == pytest.approx(app.state.alerts.last.seconds)
 
 
-async def test_webhook_deliveries_are_reported_by_state(client):
+@pytest.fixture
+async def unreachable_hook(client: httpx.AsyncClient) -> AsyncIterator[dict[str, Any]]:
+    """A board whose card events go to an endpoint where nothing listens (127.0.0.1:9).
+
+    Deleted at the end (and its deliveries with it), so the session's relay does not keep
+    retrying them through the tests that follow."""
     board = await factories.create_board(client)
     r = await client.post(
         "/api/webhooks",
         json={"url": "http://127.0.0.1:9/hook", "event_types": ["card.*"], "board_id": board["id"]},
     )
     assert r.status_code == 201, r.text
+    yield board
+    gone = await client.delete(f"/api/webhooks/{r.json()['id']}")
+    assert gone.status_code == 204, gone.text
+
+
+async def test_webhook_deliveries_are_reported_by_state(client, unreachable_hook):
+    board = unreachable_hook
     states = ("pending", "succeeded", "failed", "dead")
 
     def total(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float]) -> float:
