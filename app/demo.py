@@ -243,11 +243,11 @@ def _seed_swarms(session: Session, *, people: list[int], card_ids: list[int]) ->
             tried="Cleared the partner's IdP metadata cache; reproduced with a test user.",
         ),
     )
-    swarm_service.join_swarm(session, actor=maya, swarm_id=sso["id"], role="helper")
+    swarm_service.join_swarm(session, actor=maya, swarm_id=sso.id, role="helper")
     swarm_service.resolve_swarm(
         session,
         actor=sofia,
-        swarm_id=sso["id"],
+        swarm_id=sso.id,
         outcome="The partner's IdP clock was 6 minutes fast, so every assertion had expired.",
         knowledge="When SSO loops, compare the IdP's clock with ours before anything else: "
         "assertions older than 5 minutes are refused without an error page.",
@@ -262,11 +262,11 @@ def _seed_swarms(session: Session, *, people: list[int], card_ids: list[int]) ->
             tried="Checked the refund log: one refund call, but the gateway shows two.",
         ),
     )
-    invited = refund["invitations"][0]
+    invited = refund.invitations[0]
     swarm_service.accept_invitation(
         session,
-        actor=auth_service.Principal(id=invited["user_id"], name=invited["name"], role="agent"),
-        swarm_id=refund["id"],
-        invitation_id=invited["id"],
+        actor=auth_service.Principal(id=invited.user_id, name=invited.name, role="agent"),
+        swarm_id=refund.id,
+        invitation_id=invited.id,
         role="helper",
     )

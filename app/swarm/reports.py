@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,15 @@ from app.board.service import board_role
 from app.core.errors import ValidationFailed
 from app.swarm import repository
 from app.swarm.matching import skill_key
+from app.swarm.schemas import (
+    Contribution,
+    ContributionReport,
+    InvitationSummary,
+    KnowledgePage,
+    SwarmPage,
+    TeamCard,
+    TeamsReport,
+)
 from app.swarm.views import knowledge_item, swarm_views
 
 __all__ = [
@@ -43,24 +52,20 @@ def _escape_like(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _page(items: list[Any], total: int, limit: int, offset: int, key: str) -> dict[str, Any]:
-    return {key: items, "total": total, "limit": limit, "offset": offset}
-
-
 def board_swarms(
     session: Session, *, actor: Principal, board_id: int, state: str | None, limit: int, offset: int
-) -> dict[str, Any]:
+) -> SwarmPage:
     """A board's swarms, newest first, optionally only those in one state."""
     board_role(session, actor=actor, board_id=board_id)
     rows, total = repository.list_swarms(
         session, board_id=board_id, state=state, limit=limit, offset=offset
     )
-    return _page(swarm_views(session, rows), total, limit, offset, "swarms")
+    return SwarmPage(swarms=swarm_views(session, rows), total=total, limit=limit, offset=offset)
 
 
 def card_swarms(
     session: Session, *, actor: Principal, card_id: int, limit: int, offset: int
-) -> dict[str, Any]:
+) -> SwarmPage:
     """A card's swarms, open and past, newest first."""
     card = board_repository.card_with_access(session, card_id=card_id, user_id=actor.id, lock=False)
     if card is None or (card.member_id is None and not actor.is_admin):
@@ -68,7 +73,7 @@ def card_swarms(
     rows, total = repository.list_swarms(
         session, card_id=card_id, state=None, limit=limit, offset=offset
     )
-    return _page(swarm_views(session, rows), total, limit, offset, "swarms")
+    return SwarmPage(swarms=swarm_views(session, rows), total=total, limit=limit, offset=offset)
 
 
 def search_knowledge(
@@ -79,7 +84,7 @@ def search_knowledge(
     board_id: int | None,
     limit: int,
     offset: int,
-) -> dict[str, Any]:
+) -> KnowledgePage:
     """Knowledge notes of resolved swarms containing every word of ``q``, newest first."""
     if board_id is not None:
         board_role(session, actor=actor, board_id=board_id)
@@ -92,30 +97,32 @@ def search_knowledge(
         limit=limit,
         offset=offset,
     )
-    return _page([knowledge_item(r) for r in rows], total, limit, offset, "items")
+    return KnowledgePage(
+        items=[knowledge_item(r) for r in rows], total=total, limit=limit, offset=offset
+    )
 
 
-def my_invitations(session: Session, *, actor: Principal) -> list[dict[str, Any]]:
+def my_invitations(session: Session, *, actor: Principal) -> list[InvitationSummary]:
     """Your unanswered invitations to open swarms, oldest first."""
     rows = repository.pending_invitations_for(session, actor.id)
     titles = repository.card_titles(session, [r.card_id for r in rows]) if rows else {}
     return [
-        {
-            "invitation_id": r.id,
-            "swarm_id": r.swarm_id,
-            "board_id": r.board_id,
-            "card_id": r.card_id,
-            "card_title": titles.get(r.card_id, ""),
-            "skills": r.skills,
-            "question": r.question,
-        }
+        InvitationSummary(
+            invitation_id=r.id,
+            swarm_id=r.swarm_id,
+            board_id=r.board_id,
+            card_id=r.card_id,
+            card_title=titles.get(r.card_id, ""),
+            skills=r.skills,
+            question=r.question,
+        )
         for r in rows
     ]
 
 
 def needing_help(
     session: Session, *, actor: Principal, board_id: int | None, limit: int, offset: int
-) -> dict[str, Any]:
+) -> SwarmPage:
     """Open swarms you are not in that need one of your skills, most needed first.
 
     A swarm needs a skill while nobody in it or invited to it covers that skill; swarms
@@ -136,21 +143,19 @@ def needing_help(
     views = swarm_views(session, rows)
     matches = []
     for view in views:
-        if actor.id == view["requested_by"] or any(
-            m["user_id"] == actor.id for m in view["members"]
-        ):
+        if actor.id == view.requested_by or any(m.user_id == actor.id for m in view.members):
             continue
-        unmatched = {skill_key(s) for s in view["unmatched_skills"]}
-        invited = any(
-            i["user_id"] == actor.id and i["state"] == "pending" for i in view["invitations"]
-        )
+        unmatched = {skill_key(s) for s in view.unmatched_skills}
+        invited = any(i.user_id == actor.id and i.state == "pending" for i in view.invitations)
         if mine & unmatched or invited:
             matches.append(view)
-    matches.sort(key=lambda v: (-len(v["unmatched_skills"]), v["requested_at"]))
-    return _page(matches[offset : offset + limit], len(matches), limit, offset, "swarms")
+    matches.sort(key=lambda v: (-len(v.unmatched_skills), v.requested_at))
+    return SwarmPage(
+        swarms=matches[offset : offset + limit], total=len(matches), limit=limit, offset=offset
+    )
 
 
-def teams_needed(session: Session, *, actor: Principal, board_id: int) -> dict[str, Any]:
+def teams_needed(session: Session, *, actor: Principal, board_id: int) -> TeamsReport:
     """How many of the board's swarmed cards needed 1, 2, or 3 or more distinct teams."""
     board_role(session, actor=actor, board_id=board_id)
     per_card: dict[int, set[str]] = defaultdict(set)
@@ -158,24 +163,24 @@ def teams_needed(session: Session, *, actor: Principal, board_id: int) -> dict[s
     for row in repository.card_team_sets(session, board_id):
         per_card[row.card_id].add(row.team)
         titles[row.card_id] = row.title
-    distribution = {"1": 0, "2": 0, "3+": 0}
+    distribution: dict[Literal["1", "2", "3+"], int] = {"1": 0, "2": 0, "3+": 0}
     for teams in per_card.values():
-        distribution["3+" if len(teams) >= 3 else str(len(teams))] += 1
+        distribution["3+" if len(teams) >= 3 else "2" if len(teams) == 2 else "1"] += 1
     worst = sorted(per_card.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:50]
-    return {
-        "board_id": board_id,
-        "cards_swarmed": len(per_card),
-        "distribution": distribution,
-        "cards": [
-            {
-                "card_id": cid,
-                "title": titles[cid],
-                "teams": sorted(t for t in teams if not t.startswith("user:")),
-                "team_count": len(teams),
-            }
+    return TeamsReport(
+        board_id=board_id,
+        cards_swarmed=len(per_card),
+        distribution=distribution,
+        cards=[
+            TeamCard(
+                card_id=cid,
+                title=titles[cid],
+                teams=sorted(t for t in teams if not t.startswith("user:")),
+                team_count=len(teams),
+            )
             for cid, teams in worst
         ],
-    }
+    )
 
 
 def contributions(
@@ -185,7 +190,7 @@ def contributions(
     board_id: int,
     start: datetime | None,
     end: datetime | None,
-) -> dict[str, Any]:
+) -> ContributionReport:
     """Who helped on the board's swarms in the period, alphabetically: team health, not a
     leaderboard of closed tickets."""
     board_role(session, actor=actor, board_id=board_id)
@@ -211,28 +216,30 @@ def contributions(
     notes = repository.knowledge_authors(session, board_id=board_id, start=start, end=end)
     ids = set(joined) | set(resolved) | set(notes)
     who = repository.people(session, list(ids)) if ids else {}
-    people: list[dict[str, Any]] = [
-        {
-            "user_id": uid,
-            "name": who[uid].name if uid in who else "",
-            "team": who[uid].team if uid in who else None,
-            "swarms_joined": len(joined[uid]),
-            "swarms_resolved": len(resolved[uid]),
-            "knowledge_notes": notes.get(uid, 0),
-            "median_seconds_to_join": statistics.median(waits[uid]) if waits[uid] else None,
-        }
+    people = [
+        Contribution(
+            user_id=uid,
+            name=who[uid].name if uid in who else "",
+            team=who[uid].team if uid in who else None,
+            swarms_joined=len(joined[uid]),
+            swarms_resolved=len(resolved[uid]),
+            knowledge_notes=notes.get(uid, 0),
+            median_seconds_to_join=statistics.median(waits[uid]) if waits[uid] else None,
+        )
         for uid in ids
     ]
-    people.sort(key=lambda p: (p["name"].casefold(), p["user_id"]))
+    people.sort(key=lambda p: (p.name.casefold(), p.user_id))
     requested, resolved_count = repository.swarm_counts(
         session, board_id=board_id, start=start, end=end
     )
-    return {
-        "board_id": board_id,
-        "from": start,
-        "to": end,
-        "swarms_requested": requested,
-        "swarms_resolved": resolved_count,
-        "people_helping": sum(1 for p in people if p["swarms_joined"] or p["swarms_resolved"]),
-        "people": people,
-    }
+    return ContributionReport.model_validate(
+        {
+            "board_id": board_id,
+            "from": start,
+            "to": end,
+            "swarms_requested": requested,
+            "swarms_resolved": resolved_count,
+            "people_helping": sum(1 for p in people if p.swarms_joined or p.swarms_resolved),
+            "people": people,
+        }
+    )

@@ -17,13 +17,19 @@ from app.swarm.models import Swarm, SwarmInvitation, SwarmMember
 
 __all__ = [
     "board_people",
+    "card_column_id",
+    "card_owner_id",
     "card_titles",
+    "get_invitation",
+    "get_swarm",
     "invitations_of",
     "knowledge_rows",
     "lock_swarm",
     "member_row",
     "members_of",
     "open_swarm_id",
+    "pending_invitation",
+    "user_team",
 ]
 
 swarms = table_of(Swarm)
@@ -49,6 +55,41 @@ def lock_swarm(session: Session, swarm_id: int) -> Swarm | None:
         .execution_options(populate_existing=True)
     )
     return session.execute(stmt).scalar_one_or_none()
+
+
+def get_swarm(session: Session, swarm_id: int) -> Swarm | None:
+    return session.get(Swarm, swarm_id)
+
+
+def get_invitation(session: Session, invitation_id: int) -> SwarmInvitation | None:
+    return session.get(SwarmInvitation, invitation_id)
+
+
+def pending_invitation(session: Session, *, swarm_id: int, user_id: int) -> SwarmInvitation | None:
+    """The person's unanswered invitation to the swarm, if any."""
+    stmt = select(SwarmInvitation).where(
+        invitations.c.swarm_id == swarm_id,
+        invitations.c.user_id == user_id,
+        invitations.c.state == "pending",
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def card_column_id(session: Session, card_id: int) -> int:
+    stmt = select(cards.c.column_id).where(cards.c.id == card_id)
+    return int(session.execute(stmt).scalar_one())
+
+
+def card_owner_id(session: Session, card_id: int) -> int | None:
+    stmt = select(cards.c.owner_id).where(cards.c.id == card_id)
+    owner = session.execute(stmt).scalar_one()
+    return int(owner) if owner is not None else None
+
+
+def user_team(session: Session, user_id: int) -> str | None:
+    stmt = select(users.c.team).where(users.c.id == user_id)
+    team = session.execute(stmt).scalar_one()
+    return str(team) if team is not None else None
 
 
 def board_people(session: Session, board_id: int) -> list[Any]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, status
 
 from app.auth.deps import CurrentUser
 from app.core.deps import Db
-from app.core.params import PageLimit, PageOffset, PathId
+from app.core.params import MAX_ID, PageLimit, PageOffset, PathId
 from app.core.schemas import Instant
 from app.swarm import reports, service
 from app.swarm.schemas import (
@@ -27,13 +27,15 @@ from app.swarm.schemas import (
 router = APIRouter(prefix="/api", tags=["swarms"])
 
 OptionalJoin = Annotated[SwarmJoin | None, Body()]
-BoardFilter = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
+BoardFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 @router.post(
     "/cards/{card_id}/swarms", status_code=status.HTTP_201_CREATED, response_model=SwarmPublic
 )
-async def request_swarm(card_id: PathId, body: SwarmCreate, user: CurrentUser, db: Db) -> Any:
+async def request_swarm(
+    card_id: PathId, body: SwarmCreate, user: CurrentUser, db: Db
+) -> SwarmPublic:
     """Ask for a swarm on a card: the best-matched people are invited at once."""
     return await db.write(service.request_swarm, actor=user, card_id=card_id, data=body)
 
@@ -41,7 +43,7 @@ async def request_swarm(card_id: PathId, body: SwarmCreate, user: CurrentUser, d
 @router.get("/cards/{card_id}/swarms", response_model=SwarmPage)
 async def card_swarms(
     card_id: PathId, user: CurrentUser, db: Db, limit: PageLimit = 50, offset: PageOffset = 0
-) -> Any:
+) -> SwarmPage:
     """A card's swarms, the open one and past ones, newest first."""
     return await db.read(
         reports.card_swarms, actor=user, card_id=card_id, limit=limit, offset=offset
@@ -56,7 +58,7 @@ async def board_swarms(
     state: Literal["open", "resolved", "cancelled"] | None = None,
     limit: PageLimit = 50,
     offset: PageOffset = 0,
-) -> Any:
+) -> SwarmPage:
     """A board's swarms, newest first (``state=open`` for the ones running now)."""
     return await db.read(
         reports.board_swarms,
@@ -75,7 +77,7 @@ async def needing_help(
     board_id: BoardFilter = None,
     limit: PageLimit = 50,
     offset: PageOffset = 0,
-) -> Any:
+) -> SwarmPage:
     """Open swarms you are not in that still need one of your skills."""
     return await db.read(
         reports.needing_help, actor=user, board_id=board_id, limit=limit, offset=offset
@@ -83,13 +85,13 @@ async def needing_help(
 
 
 @router.get("/users/me/invitations", response_model=list[InvitationSummary])
-async def my_invitations(user: CurrentUser, db: Db) -> Any:
+async def my_invitations(user: CurrentUser, db: Db) -> list[InvitationSummary]:
     """Your unanswered invitations to open swarms."""
     return await db.read(reports.my_invitations, actor=user)
 
 
 @router.get("/swarms/{swarm_id}", response_model=SwarmPublic)
-async def get_swarm(swarm_id: PathId, user: CurrentUser, db: Db) -> Any:
+async def get_swarm(swarm_id: PathId, user: CurrentUser, db: Db) -> SwarmPublic:
     """A swarm with its invitations, members and unmatched skills."""
     return await db.read(service.get_swarm, actor=user, swarm_id=swarm_id)
 
@@ -97,7 +99,7 @@ async def get_swarm(swarm_id: PathId, user: CurrentUser, db: Db) -> Any:
 @router.post("/swarms/{swarm_id}/invitations/{invitation_id}/accept", response_model=SwarmPublic)
 async def accept(
     swarm_id: PathId, invitation_id: PathId, user: CurrentUser, db: Db, body: OptionalJoin = None
-) -> Any:
+) -> SwarmPublic:
     """Accept your invitation and join (409 ``person-wip-limit-exceeded`` at your limit)."""
     role = body.role if body else "helper"
     return await db.write(
@@ -110,7 +112,9 @@ async def accept(
 
 
 @router.post("/swarms/{swarm_id}/invitations/{invitation_id}/decline", response_model=SwarmPublic)
-async def decline(swarm_id: PathId, invitation_id: PathId, user: CurrentUser, db: Db) -> Any:
+async def decline(
+    swarm_id: PathId, invitation_id: PathId, user: CurrentUser, db: Db
+) -> SwarmPublic:
     """Decline your invitation; the next best person is invited in your place."""
     return await db.write(
         service.decline_invitation, actor=user, swarm_id=swarm_id, invitation_id=invitation_id
@@ -118,20 +122,22 @@ async def decline(swarm_id: PathId, invitation_id: PathId, user: CurrentUser, db
 
 
 @router.post("/swarms/{swarm_id}/join", response_model=SwarmPublic)
-async def join(swarm_id: PathId, user: CurrentUser, db: Db, body: OptionalJoin = None) -> Any:
+async def join(
+    swarm_id: PathId, user: CurrentUser, db: Db, body: OptionalJoin = None
+) -> SwarmPublic:
     """Offer help without an invitation (409 ``person-wip-limit-exceeded`` at your limit)."""
     role = body.role if body else "helper"
     return await db.write(service.join_swarm, actor=user, swarm_id=swarm_id, role=role)
 
 
 @router.post("/swarms/{swarm_id}/leave", response_model=SwarmPublic)
-async def leave(swarm_id: PathId, user: CurrentUser, db: Db) -> Any:
+async def leave(swarm_id: PathId, user: CurrentUser, db: Db) -> SwarmPublic:
     """Leave a swarm."""
     return await db.write(service.leave_swarm, actor=user, swarm_id=swarm_id)
 
 
 @router.post("/swarms/{swarm_id}/resolve", response_model=SwarmPublic)
-async def resolve(swarm_id: PathId, body: SwarmResolve, user: CurrentUser, db: Db) -> Any:
+async def resolve(swarm_id: PathId, body: SwarmResolve, user: CurrentUser, db: Db) -> SwarmPublic:
     """End the swarm as resolved, with the outcome and a knowledge note."""
     return await db.write(
         service.resolve_swarm,
@@ -143,13 +149,13 @@ async def resolve(swarm_id: PathId, body: SwarmResolve, user: CurrentUser, db: D
 
 
 @router.post("/swarms/{swarm_id}/cancel", response_model=SwarmPublic)
-async def cancel(swarm_id: PathId, body: SwarmCancel, user: CurrentUser, db: Db) -> Any:
+async def cancel(swarm_id: PathId, body: SwarmCancel, user: CurrentUser, db: Db) -> SwarmPublic:
     """End the swarm without a fix, giving the reason."""
     return await db.write(service.cancel_swarm, actor=user, swarm_id=swarm_id, reason=body.reason)
 
 
 @router.post("/swarms/{swarm_id}/reopen", response_model=SwarmPublic)
-async def reopen(swarm_id: PathId, user: CurrentUser, db: Db) -> Any:
+async def reopen(swarm_id: PathId, user: CurrentUser, db: Db) -> SwarmPublic:
     """Reopen a resolved or cancelled swarm."""
     return await db.write(service.reopen_swarm, actor=user, swarm_id=swarm_id)
 
@@ -162,7 +168,7 @@ async def knowledge(
     board_id: BoardFilter = None,
     limit: PageLimit = 50,
     offset: PageOffset = 0,
-) -> Any:
+) -> KnowledgePage:
     """Search the knowledge notes of resolved swarms (question, outcome and note)."""
     return await db.read(
         reports.search_knowledge, actor=user, q=q, board_id=board_id, limit=limit, offset=offset
@@ -170,7 +176,7 @@ async def knowledge(
 
 
 @router.get("/boards/{board_id}/swarms/teams", response_model=TeamsReport)
-async def teams(board_id: PathId, user: CurrentUser, db: Db) -> Any:
+async def teams(board_id: PathId, user: CurrentUser, db: Db) -> TeamsReport:
     """How many swarmed cards needed 1, 2, or 3+ teams: many teams is an organisational smell."""
     return await db.read(reports.teams_needed, actor=user, board_id=board_id)
 
@@ -182,6 +188,6 @@ async def contributions(
     db: Db,
     from_: Annotated[Instant | None, Query(alias="from")] = None,
     to: Instant | None = None,
-) -> dict[str, Any]:
+) -> ContributionReport:
     """Who helped on swarms in the period: joins, resolutions, knowledge notes."""
     return await db.read(reports.contributions, actor=user, board_id=board_id, start=from_, end=to)

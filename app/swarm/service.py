@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -32,7 +31,7 @@ from app.swarm.exceptions import (
     SwarmNotOpen,
 )
 from app.swarm.models import Swarm, SwarmInvitation, SwarmMember
-from app.swarm.schemas import SwarmCreate
+from app.swarm.schemas import SwarmCreate, SwarmPublic
 from app.swarm.views import suggestions, swarm_views
 
 __all__ = [
@@ -56,7 +55,7 @@ def _card(session: Session, *, actor: Principal, card_id: int, lock: bool) -> tu
 
 
 def _swarm(session: Session, *, actor: Principal, swarm_id: int, lock: bool) -> tuple[Swarm, str]:
-    swarm = repository.lock_swarm(session, swarm_id) if lock else session.get(Swarm, swarm_id)
+    swarm = (repository.lock_swarm if lock else repository.get_swarm)(session, swarm_id)
     if swarm is not None:
         _, member_role = board_repository.member_role(
             session, board_id=swarm.board_id, user_id=actor.id
@@ -137,11 +136,7 @@ def _invite(
 
 def _admit(session: Session, swarm: Swarm, *, actor: Principal, role: str, user_id: int) -> None:
     """Swarm membership counts against the personal WIP limit: refuse at the limit."""
-    column_id = session.execute(
-        select(board_repository.cards.c.column_id).where(
-            board_repository.cards.c.id == swarm.card_id
-        )
-    ).scalar_one()
+    column_id = repository.card_column_id(session, swarm.card_id)
     wip.admit_people(
         session,
         wip.Admission(),
@@ -154,14 +149,14 @@ def _admit(session: Session, swarm: Swarm, *, actor: Principal, role: str, user_
     )
 
 
-def _view(session: Session, swarm: Swarm) -> dict[str, Any]:
+def _view(session: Session, swarm: Swarm) -> SwarmPublic:
     session.flush()
     return swarm_views(session, [swarm])[0]
 
 
 def request_swarm(
     session: Session, *, actor: Principal, card_id: int, data: SwarmCreate
-) -> dict[str, Any]:
+) -> SwarmPublic:
     """Ask for help on a card: match and invite the smallest set of people who cover the
     skills; the card keeps its owner."""
     card, role = _card(session, actor=actor, card_id=card_id, lock=True)
@@ -196,11 +191,11 @@ def request_swarm(
     )
     _invite(session, swarm, actor, result.picks)
     view = _view(session, swarm)
-    view["suggested_knowledge"] = suggestions(session, actor=actor, swarm=swarm)
+    view.suggested_knowledge = suggestions(session, actor=actor, swarm=swarm)
     return view
 
 
-def get_swarm(session: Session, *, actor: Principal, swarm_id: int) -> dict[str, Any]:
+def get_swarm(session: Session, *, actor: Principal, swarm_id: int) -> SwarmPublic:
     """One swarm with its invitations and members, for any member of its board."""
     swarm, _ = _swarm(session, actor=actor, swarm_id=swarm_id, lock=False)
     return _view(session, swarm)
@@ -209,7 +204,7 @@ def get_swarm(session: Session, *, actor: Principal, swarm_id: int) -> dict[str,
 def _invitation(
     session: Session, *, swarm: Swarm, actor: Principal, inv_id: int
 ) -> SwarmInvitation:
-    inv = session.get(SwarmInvitation, inv_id)
+    inv = repository.get_invitation(session, inv_id)
     if inv is None or inv.swarm_id != swarm.id:
         raise InvitationNotFound(f"Swarm {swarm.id} has no invitation {inv_id}.")
     if inv.user_id != actor.id:
@@ -223,9 +218,7 @@ def _invitation(
 
 def _add_member(session: Session, swarm: Swarm, *, user_id: int, role: str) -> SwarmMember:
     assert swarm.id is not None
-    team = session.execute(
-        select(repository.users.c.team).where(repository.users.c.id == user_id)
-    ).scalar_one()
+    team = repository.user_team(session, user_id)
     member = repository.member_row(session, swarm_id=swarm.id, user_id=user_id)
     if member is None:
         member = SwarmMember(swarm_id=swarm.id, user_id=user_id, role=role, team=team)
@@ -244,7 +237,7 @@ def _join(
     board_role: str,
     role: str,
     inv: SwarmInvitation | None,
-) -> dict[str, Any]:
+) -> SwarmPublic:
     """Admit the actor against their WIP limit, make them a member and answer their
     invitation (if any): the one path for accepting and for offering help."""
     _admit(session, swarm, actor=actor, role=board_role, user_id=actor.id)
@@ -277,7 +270,7 @@ def _join(
 
 def accept_invitation(
     session: Session, *, actor: Principal, swarm_id: int, invitation_id: int, role: str
-) -> dict[str, Any]:
+) -> SwarmPublic:
     """Accept an invitation and join the swarm (refused at your WIP limit)."""
     swarm, board_role = _swarm(session, actor=actor, swarm_id=swarm_id, lock=True)
     inv = _invitation(session, swarm=swarm, actor=actor, inv_id=invitation_id)
@@ -286,7 +279,7 @@ def accept_invitation(
 
 def decline_invitation(
     session: Session, *, actor: Principal, swarm_id: int, invitation_id: int
-) -> dict[str, Any]:
+) -> SwarmPublic:
     """Decline an invitation; the next best person is invited for the skills left uncovered."""
     swarm, _ = _swarm(session, actor=actor, swarm_id=swarm_id, lock=True)
     inv = _invitation(session, swarm=swarm, actor=actor, inv_id=invitation_id)
@@ -297,7 +290,7 @@ def decline_invitation(
     return _view(session, swarm)
 
 
-def join_swarm(session: Session, *, actor: Principal, swarm_id: int, role: str) -> dict[str, Any]:
+def join_swarm(session: Session, *, actor: Principal, swarm_id: int, role: str) -> SwarmPublic:
     """Offer help without an invitation (refused at your WIP limit)."""
     swarm, board_role = _swarm(session, actor=actor, swarm_id=swarm_id, lock=True)
     require_role(board_role, WORK, "join swarms")
@@ -307,17 +300,11 @@ def join_swarm(session: Session, *, actor: Principal, swarm_id: int, role: str) 
     if current is not None and current.left_at is None:
         raise AlreadyInSwarm(f"You are already in swarm {swarm_id} as {current.role}.")
     # Joining answers your own pending invitation too.
-    pending = session.execute(
-        select(SwarmInvitation).where(
-            repository.invitations.c.swarm_id == swarm_id,
-            repository.invitations.c.user_id == actor.id,
-            repository.invitations.c.state == "pending",
-        )
-    ).scalar_one_or_none()
+    pending = repository.pending_invitation(session, swarm_id=swarm_id, user_id=actor.id)
     return _join(session, swarm, actor=actor, board_role=board_role, role=role, inv=pending)
 
 
-def leave_swarm(session: Session, *, actor: Principal, swarm_id: int) -> dict[str, Any]:
+def leave_swarm(session: Session, *, actor: Principal, swarm_id: int) -> SwarmPublic:
     """Leave a swarm; the slot in your WIP limit frees at once."""
     swarm, _ = _swarm(session, actor=actor, swarm_id=swarm_id, lock=True)
     member = repository.member_row(session, swarm_id=swarm_id, user_id=actor.id)
@@ -339,11 +326,7 @@ def _may_end(session: Session, swarm: Swarm, *, actor: Principal, role: str) -> 
     require_role(role, WORK, "end or reopen swarms")
     if role in MANAGE or actor.id == swarm.requested_by:
         return
-    owner = session.execute(
-        select(board_repository.cards.c.owner_id).where(
-            board_repository.cards.c.id == swarm.card_id
-        )
-    ).scalar_one()
+    owner = repository.card_owner_id(session, swarm.card_id)
     member = repository.member_row(session, swarm_id=swarm.id or 0, user_id=actor.id)
     if actor.id != owner and (member is None or member.left_at is not None):
         raise SwarmForbidden(
@@ -353,7 +336,7 @@ def _may_end(session: Session, swarm: Swarm, *, actor: Principal, role: str) -> 
 
 def resolve_swarm(
     session: Session, *, actor: Principal, swarm_id: int, outcome: str, knowledge: str
-) -> dict[str, Any]:
+) -> SwarmPublic:
     """End a swarm as resolved, with its outcome and a knowledge note for next time."""
     swarm, role = _swarm(session, actor=actor, swarm_id=swarm_id, lock=True)
     _may_end(session, swarm, actor=actor, role=role)
@@ -366,9 +349,7 @@ def resolve_swarm(
     return _view(session, swarm)
 
 
-def cancel_swarm(
-    session: Session, *, actor: Principal, swarm_id: int, reason: str
-) -> dict[str, Any]:
+def cancel_swarm(session: Session, *, actor: Principal, swarm_id: int, reason: str) -> SwarmPublic:
     """End a swarm without a fix (for instance the customer went away), with a reason."""
     swarm, role = _swarm(session, actor=actor, swarm_id=swarm_id, lock=True)
     _may_end(session, swarm, actor=actor, role=role)
@@ -380,7 +361,7 @@ def cancel_swarm(
     return _view(session, swarm)
 
 
-def reopen_swarm(session: Session, *, actor: Principal, swarm_id: int) -> dict[str, Any]:
+def reopen_swarm(session: Session, *, actor: Principal, swarm_id: int) -> SwarmPublic:
     """Reopen a resolved or cancelled swarm; members now at their WIP limit are let go."""
     peek, _ = _swarm(session, actor=actor, swarm_id=swarm_id, lock=False)
     # Lock the card first: the same order a new request takes, so the two serialise.

@@ -14,6 +14,7 @@ from app.auth.service import Principal
 from app.swarm import repository
 from app.swarm.matching import skill_key
 from app.swarm.models import Swarm
+from app.swarm.schemas import InvitationPublic, KnowledgeItem, SwarmMemberPublic, SwarmPublic
 
 __all__ = ["knowledge_item", "suggestions", "swarm_views"]
 
@@ -65,72 +66,72 @@ _STOP = frozenset(
 )
 
 
-def swarm_views(session: Session, swarms: Sequence[Swarm]) -> list[dict[str, Any]]:
+def swarm_views(session: Session, swarms: Sequence[Swarm]) -> list[SwarmPublic]:
     """The public shape of several swarms, in three queries whatever their number."""
     ids = [s.id for s in swarms if s.id is not None]
-    invs: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    invs: dict[int, list[InvitationPublic]] = defaultdict(list)
     for i in repository.invitations_of(session, ids) if ids else []:
         invs[i.swarm_id].append(
-            {
-                "id": i.id,
-                "user_id": i.user_id,
-                "name": i.name,
-                "state": i.state,
-                "skills": i.skills,
-                "invited_at": i.invited_at,
-                "answered_at": i.answered_at,
-            }
+            InvitationPublic(
+                id=i.id,
+                user_id=i.user_id,
+                name=i.name,
+                state=i.state,
+                skills=i.skills,
+                invited_at=i.invited_at,
+                answered_at=i.answered_at,
+            )
         )
-    mems: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    mems: dict[int, list[SwarmMemberPublic]] = defaultdict(list)
     for m in repository.members_of(session, ids) if ids else []:
         mems[m.swarm_id].append(
-            {
-                "user_id": m.user_id,
-                "name": m.name,
-                "team": m.team,
-                "role": m.role,
-                "joined_at": m.joined_at,
-            }
+            SwarmMemberPublic(
+                user_id=m.user_id,
+                name=m.name,
+                team=m.team,
+                role=m.role,
+                joined_at=m.joined_at,
+            )
         )
     titles = repository.card_titles(session, [s.card_id for s in swarms]) if swarms else {}
     return [
-        {
-            "id": s.id,
-            "board_id": s.board_id,
-            "card_id": s.card_id,
-            "card_title": titles.get(s.card_id, ""),
-            "state": s.state,
-            "skills": s.skills,
-            "question": s.question,
-            "tried": s.tried,
-            "requested_by": s.requested_by,
-            "requested_at": s.requested_at,
-            "ended_at": s.ended_at,
-            "outcome": s.outcome,
-            "knowledge": s.knowledge,
-            "cancel_reason": s.cancel_reason,
-            "invitations": invs.get(s.id or 0, []),
-            "members": mems.get(s.id or 0, []),
-            "unmatched_skills": s.unmatched_skills,
-            "suggested_knowledge": [],
-        }
+        SwarmPublic(
+            id=s.id,
+            board_id=s.board_id,
+            card_id=s.card_id,
+            card_title=titles.get(s.card_id, ""),
+            state=s.state,
+            skills=s.skills,
+            question=s.question,
+            tried=s.tried,
+            requested_by=s.requested_by,
+            requested_at=s.requested_at,
+            ended_at=s.ended_at,
+            outcome=s.outcome,
+            knowledge=s.knowledge,
+            cancel_reason=s.cancel_reason,
+            invitations=invs.get(s.id or 0, []),
+            members=mems.get(s.id or 0, []),
+            unmatched_skills=s.unmatched_skills,
+            suggested_knowledge=[],
+        )
         for s in swarms
     ]
 
 
-def knowledge_item(row: Row[Any]) -> dict[str, Any]:
-    return {
-        "swarm_id": row.id,
-        "board_id": row.board_id,
-        "card_id": row.card_id,
-        "card_title": row.card_title,
-        "skills": row.skills,
-        "question": row.question,
-        "outcome": row.outcome or "",
-        "knowledge": row.knowledge or "",
-        "author_id": row.knowledge_by,
-        "resolved_at": row.ended_at,
-    }
+def knowledge_item(row: Row[Any]) -> KnowledgeItem:
+    return KnowledgeItem(
+        swarm_id=row.id,
+        board_id=row.board_id,
+        card_id=row.card_id,
+        card_title=row.card_title,
+        skills=row.skills,
+        question=row.question,
+        outcome=row.outcome or "",
+        knowledge=row.knowledge or "",
+        author_id=row.knowledge_by,
+        resolved_at=row.ended_at,
+    )
 
 
 def _words(*texts: str | None) -> set[str]:
@@ -143,7 +144,7 @@ def _words(*texts: str | None) -> set[str]:
 
 def suggestions(
     session: Session, *, actor: Principal, swarm: Swarm, limit: int = 3
-) -> list[dict[str, Any]]:
+) -> list[KnowledgeItem]:
     """Up to ``limit`` earlier knowledge notes that share skills or words with the swarm.
 
     A shared skill weighs twice a shared word; only notes on boards the requester is a
