@@ -15,23 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.schema import CreateTable
 
-from app.alerts import conditions
-from app.alerts.conditions import (
-    Context,
-    alerts,
-    boards,
-    columns,
-    cutoffs,
-    policies,
-    seconds_between,
-    stays,
-)
-from app.alerts.models import ACTIVE_STATES, KINDS
+from app.alerts import conditions, repository
+from app.alerts.conditions import Context
+from app.alerts.models import KINDS
 from app.core.models import iso
 from app.events import service as events
 
@@ -70,12 +58,8 @@ class Scanner:
         """One scan at ``now`` (injected, so tests never wait for real time)."""
         started = time.perf_counter()
         dialect = session.connection().dialect.name
-        if dialect == "postgresql":
-            got = session.execute(
-                text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY}
-            ).scalar_one()
-            if not got:
-                return ScanResult(skipped=True)
+        if not repository.try_scan_lock(session, key=ADVISORY_KEY):
+            return ScanResult(skipped=True)
         ctx = Context(
             now=now,
             dialect=dialect,
@@ -93,7 +77,7 @@ class Scanner:
             # A burst of alerts leaves the planner's statistics saying "empty table",
             # and the next scans would pick nested loops over every active alert
             # (seconds instead of milliseconds) until autovacuum catches up.
-            session.execute(text("ANALYZE alerts"))
+            repository.analyze_alerts(session)
         result.seconds = time.perf_counter() - started
         return result
 
@@ -107,47 +91,24 @@ class Scanner:
 def learned_thresholds(session: Session, *, now: datetime, dialect: str) -> dict[int, float]:
     """Per active column without ``stall_after_seconds``: the 85th percentile (nearest
     rank) of recent finished stays, where there are at least :data:`MIN_SAMPLES`."""
-    duration = seconds_between(stays.c.left_at, stays.c.entered_at, dialect)
-    ranked = (
-        select(
-            stays.c.column_id,
-            duration.label("d"),
-            func.row_number().over(partition_by=stays.c.column_id, order_by=duration).label("rn"),
-            func.count().over(partition_by=stays.c.column_id).label("n"),
-        )
-        .join(columns, columns.c.id == stays.c.column_id)
-        .where(
-            stays.c.left_at.is_not(None),
-            stays.c.left_at >= now - HISTORY,
-            columns.c.stage == "active",
-            columns.c.stall_after_seconds.is_(None),
-        )
-        .subquery()
+    return repository.learned_thresholds(
+        session, now=now, dialect=dialect, since=now - HISTORY, min_samples=MIN_SAMPLES
     )
-    stmt = select(ranked.c.column_id, ranked.c.d).where(
-        ranked.c.n >= MIN_SAMPLES, ranked.c.rn == (ranked.c.n * 85 + 99) // 100
-    )
-    return {int(cid): float(d) for cid, d in session.execute(stmt).all()}
 
 
 def _fill_cutoffs(session: Session, ctx: Context) -> None:
     """Turn every threshold into an absolute cut-off time for this scan."""
-    conn = session.connection()
-    conn.execute(CreateTable(cutoffs, if_not_exists=True))
-    conn.execute(delete(cutoffs))  # SQLite keeps temp rows across transactions
     rows: list[dict[str, Any]] = []
 
     def add(kind: str, key: int, seconds: float, share: float = 1.0) -> None:
         cut = ctx.now - timedelta(seconds=seconds * share)
         rows.append({"kind": kind, "key": key, "cutoff": cut, "threshold": float(seconds)})
 
-    active = select(columns.c.id, columns.c.stall_after_seconds).where(columns.c.stage == "active")
-    for column_id, stall in session.execute(active).all():
+    for column_id, stall in repository.active_column_stalls(session):
         threshold = stall if stall is not None else ctx.p85.get(column_id)
         if threshold is not None:
             add("stall", column_id, threshold)
-    limits = select(boards.c.id, boards.c.blocked_alert_seconds, boards.c.swarm_answer_seconds)
-    for board_id, blocked, swarm in session.execute(limits).all():
+    for board_id, blocked, swarm in repository.board_alert_limits(session):
         if blocked is not None:
             add("blocked", board_id, blocked)
             bound = rows[-1]["cutoff"]
@@ -155,49 +116,22 @@ def _fill_cutoffs(session: Session, ctx: Context) -> None:
                 ctx.blocked_bound = bound
         if swarm is not None:
             add("swarm", board_id, swarm)
-    targets = select(policies.c.id, policies.c.frt_seconds, policies.c.ttr_seconds)
-    for policy_id, frt, ttr in session.execute(targets).all():
+    for policy_id, frt, ttr in repository.policy_targets(session):
         # Cut at the warning share: a card younger than that cannot have reached it.
         if frt is not None:
             add("frt", policy_id, frt, conditions.WARN_AT)
         if ttr is not None:
             add("ttr", policy_id, ttr, conditions.WARN_AT)
-    if rows:
-        conn.execute(insert(cutoffs), rows)
+    repository.replace_cutoffs(session, rows)
 
 
 def _track_soft_limits(session: Session, ctx: Context) -> None:
     """Remember since when each soft-limited column has been over its limit."""
-    over = conditions.over_soft_limit()
-    session.execute(
-        update(columns)
-        .where(columns.c.over_limit_since.is_(None), over)
-        .values(over_limit_since=ctx.now_param)
-    )
-    session.execute(
-        update(columns)
-        .where(columns.c.over_limit_since.is_not(None), ~over)
-        .values(over_limit_since=None)
-    )
-
-
-def _insert(dialect: str) -> Any:
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(alerts)
+    repository.track_soft_limits(session, now=ctx.now_param)
 
 
 def _raise_new(session: Session, kind: str, ctx: Context) -> int:
-    fire = conditions.firing(kind, ctx).subquery()
-    # Not while an alert for it is active, nor again in the same episode (the stay in a
-    # column, the blocked spell, ...) after someone resolved it by hand.
-    seen = exists().where(
-        alerts.c.subject == fire.c.subject,
-        alerts.c.kind == kind,
-        or_(
-            alerts.c.state.in_(ACTIVE_STATES),
-            and_(alerts.c.resolved_by.is_not(None), alerts.c.raised_at >= fire.c.episode_start),
-        ),
-    )
-    rows = session.execute(select(fire).where(~seen)).all()
+    rows = repository.new_firing(session, kind, ctx)
     if not rows:
         return 0
     values: dict[str, dict[str, Any]] = {}
@@ -215,16 +149,7 @@ def _raise_new(session: Session, kind: str, ctx: Context) -> int:
                 "data": _details(r),
             },
         )
-    stmt = (
-        _insert(ctx.dialect)
-        .on_conflict_do_nothing(
-            index_elements=["subject", "kind"],
-            # Literal SQL: an expanding IN parameter cannot be used with executemany.
-            index_where=text("state IN ('open', 'acknowledged')"),
-        )
-        .returning(alerts, sort_by_parameter_order=True)
-    )
-    inserted = session.execute(stmt, list(values.values())).all()
+    inserted = repository.insert_alerts(session, list(values.values()))
     events.append_many(
         session,
         [
@@ -258,18 +183,7 @@ def _details(row: Any) -> dict[str, Any]:
 
 
 def _resolve_cleared(session: Session, kind: str, ctx: Context) -> int:
-    still = conditions.firing(kind, ctx, only_alerted=True).subquery()
-    stmt = (
-        update(alerts)
-        .where(
-            alerts.c.kind == kind,
-            alerts.c.state.in_(ACTIVE_STATES),
-            alerts.c.subject.not_in(select(still.c.subject)),
-        )
-        .values(state="resolved", resolved_at=ctx.now_param)
-        .returning(alerts.c.id, alerts.c.board_id, alerts.c.card_id, alerts.c.column_id)
-    )
-    cleared = session.execute(stmt).all()
+    cleared = repository.resolve_cleared(session, kind, ctx)
     events.append_many(
         session,
         [

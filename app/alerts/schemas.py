@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -11,6 +12,7 @@ from app.board.schemas import Channel, Priority
 from app.core.schemas import InputModel
 
 __all__ = [
+    "ActiveAlert",
     "AlertKind",
     "AlertPage",
     "AlertPublic",
@@ -47,6 +49,18 @@ class AlertPublic(BaseModel):
     resolved_at: datetime | None
     resolved_by: int | None
     data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveAlert:
+    """An open or acknowledged alert as the board page marks it: on its card, or on its
+    column when it has no card (a WIP breach)."""
+
+    id: int
+    card_id: int | None
+    column_id: int | None
+    kind: str
+    state: str
 
 
 class AlertPage(BaseModel):

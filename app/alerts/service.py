@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.alerts import repository, sla
-from app.alerts.conditions import alerts
 from app.alerts.exceptions import AlertNotFound, AlertNotOpen, SlaPolicyNotFound
 from app.alerts.models import ACTIVE_STATES, DIRECT_KINDS, Alert, SlaPolicy
-from app.alerts.schemas import SlaPolicyCreate, SlaPolicyUpdate
+from app.alerts.schemas import (
+    ActiveAlert,
+    AlertPage,
+    AlertPublic,
+    SlaPolicyCreate,
+    SlaPolicyPublic,
+    SlaPolicyUpdate,
+)
 from app.auth.service import Principal
 from app.board.exceptions import BoardNotFound
 from app.board.service import MANAGE, WORK, actor_ref, board_role, require_role
@@ -23,6 +27,7 @@ from app.events import service as events
 
 __all__ = [
     "acknowledge",
+    "active_alerts",
     "clear_for_card",
     "create_policy",
     "list_alerts",
@@ -33,39 +38,46 @@ __all__ = [
 ]
 
 
-def _row(alert: Any, title: str | None = None) -> dict[str, Any]:
-    fields = (
-        "id",
-        "board_id",
-        "card_id",
-        "column_id",
-        "kind",
-        "state",
-        "raised_at",
-        "acknowledged_by",
-        "acknowledged_at",
-        "resolved_at",
-        "resolved_by",
-        "data",
+def _row(alert: Any, title: str | None = None) -> AlertPublic:
+    """An alert (a model or a row) as the API shows it."""
+    return AlertPublic(
+        id=alert.id,
+        board_id=alert.board_id,
+        card_id=alert.card_id,
+        card_title=title,
+        column_id=alert.column_id,
+        kind=alert.kind,
+        state=alert.state,
+        raised_at=alert.raised_at,
+        acknowledged_by=alert.acknowledged_by,
+        acknowledged_at=alert.acknowledged_at,
+        resolved_at=alert.resolved_at,
+        resolved_by=alert.resolved_by,
+        data=alert.data,
     )
-    return {**{f: getattr(alert, f) for f in fields}, "card_title": title}
 
 
 def list_alerts(
     session: Session, *, actor: Principal, board_id: int, state: str, limit: int, offset: int
-) -> dict[str, Any]:
+) -> AlertPage:
     """The board's alerts, newest first; ``state=active`` means open or acknowledged."""
     board_role(session, actor=actor, board_id=board_id)
     states = ACTIVE_STATES if state == "active" else (state,)
     rows, total = repository.list_alerts(
         session, board_id=board_id, states=states, limit=limit, offset=offset
     )
-    return {
-        "alerts": [_row(r, r.card_title) for r in rows],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-    }
+    return AlertPage(
+        alerts=[_row(r, r.card_title) for r in rows], total=total, limit=limit, offset=offset
+    )
+
+
+def active_alerts(session: Session, *, board_id: int) -> list[ActiveAlert]:
+    """The board's open and acknowledged alerts, oldest first (no access check: for
+    callers that already checked the board)."""
+    return [
+        ActiveAlert(id=a.id, card_id=a.card_id, column_id=a.column_id, kind=a.kind, state=a.state)
+        for a in repository.active_on_board(session, board_id)
+    ]
 
 
 def _alert(session: Session, *, actor: Principal, alert_id: int) -> Alert:
@@ -98,7 +110,7 @@ def _emit(session: Session, alert: Alert, actor: Principal, type_: str, **data: 
     )
 
 
-def acknowledge(session: Session, *, actor: Principal, alert_id: int) -> dict[str, Any]:
+def acknowledge(session: Session, *, actor: Principal, alert_id: int) -> AlertPublic:
     """Say "I'm on it": the alert stays until its condition clears or it is resolved."""
     alert = _alert(session, actor=actor, alert_id=alert_id)
     if alert.state != "open":
@@ -109,7 +121,7 @@ def acknowledge(session: Session, *, actor: Principal, alert_id: int) -> dict[st
     return _row(alert)
 
 
-def resolve(session: Session, *, actor: Principal, alert_id: int) -> dict[str, Any]:
+def resolve(session: Session, *, actor: Principal, alert_id: int) -> AlertPublic:
     """Resolve by hand; the scan will not raise it again for the same episode."""
     alert = _alert(session, actor=actor, alert_id=alert_id)
     if alert.state not in ACTIVE_STATES:
@@ -122,7 +134,7 @@ def resolve(session: Session, *, actor: Principal, alert_id: int) -> dict[str, A
 
 def raise_for_card(
     session: Session, *, board_id: int, card_id: int, kind: str, data: dict[str, Any]
-) -> dict[str, Any] | None:
+) -> AlertPublic | None:
     """Raise a card alert of a directly raised kind, unless one is already active.
 
     The same insert as the scan's (ON CONFLICT DO NOTHING on the partial unique index of
@@ -131,27 +143,20 @@ def raise_for_card(
     """
     if kind not in DIRECT_KINDS:
         raise ValueError(f"{kind!r} is raised by the scan, not directly")
-    dialect = session.connection().dialect.name
     now = utcnow()
-    stmt = (
-        (postgresql.insert if dialect == "postgresql" else sqlite.insert)(alerts)
-        .values(
-            board_id=board_id,
-            subject=f"card:{card_id}",
-            card_id=card_id,
-            column_id=None,
-            kind=kind,
-            state="open",
-            raised_at=now,
-            data=data,
-        )
-        .on_conflict_do_nothing(
-            index_elements=["subject", "kind"],
-            index_where=text("state IN ('open', 'acknowledged')"),
-        )
-        .returning(alerts)
+    alert = repository.insert_alert(
+        session,
+        {
+            "board_id": board_id,
+            "subject": f"card:{card_id}",
+            "card_id": card_id,
+            "column_id": None,
+            "kind": kind,
+            "state": "open",
+            "raised_at": now,
+            "data": data,
+        },
     )
-    alert = session.execute(stmt).first()
     if alert is None:
         return None
     events.append(
@@ -175,17 +180,8 @@ def clear_for_card(session: Session, *, card_id: int, kind: str) -> None:
     """Resolve a card's active alert of a directly raised kind whose cause is gone."""
     if kind not in DIRECT_KINDS:
         raise ValueError(f"{kind!r} is cleared by the scan, not directly")
-    stmt = (
-        update(alerts)
-        .where(
-            alerts.c.subject == f"card:{card_id}",
-            alerts.c.kind == kind,
-            alerts.c.state.in_(ACTIVE_STATES),
-        )
-        .values(state="resolved", resolved_at=utcnow())
-        .returning(alerts.c.id, alerts.c.board_id, alerts.c.column_id)
-    )
-    for a in session.execute(stmt).all():
+    cleared = repository.resolve_active(session, kind=kind, at=utcnow(), subject=f"card:{card_id}")
+    for a in cleared:
         events.append(
             session,
             board_id=a.board_id,
@@ -201,10 +197,11 @@ def clear_for_card(session: Session, *, card_id: int, kind: str) -> None:
         )
 
 
-def list_policies(session: Session, *, actor: Principal, board_id: int) -> list[dict[str, Any]]:
+def list_policies(session: Session, *, actor: Principal, board_id: int) -> list[SlaPolicyPublic]:
     """The board's SLA policies, oldest first."""
     board_role(session, actor=actor, board_id=board_id)
-    return [dict(r._mapping) for r in repository.list_policies(session, board_id=board_id)]
+    rows = repository.list_policies(session, board_id=board_id)
+    return [SlaPolicyPublic.model_validate(dict(r._mapping)) for r in rows]
 
 
 def create_policy(
@@ -231,7 +228,7 @@ def update_policy(
 ) -> SlaPolicy:
     """Change an SLA policy (leads and admins); only the fields sent change."""
     require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "set SLAs")
-    policy = session.get(SlaPolicy, policy_id)
+    policy = repository.get_policy(session, policy_id)
     if policy is None or policy.board_id != board_id:
         raise SlaPolicyNotFound(f"Board {board_id} has no SLA policy {policy_id}.")
     changes = data.model_dump(include=data.model_fields_set)
