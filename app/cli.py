@@ -11,13 +11,17 @@ import socket
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from pydantic import ValidationError
 
+from app.auth.schemas import Role
+from app.board.schemas import CHANNELS, PRIORITIES, SEGMENTS
 from app.core.config import Settings, get_settings, log_format_asked
 from app.core.db import Database
 from app.core.errors import DomainError
+from app.core.params import MAX_ID
+from app.exports.schemas import ExportKind
 from app.ops.console import Console
 
 __all__ = ["main"]
@@ -238,7 +242,7 @@ def _positive_id(value: str) -> int:
         number = int(value)
     except ValueError:
         number = 0
-    if not 1 <= number <= 2_147_483_647:
+    if not 1 <= number <= MAX_ID:
         raise argparse.ArgumentTypeError(f"not an id: {value!r}")
     return number
 
@@ -251,7 +255,7 @@ def _add_export(sub: Any) -> None:
         "within it), as an ActionableAgile CSV, card NDJSON or an event CSV.",
     )
     export.add_argument("--board", required=True, type=_positive_id, help="board id")
-    export.add_argument("--format", required=True, choices=["aa-csv", "ndjson", "events"])
+    export.add_argument("--format", required=True, choices=get_args(ExportKind))
     export.add_argument(
         "--from", dest="start", type=_day, help="first day (UTC), default 29 days before --to"
     )
@@ -260,10 +264,10 @@ def _add_export(sub: Any) -> None:
         "--out", required=True, help="the file to write, or - for stdout (no progress bar)"
     )
     export.add_argument("--lane", type=_positive_id, help="only cards in this lane (id)")
-    export.add_argument("--channel", choices=["call", "chat", "email", "web", "bot"])
+    export.add_argument("--channel", choices=CHANNELS)
     export.add_argument("--product")
-    export.add_argument("--priority", choices=["low", "normal", "high", "urgent"])
-    export.add_argument("--segment", choices=["customer", "partner"])
+    export.add_argument("--priority", choices=PRIORITIES)
+    export.add_argument("--segment", choices=SEGMENTS)
     export.set_defaults(func=_export)
 
 
@@ -290,9 +294,7 @@ def _parser() -> argparse.ArgumentParser:
     create = users_sub.add_parser("create", help="create a person and print an API token")
     create.add_argument("--name", required=True)
     create.add_argument("--email", required=True)
-    create.add_argument(
-        "--role", required=True, choices=["admin", "lead", "agent", "facilitator", "viewer"]
-    )
+    create.add_argument("--role", required=True, choices=get_args(Role))
     create.add_argument("--team")
     create.add_argument(
         "--password",
@@ -333,6 +335,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for err in exc.errors():
             console.say(f"configuration error: {err['msg']}", err=True, level=logging.ERROR)
         return 2
+    from app import wiring
+
+    # Board's reactions and policies, for every command that runs services (idempotent).
+    wiring.install()
     result: int = args.func(args, settings)
     return result
 

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, text
 from sqlmodel import Field, SQLModel
 
+from app.alerts.schemas import AlertKind
 from app.core.models import JSONType, UTCDateTime, utcnow
 
 __all__ = ["ACTIVE_STATES", "ALL_KINDS", "DIRECT_KINDS", "KINDS", "Alert", "SlaPolicy"]
 
-# Kinds the scan raises and clears from a condition it measures.
-KINDS = ("stalled", "blocked", "sla_warning", "sla_breach", "wip_breach", "swarm_unanswered")
+# Every kind, in the order of the ``AlertKind`` type (the one list of them).
+ALL_KINDS: tuple[AlertKind, ...] = get_args(AlertKind)
 # Kinds raised directly when something happens (:func:`app.alerts.service.raise_for_card`)
 # and resolved by people: the scan has no condition for them and leaves them alone.
-DIRECT_KINDS = ("customer_rejected",)
-ALL_KINDS = KINDS + DIRECT_KINDS
+DIRECT_KINDS: tuple[AlertKind, ...] = ("customer_rejected",)
+# Kinds the scan raises and clears from a condition it measures.
+KINDS: tuple[AlertKind, ...] = tuple(k for k in ALL_KINDS if k not in DIRECT_KINDS)
 ACTIVE_STATES = ("open", "acknowledged")
 
 

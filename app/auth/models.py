@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import Column, ForeignKey, Integer
 from sqlmodel import Field, SQLModel
 
+from app.auth.schemas import Role
 from app.core.models import JSONType, UTCDateTime, utcnow
 
 __all__ = ["ROLES", "ApiToken", "User", "WebSession"]
 
-ROLES = ("admin", "lead", "agent", "facilitator", "viewer")
+ROLES: tuple[Role, ...] = get_args(Role)
 
 
 class User(SQLModel, table=True):

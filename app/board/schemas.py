@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, Field
 
+from app.core.params import MAX_ID
 from app.core.schemas import InputModel
 
 __all__ = [
-    "MAX_ID",
+    "CHANNELS",
+    "PRIORITIES",
+    "SEGMENTS",
     "BoardCreate",
     "BoardDetail",
     "BoardPage",
@@ -36,9 +39,12 @@ Policy = Literal["hard", "soft"]
 Priority = Literal["low", "normal", "high", "urgent"]
 Channel = Literal["call", "chat", "email", "web", "bot"]
 Segment = Literal["customer", "partner"]
+# The lists, derived from the types: forms, filters and the CLI offer these, never a copy.
+PRIORITIES: tuple[Priority, ...] = get_args(Priority)
+CHANNELS: tuple[Channel, ...] = get_args(Channel)
+SEGMENTS: tuple[Segment, ...] = get_args(Segment)
 BoardRole = Literal["lead", "agent", "facilitator", "viewer"]
 # Ids are 32-bit integers in the database; bigger numbers are refused as input, not crashed on.
-MAX_ID = 2_147_483_647
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Name = Field(min_length=1, max_length=100)
 Limit = Field(default=None, ge=0, le=10_000)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from app.auth.deps import CurrentUser
 from app.board import service as board_service
 from app.core.deps import Db
-from app.core.params import PathId
+from app.core.params import MAX_ID, PathId
 from app.events.schemas import EventPage
 
 router = APIRouter(prefix="/api", tags=["events"])
@@ -21,7 +21,7 @@ async def list_events(
     user: CurrentUser,
     db: Db,
     since: Annotated[
-        int, Query(ge=0, le=2_147_483_647, description="Return events with seq > since")
+        int, Query(ge=0, le=MAX_ID, description="Return events with seq > since")
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size")] = 100,
 ) -> dict[str, Any]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Query
 
+from app.board.schemas import Channel, Priority, Segment
+from app.core.params import MAX_ID
 from app.core.schemas import Day
 from app.metrics.filters import CardFilter, DateRange, date_range
 
@@ -26,11 +28,11 @@ def _scope(
     end: Annotated[
         Day | None, Query(alias="to", description="Last day (UTC), default today")
     ] = None,
-    lane: Annotated[int | None, Query(ge=1, le=2_147_483_647, description="Lane id")] = None,
-    channel: Literal["call", "chat", "email", "web", "bot"] | None = None,
+    lane: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Lane id")] = None,
+    channel: Channel | None = None,
     product: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    priority: Literal["low", "normal", "high", "urgent"] | None = None,
-    segment: Literal["customer", "partner"] | None = None,
+    priority: Priority | None = None,
+    segment: Segment | None = None,
 ) -> Scope:
     return Scope(
         period=date_range(start, end),

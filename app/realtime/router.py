@@ -16,6 +16,7 @@ from app.board import service as board_service
 from app.board.exceptions import BoardNotFound
 from app.core.db import Database
 from app.core.errors import DomainError
+from app.core.params import MAX_ID
 from app.realtime import service
 from app.realtime.access import CLOSE_ACCESS_CHANGED
 from app.realtime.service import CLOSE_RESYNC
@@ -28,7 +29,6 @@ CLOSE_UNAUTHENTICATED = 4401  # no token or session, or a revoked one: final
 CLOSE_FORBIDDEN = 4403  # a browser session opened from another site's page: final
 CLOSE_NOT_FOUND = 4404  # no such board, or you are not a member: final
 CLOSE_TOO_MANY = 4429  # this person already has the maximum of sockets open here
-MAX_SEQ = 2_147_483_647
 
 __all__ = [
     "CLOSE_ACCESS_CHANGED",
@@ -72,7 +72,7 @@ def _parse_ids(websocket: WebSocket, board_id: str) -> tuple[int, int] | None:
     if len(board_id) > 10 or len(since) > 10:
         return None
     board, position = int(board_id), int(since)
-    if not (1 <= board <= MAX_SEQ and 0 <= position <= MAX_SEQ):
+    if not (1 <= board <= MAX_ID and 0 <= position <= MAX_ID):
         return None
     return board, position
 

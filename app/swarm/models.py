@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import get_args
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.core.models import JSONType, UTCDateTime, utcnow
+from app.swarm.schemas import SwarmRole
 
 __all__ = ["ROLES", "Swarm", "SwarmInvitation", "SwarmMember"]
 
-ROLES = ("lead", "helper", "knowledge")
+ROLES: tuple[SwarmRole, ...] = get_args(SwarmRole)
 
 
 def _fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE") -> Column[int]:

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import get_args
 
 from sqlalchemy import Column, Float, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.core.models import UTCDateTime, utcnow
+from app.tickets.schemas import InteractionKind, LinkKind
 
 __all__ = ["INTERACTION_KINDS", "LINK_KINDS", "CardLink", "Customer", "Interaction"]
 
-INTERACTION_KINDS = (
-    "agent_reply",
-    "customer_message",
-    "bot_reply",
-    "internal_note",
-    "handoff",
-    "resolution",
-)
-LINK_KINDS = ("repeat", "duplicate")
+INTERACTION_KINDS: tuple[InteractionKind, ...] = get_args(InteractionKind)
+LINK_KINDS: tuple[LinkKind, ...] = get_args(LinkKind)
 
 
 def _fk(target: str, *, ondelete: str = "CASCADE", nullable: bool = False) -> Column[int]:

@@ -22,12 +22,14 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
 from app.auth.service import Principal
-from app.board import repository as board_repo
 from app.board import service as board_service
+from app.board import views as board_views
 from app.board.exceptions import BoardNotFound
+from app.board.schemas import CHANNELS, PRIORITIES, SEGMENTS
 from app.core.cpu import CpuBusy, get_cpu
 from app.core.deps import Db
 from app.core.errors import ValidationFailed
+from app.core.params import MAX_ID
 from app.metrics import forecast as forecast_service
 from app.metrics import history
 from app.metrics import support as support_service
@@ -47,9 +49,6 @@ __all__ = [
 
 router = APIRouter(include_in_schema=False)
 
-CHANNELS = ("call", "chat", "email", "web", "bot")
-PRIORITIES = ("low", "normal", "high", "urgent")
-SEGMENTS = ("customer", "partner")
 # The "how many" forecast looks this far past today; both forecasts use a fixed seed so
 # that reloading the page does not move its numbers (the API gives the same answer).
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -112,7 +111,7 @@ def parse_form(params: QueryParams, *, today: date) -> tuple[RetroForm, Scope | 
     end = _day(form.end, "To", errors)
     lane: int | None = None
     if form.lane:
-        if _ID.fullmatch(form.lane) and 1 <= int(form.lane) <= 2_147_483_647:
+        if _ID.fullmatch(form.lane) and 1 <= int(form.lane) <= MAX_ID:
             lane = int(form.lane)
         else:
             errors.append("“Lane” must be one of the board's lanes.")
@@ -151,12 +150,10 @@ def retro_data(
     """What the page reads in its transaction (members only: BoardNotFound otherwise):
     the board's name and lanes and, for a valid scope, the reads the metrics endpoints
     make (the flow history, the support and swarm reports, the throughput sample)."""
-    board_service.board_role(session, actor=actor, board_id=board_id)
-    board = board_repo.board_for_member(session, board_id=board_id)
-    assert board is not None  # board_role checked it is there and visible
+    board = board_service.readable_board(session, actor=actor, board_id=board_id)
     lanes = [
         {"id": lane.id, "name": lane.name}
-        for lane in board_repo.lanes_of(session, board_id=board_id)
+        for lane in board_views.lanes_of(session, board_id=board_id)
     ]
     data: dict[str, Any] = {"name": board.name, "lanes": lanes}
     if scope is None:

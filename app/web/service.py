@@ -10,17 +10,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from app.alerts.models import ACTIVE_STATES, Alert
+from app.alerts import service as alerts_service
 from app.auth import password
 from app.auth import service as auth_service
 from app.auth.service import Principal
-from app.board import repository as board_repo
 from app.board import service as board_service
+from app.board import views as board_views
+from app.board.views import BoardListing
 from app.core.db import Database
-from app.core.models import table_of, utcnow
+from app.core.models import utcnow
+from app.swarm import views as swarm_views
 
 __all__ = [
     "ALERT_LABELS",
@@ -31,14 +32,12 @@ __all__ = [
     "visible_boards",
 ]
 
-_boards, _cards, _cols = board_repo.boards, board_repo.cards, board_repo.columns
-_lanes, _members, _users = board_repo.lanes, board_repo.members, board_repo.users
-_swarms = board_repo.swarms
-_alerts = table_of(Alert)
 MAX_LISTED_BOARDS = 500
 
-# How the page names each alert kind (the card badges, the column mark, the panel).
-ALERT_LABELS = {
+# How the page names each alert kind (the card badges, the column mark, the panel). The
+# board page hands them to alerts.js in its #board-meta block: the script has no copy.
+# One per AlertKind (tests/web/test_constants.py).
+ALERT_LABELS: dict[str, str] = {
     "stalled": "Stalled",
     "blocked": "Blocked too long",
     "sla_warning": "SLA warning",
@@ -77,22 +76,9 @@ async def authenticate(
     return principal, password.fingerprint(stored)
 
 
-def visible_boards(session: Session, *, actor: Principal) -> list[dict[str, Any]]:
+def visible_boards(session: Session, *, actor: Principal) -> list[BoardListing]:
     """The boards the person can open (admins: all), by name, with their card counts."""
-    counts = (
-        select(_cards.c.board_id, func.count().label("n")).group_by(_cards.c.board_id).subquery()
-    )
-    stmt = (
-        select(_boards.c.id, _boards.c.name, func.coalesce(counts.c.n, 0).label("cards"))
-        .outerjoin(counts, counts.c.board_id == _boards.c.id)
-        .order_by(func.lower(_boards.c.name), _boards.c.id)
-        .limit(MAX_LISTED_BOARDS)
-    )
-    if not actor.is_admin:
-        stmt = stmt.join(_members, _members.c.board_id == _boards.c.id).where(
-            _members.c.user_id == actor.id
-        )
-    return [dict(r._mapping) for r in session.execute(stmt)]
+    return board_views.visible_boards(session, actor=actor, limit=MAX_LISTED_BOARDS)
 
 
 def initials(name: str | None) -> str:
@@ -125,43 +111,6 @@ def wip_state(count: int, limit: int | None) -> str:
     return "wip-near" if count == limit - 1 else ""
 
 
-def _snapshot(session: Session, board_id: int) -> tuple[int, list[Any]]:
-    """(last_seq, cards) in one statement, hence one snapshot even on READ COMMITTED.
-
-    Each card comes with its open swarm's id, if any: a card has at most one open swarm
-    (a unique partial index), so the outer join never repeats a card, and the swarm
-    badges agree with ``last_seq`` like the rest of the page.
-    """
-    owners = _users.alias("owner")
-    stmt = (
-        select(
-            _boards.c.last_seq,
-            _cards.c.id,
-            _cards.c.column_id,
-            _cards.c.lane_id,
-            _cards.c.position,
-            _cards.c.title,
-            _cards.c.priority,
-            _cards.c.channel,
-            _cards.c.blocked,
-            _cards.c.blocked_reason,
-            _cards.c.version,
-            _cards.c.column_entered_at,
-            _cards.c.owner_id,
-            owners.c.name.label("owner_name"),
-            _swarms.c.id.label("swarm_id"),
-        )
-        .select_from(_boards)
-        .outerjoin(_cards, _cards.c.board_id == _boards.c.id)
-        .outerjoin(owners, owners.c.id == _cards.c.owner_id)
-        .outerjoin(_swarms, and_(_swarms.c.card_id == _cards.c.id, _swarms.c.state == "open"))
-        .where(_boards.c.id == board_id)
-        .order_by(_cards.c.position, _cards.c.id)
-    )
-    rows = session.execute(stmt).all()
-    return int(rows[0].last_seq), [r for r in rows if r.id is not None]
-
-
 def _active_alerts(
     session: Session, board_id: int
 ) -> tuple[dict[int, list[dict[str, Any]]], dict[int, list[dict[str, Any]]]]:
@@ -171,16 +120,9 @@ def _active_alerts(
     column. The page's live updates are keyed by alert id, so an alert raised or
     resolved between this read and ``last_seq`` is simply applied again, harmlessly.
     """
-    stmt = (
-        select(
-            _alerts.c.id, _alerts.c.card_id, _alerts.c.column_id, _alerts.c.kind, _alerts.c.state
-        )
-        .where(_alerts.c.board_id == board_id, _alerts.c.state.in_(ACTIVE_STATES))
-        .order_by(_alerts.c.raised_at, _alerts.c.id)
-    )
     by_card: dict[int, list[dict[str, Any]]] = {}
     by_column: dict[int, list[dict[str, Any]]] = {}
-    for a in session.execute(stmt):
+    for a in alerts_service.active_alerts(session, board_id=board_id):
         flag = {"id": a.id, "kind": a.kind, "state": a.state, "label": _alert_label(a.kind)}
         if a.card_id is not None:
             by_card.setdefault(a.card_id, []).append(flag)
@@ -197,19 +139,13 @@ def board_page(session: Session, *, actor: Principal, board_id: int) -> dict[str
     """Everything the board page renders: columns by lane with their cards (each with its
     open swarm and its active alerts, if any), and counts."""
     role = board_service.board_role(session, actor=actor, board_id=board_id)
-    last_seq, card_rows = _snapshot(session, board_id)
+    # The cards and ``last_seq`` in one statement (with each card's open swarm).
+    last_seq, card_rows = swarm_views.board_cards(session, board_id=board_id)
     card_alerts, column_alerts = _active_alerts(session, board_id)
-    board = session.execute(
-        select(_boards.c.name, _boards.c.currency).where(_boards.c.id == board_id)
-    ).one()
-    cols = board_repo.columns_of(session, board_id=board_id)
-    lanes = board_repo.lanes_of(session, board_id=board_id)
-    members = session.execute(
-        select(_users.c.id, _users.c.name)
-        .join(_members, _members.c.user_id == _users.c.id)
-        .where(_members.c.board_id == board_id)
-        .order_by(_users.c.name)
-    ).all()
+    board = board_views.board_header(session, board_id=board_id)
+    cols = board_views.columns_of(session, board_id=board_id)
+    lanes = board_views.lanes_of(session, board_id=board_id)
+    members = board_views.member_names(session, board_id=board_id)
     lane_ids = [lane.id for lane in lanes]
     unlaned = not lanes or any(c.lane_id not in lane_ids for c in card_rows)
     rows: list[int | None] = [*lane_ids, *([None] if unlaned else [])]
@@ -267,7 +203,7 @@ def board_page(session: Session, *, actor: Principal, board_id: int) -> dict[str
         "last_seq": last_seq,
         "columns": columns,
         "lanes": lane_info,
-        "members": {m.id: m.name for m in members},
+        "members": members,
         "card_total": len(card_rows),
         "alert_total": sum(map(len, card_alerts.values())) + sum(map(len, column_alerts.values())),
         "alert_labels": ALERT_LABELS,

@@ -16,6 +16,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
+from app.board.schemas import CHANNELS, PRIORITIES
+
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "render", "security_headers"]
 
 _HERE = Path(__file__).resolve().parent
@@ -78,6 +80,9 @@ _env = Environment(
     auto_reload=False,
 )
 _env.globals["asset"] = asset
+# The card forms offer the values of the schema's types, not a copy of them.
+_env.globals["PRIORITIES"] = PRIORITIES
+_env.globals["CHANNELS"] = CHANNELS
 _env.filters["when"] = when
 _env.filters["iso"] = iso
 

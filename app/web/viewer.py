@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from app.auth.service import Principal
 from app.auth.session import WebSession, principal_of, read_session
-from app.board.schemas import MAX_ID
+from app.core.params import MAX_ID
 from app.web.templating import render
 
 __all__ = ["BoardViewer", "board_id_of", "board_not_found", "board_viewer", "signed_in", "to_login"]

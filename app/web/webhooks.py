@@ -18,6 +18,7 @@ from app.auth.exceptions import NotAllowed
 from app.auth.service import Principal
 from app.auth.session import WebSession
 from app.core.deps import Db
+from app.core.params import MAX_ID
 from app.web import webhook_data as data
 from app.web.templating import render
 from app.web.viewer import signed_in, to_login
@@ -31,7 +32,6 @@ router = APIRouter(include_in_schema=False)
 _NUMBER = re.compile(r"[0-9]{1,9}")
 # The owner no longer leads the endpoint's board (app/webhooks/rights.py).
 _NO_LONGER = "You no longer lead this webhook's board, so it is not yours to manage."
-_MAX_ID = 2_147_483_647
 
 
 def _number(raw: str | None, default: int, *, low: int = 0) -> int | None:
@@ -50,6 +50,7 @@ def _shared(user: Principal) -> dict[str, Any]:
         "is_admin": user.is_admin,
         "labels": data.STATE_LABELS,
         "hints": data.STATE_HINTS,
+        "give_up": schedule.give_up(),
     }
 
 
@@ -96,7 +97,7 @@ async def webhooks_page(request: Request, db: Db) -> Response:
 
 def _endpoint_id(raw: str) -> int | None:
     value = _number(raw, 0, low=1)
-    return value if value is not None and value <= _MAX_ID else None
+    return value if value is not None and value <= MAX_ID else None
 
 
 @router.get("/webhooks/{endpoint_id}/fragment")

@@ -13,15 +13,27 @@ from sqlalchemy.orm import Session
 from app.core.models import table_of
 from app.webhooks import rights
 from app.webhooks.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
+from app.webhooks.schedule import GIVE_UP_AFTER, give_up
 
-__all__ = ["Outcome", "claim_due", "has_due", "record_outcomes", "subscriptions"]
+__all__ = [
+    "Outcome",
+    "attempts_of",
+    "claim_due",
+    "delivery",
+    "delivery_counts",
+    "has_due",
+    "insert_delivery",
+    "list_deliveries",
+    "list_endpoints",
+    "record_outcomes",
+    "subscriptions",
+]
 
 endpoints = table_of(WebhookEndpoint)
 deliveries = table_of(WebhookDelivery)
 attempts = table_of(DeliveryAttempt)
 
 # An endpoint failing this long without a single success is disabled.
-GIVE_UP_AFTER = timedelta(days=3)
 # Retry-After is honoured up to this far ahead.
 MAX_RETRY_AFTER = timedelta(hours=24)
 RETRYABLE = ("pending", "failed")
@@ -98,15 +110,14 @@ def claim_due(
             endpoints.c.secret,
             endpoints.c.previous_secret,
             endpoints.c.previous_secret_expires_at,
-            endpoints.c.board_id,
-            *rights.OWNER_COLUMNS,
+            rights.RECEIVES.label("receives"),
         )
-        .select_from(rights.join_owner(deliveries.join(endpoints)))
+        .select_from(deliveries.join(endpoints))
         .where(deliveries.c.id.in_(ids))
         .order_by(deliveries.c.id)
     ).all()
     # Queued while the owner had the rights, due now that they do not: never sent.
-    refused = [r.id for r in rows if not rights.may_receive(r)]
+    refused = [r.id for r in rows if not r.receives]
     if refused:
         session.execute(
             update(deliveries)
@@ -117,7 +128,7 @@ def claim_due(
         *("id", "endpoint_id", "event_id", "body", "attempts", "url", "secret"),
         *("previous_secret", "previous_secret_expires_at"),
     )
-    return [{k: r._mapping[k] for k in keep} for r in rows if rights.may_receive(r)]
+    return [{k: r._mapping[k] for k in keep} for r in rows if r.receives]
 
 
 def _next_try(outcome: Outcome, done: int, delays: list[float]) -> datetime | None:
@@ -203,7 +214,7 @@ def _endpoint_health(session: Session, o: Outcome) -> None:
             session,
             o.endpoint_id,
             o.at,
-            f"Every delivery failed for 3 days (since {since:%Y-%m-%d %H:%M} UTC; last: "
+            f"Every delivery failed for {give_up()} (since {since:%Y-%m-%d %H:%M} UTC; last: "
             f"{o.error or f'HTTP {o.status}'}).",
         )
 
@@ -227,3 +238,52 @@ def delivery_counts(session: Session, endpoint_ids: list[int]) -> dict[int, dict
     for ep, state, n in session.execute(stmt).all():
         out.setdefault(int(ep), {})[str(state)] = int(n)
     return out
+
+
+# --- reading endpoints and the delivery log (the service decides who may) ---
+
+
+def list_endpoints(
+    session: Session, *, where: Any, newest_first: bool, limit: int, offset: int
+) -> tuple[list[WebhookEndpoint], int]:
+    """A page of the endpoints matching ``where``, by id, and how many match."""
+    order = endpoints.c.id.desc() if newest_first else endpoints.c.id
+    stmt = select(WebhookEndpoint).where(where).order_by(order).limit(limit).offset(offset)
+    rows = list(session.execute(stmt).scalars())
+    total = session.execute(select(func.count()).select_from(endpoints).where(where)).scalar_one()
+    return rows, int(total)
+
+
+def insert_delivery(session: Session, row: dict[str, Any]) -> int:
+    """Queue one delivery; its id."""
+    stmt = insert(deliveries).returning(deliveries.c.id)
+    return int(session.execute(stmt, row).scalar_one())
+
+
+def delivery(session: Session, *, delivery_id: int, endpoint_id: int | None = None) -> Any:
+    """One delivery row with its body (of that endpoint, when given), or None."""
+    stmt = select(deliveries).where(deliveries.c.id == delivery_id)
+    if endpoint_id is not None:
+        stmt = stmt.where(deliveries.c.endpoint_id == endpoint_id)
+    return session.execute(stmt).first()
+
+
+def list_deliveries(
+    session: Session, *, endpoint_id: int, state: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of an endpoint's deliveries, newest first, without bodies; and the total."""
+    where = [deliveries.c.endpoint_id == endpoint_id]
+    if state is not None:
+        where.append(deliveries.c.state == state)
+    cols = [c for c in deliveries.c if c.name != "body"]
+    rows = session.execute(
+        select(*cols).where(*where).order_by(deliveries.c.id.desc()).limit(limit).offset(offset)
+    ).all()
+    total = session.execute(select(func.count()).select_from(deliveries).where(*where)).scalar_one()
+    return [dict(r._mapping) for r in rows], int(total)
+
+
+def attempts_of(session: Session, *, delivery_id: int) -> list[dict[str, Any]]:
+    """Every attempt of a delivery, oldest first."""
+    stmt = select(attempts).where(attempts.c.delivery_id == delivery_id).order_by(attempts.c.id)
+    return [dict(a._mapping) for a in session.execute(stmt).all()]

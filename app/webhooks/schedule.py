@@ -8,13 +8,31 @@ configured schedule, and ``tests/webhooks/test_schedule.py`` checks that the REA
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from app.core.config import Settings
 
-__all__ = ["JITTER", "default_delays", "describe", "retry_seconds", "steps"]
+__all__ = [
+    "GIVE_UP_AFTER",
+    "JITTER",
+    "default_delays",
+    "describe",
+    "give_up",
+    "retry_seconds",
+    "steps",
+]
 
 # Each wait is stretched or shrunk by up to this fraction (repository._next_try).
 JITTER = 0.1
+# An endpoint whose every delivery has failed this long is disabled (the relay's rule,
+# the reason it records and the webhooks page all say this one figure).
+GIVE_UP_AFTER = timedelta(days=3)
+
+
+def give_up() -> str:
+    """:data:`GIVE_UP_AFTER` in words: ``3 days``."""
+    days = GIVE_UP_AFTER / timedelta(days=1)
+    return f"{days:g} day" if days == 1 else f"{days:g} days"
 
 
 def default_delays() -> list[float]:

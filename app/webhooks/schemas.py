@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 import httpx
 from pydantic import BaseModel, Field, field_validator
 
+from app.core.params import MAX_ID
 from app.core.schemas import InputModel
 from app.events.types import subscribable
 
@@ -65,7 +66,7 @@ def _check_types(value: list[str] | None) -> list[str] | None:
 class EndpointCreate(InputModel):
     url: str = Field(**_URL_RULES)
     event_types: list[EventTypePattern] = Field(min_length=1, max_length=50)
-    board_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    board_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     description: str = Field(default="", max_length=500)
 
     _url = field_validator("url")(_check_url)

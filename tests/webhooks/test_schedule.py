@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from app.webhooks.schedule import default_delays, describe, retry_seconds, steps
+from app.webhooks.schedule import default_delays, describe, give_up, retry_seconds, steps
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ("README.md", "docs/webhooks.md", "docs/deploy.md")
@@ -35,3 +35,16 @@ def test_every_document_states_the_computed_retry_time_and_no_other():
     assert all(found in ([], [figure]) for found in stated.values()), stated
     guide = " ".join((ROOT / "docs/webhooks.md").read_text().split())
     assert f"retried after {steps(default_delays())}" in guide
+
+
+def test_the_give_up_time_is_stated_from_its_constant_alone():
+    assert give_up() == "3 days"
+    templates = ROOT / "app/web/templates"
+    for name in ("webhooks.html", "_endpoint.html"):
+        source = (templates / name).read_text()
+        assert "{{ give_up }}" in source, name
+        # A second copy of the figure, in digits or in words, would drift from the code.
+        assert not re.search(r"\b(?:\d+|one|two|three|four|five|six|seven) days?\b", source)
+    for name in ("README.md", "docs/webhooks.md"):
+        text = " ".join((ROOT / name).read_text().split())
+        assert re.findall(r"(?:fails|failed) for (\S+ days?)\b", text) == [give_up()], name

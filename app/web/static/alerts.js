@@ -16,18 +16,14 @@
   const PAGE = 100;
   const REFRESH_DELAY_MS = 60; // a scan raising many alerts at once costs one fetch
   const TARGETS = { frt: "first-response", ttr: "resolution" };
-  const FALLBACK_LABELS = {
-    stalled: "Stalled", blocked: "Blocked too long", sla_warning: "SLA warning",
-    sla_breach: "SLA breached", wip_breach: "Over WIP limit", swarm_unanswered: "Swarm unanswered",
-    customer_rejected: "Not solved for the customer",
-  };
 
   /* --- small helpers ------------------------------------------------------------------ */
   const { el, button, showError } = SB;
 
   function label(kind) {
-    const labels = SB.meta().alert_labels || FALLBACK_LABELS;
-    return labels[kind] || FALLBACK_LABELS[kind] || String(kind).replace(/_/g, " ");
+    // The names come from the server (#board-meta, rendered from ALERT_LABELS).
+    const labels = SB.meta().alert_labels || {};
+    return labels[kind] || String(kind).replace(/_/g, " ");
   }
 
   /** 42 -> "42 s", 150 -> "2 min", 7500 -> "2 h 5 min", 90000 -> "1 d 1 h". */
