@@ -145,9 +145,6 @@ class Hub:
         else:
             self._open.pop(user_id, None)
 
-    def open_sockets(self, user_id: int) -> int:
-        return self._open.get(user_id, 0)
-
     async def subscribe(self, board_id: int, sub: Subscriber) -> None:
         channel = self.channels.get(board_id)
         if channel is not None:
