@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.board import repository as board_repository
+from app.board import views as board_views
 from app.events import service as events
 from app.events.service import ActorRef
 
@@ -40,14 +39,7 @@ def announce(
     """Append ``access.changed`` for ``user_id`` to the given boards, or to every board
     they are a member of (``everywhere=True``: every board, for an admin)."""
     if board_ids is None:
-        boards = board_repository.boards
-        members = board_repository.members
-        stmt = (
-            select(boards.c.id)
-            if everywhere
-            else select(members.c.board_id).where(members.c.user_id == user_id)
-        )
-        board_ids = session.execute(stmt).scalars()
+        board_ids = board_views.board_ids(session, member=None if everywhere else user_id)
     for board_id in sorted(set(board_ids)):
         events.append(
             session,

@@ -11,12 +11,13 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.board.models import BoardMember, Card
+from app.board.models import Board, BoardMember, Card
 from app.core.models import table_of
 from app.swarm.models import Swarm, SwarmInvitation, SwarmMember
 
 __all__ = [
     "board_people",
+    "board_snapshot",
     "card_column_id",
     "card_owner_id",
     "card_titles",
@@ -38,6 +39,7 @@ members = table_of(SwarmMember)
 users = table_of(User)
 cards = table_of(Card)
 board_members = table_of(BoardMember)
+boards = table_of(Board)
 
 
 def open_swarm_id(session: Session, card_id: int) -> int | None:
@@ -327,3 +329,40 @@ def knowledge_authors(
 def people(session: Session, user_ids: Sequence[int]) -> dict[int, Any]:
     stmt = select(users.c.id, users.c.name, users.c.team).where(users.c.id.in_(set(user_ids)))
     return {int(r.id): r for r in session.execute(stmt).all()}
+
+
+def board_snapshot(session: Session, board_id: int) -> tuple[int, list[Any]]:
+    """(last_seq, cards) in one statement, hence one snapshot even on READ COMMITTED.
+
+    Each card comes with its open swarm's id, if any: a card has at most one open swarm
+    (a unique partial index), so the outer join never repeats a card, and the swarm
+    badges agree with ``last_seq`` like the rest of the page.
+    """
+    owners = users.alias("owner")
+    stmt = (
+        select(
+            boards.c.last_seq,
+            cards.c.id,
+            cards.c.column_id,
+            cards.c.lane_id,
+            cards.c.position,
+            cards.c.title,
+            cards.c.priority,
+            cards.c.channel,
+            cards.c.blocked,
+            cards.c.blocked_reason,
+            cards.c.version,
+            cards.c.column_entered_at,
+            cards.c.owner_id,
+            owners.c.name.label("owner_name"),
+            swarms.c.id.label("swarm_id"),
+        )
+        .select_from(boards)
+        .outerjoin(cards, cards.c.board_id == boards.c.id)
+        .outerjoin(owners, owners.c.id == cards.c.owner_id)
+        .outerjoin(swarms, and_(swarms.c.card_id == cards.c.id, swarms.c.state == "open"))
+        .where(boards.c.id == board_id)
+        .order_by(cards.c.position, cards.c.id)
+    )
+    rows = session.execute(stmt).all()
+    return int(rows[0].last_seq), [r for r in rows if r.id is not None]

@@ -16,7 +16,7 @@ from app.swarm.matching import skill_key
 from app.swarm.models import Swarm
 from app.swarm.schemas import InvitationPublic, KnowledgeItem, SwarmMemberPublic, SwarmPublic
 
-__all__ = ["knowledge_item", "suggestions", "swarm_views"]
+__all__ = ["board_cards", "knowledge_item", "suggestions", "swarm_views"]
 
 # Candidate notes scored per suggestion: the newest ones the person may read.
 _SUGGESTION_POOL = 500
@@ -64,6 +64,16 @@ _STOP = frozenset(
         "need",
     ]
 )
+
+
+def board_cards(session: Session, *, board_id: int) -> tuple[int, list[Any]]:
+    """The board's ``last_seq`` and its cards as the board page shows them, each with its
+    open swarm's id, read as one snapshot (no access check: the caller checked the board).
+
+    Here rather than in the board package: the board does not know swarms, and the
+    badges must come from the same statement as ``last_seq``.
+    """
+    return repository.board_snapshot(session, board_id)
 
 
 def swarm_views(session: Session, swarms: Sequence[Swarm]) -> list[SwarmPublic]:

@@ -4,7 +4,7 @@ metrics services' reports (numbers formatted here, SVG drawn by :mod:`app.web.ch
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.metrics import flow as flow_service
 from app.metrics import forecast as forecast_service
@@ -29,13 +29,28 @@ __all__ = [
 # (and the API asked with the same seed) shows the same numbers.
 FORECAST_DAYS = 14
 FORECAST_SEED = 20_240
-_COLUMN = history.HISTORY_FIELDS.index("column_id")
+
+
+class HistoryCard(NamedTuple):
+    """A card row of :class:`~app.metrics.history.BoardHistory`, read by name."""
+
+    id: int
+    created: float
+    column_id: int
+    title: str
+    blocked: bool
+    blocked_since: float | None
+    blocked_seconds: float
+
+
+if HistoryCard._fields != history.HISTORY_FIELDS:  # the metrics rows changed shape
+    raise RuntimeError(f"HistoryCard must name {history.HISTORY_FIELDS}")
 
 
 def unfinished(h: history.BoardHistory) -> int:
     """The (filtered) cards that are not in a done column now: the backlog to forecast."""
     done = {c.id for c in h.columns if c.stage == "done"}
-    return sum(1 for card in h.cards if card[_COLUMN] not in done)
+    return sum(1 for card in map(HistoryCard._make, h.cards) if card.column_id not in done)
 
 
 def compute(data: dict[str, Any], *, today: date) -> dict[str, Any]:
