@@ -34,6 +34,11 @@ from sqlalchemy.sql import ColumnElement, Select
 from app.alerts.models import ACTIVE_STATES, Alert, SlaPolicy
 from app.board.models import Board, BoardColumn, Card, CardStay
 from app.core.models import UTCDateTime, table_of
+
+# A named exception to "features are independent" (alerts -> swarm): the
+# swarm_unanswered kind is a condition on swarms (open, nobody in it, older than the
+# board's limit), evaluated set-based inside the scan's one statement per kind; neither
+# the board's tables nor an event read can say who is in a swarm now.
 from app.swarm.models import Swarm, SwarmMember
 
 __all__ = ["Context", "cutoffs", "firing", "seconds_between"]

@@ -28,6 +28,12 @@ from sqlalchemy.orm import Session
 from app.board import repository as board_repository
 from app.core.models import table_of
 from app.insights.models import Evidence
+
+# Named exceptions to "features are independent" (insights -> swarm, insights ->
+# tickets): an insight's frequency is its repeat/duplicate ticket links and its "teams
+# needed" the distinct teams of its swarm members. The ranking sorts, filters and pages
+# on them in one statement (see the module docstring), so it joins their tables; the
+# board's tables do not hold either.
 from app.swarm.models import Swarm, SwarmMember
 from app.tickets.models import CardLink
 
