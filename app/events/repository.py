@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Integer, bindparam, column, func, insert, select, table, update
 from sqlalchemy.orm import Session
 
-from app.board.models import Board
 from app.core.models import table_of
 from app.events.models import BoardEvent
 
@@ -21,7 +20,10 @@ __all__ = [
     "reserve_seqs",
 ]
 
-_boards = table_of(Board)
+# The log's sequence counter is kept on the board's row (``boards.last_seq``), so that
+# handing out a number row-locks the board. Named here as a plain table clause: the
+# event log sits below the board package and does not import its models.
+_boards = table("boards", column("id", Integer), column("last_seq", Integer))
 _events = table_of(BoardEvent)
 
 
