@@ -23,10 +23,12 @@ from app.core.models import utcnow
 from app.events import service as events
 from app.insights import gate, repository
 from app.insights.exceptions import EvidenceNotFound, EvidenceQuotaExceeded
-from app.insights.repository import Sort
+from app.insights.repository import SORTS, Sort
 from app.insights.storage import StoredFile
 
 __all__ = [
+    "SORTS",
+    "Sort",
     "add_evidence",
     "board_insights",
     "card_insight",

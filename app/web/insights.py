@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from app.auth.service import Principal
-from app.board import repository as board_repo
+from app.board import service as board_service
 from app.board.exceptions import BoardNotFound
 from app.core.deps import Db
 from app.insights import service as insights_service
-from app.insights.repository import SORTS, Sort
+from app.insights.service import SORTS, Sort
 from app.web.numbers import number as _number
 from app.web.templating import render
 from app.web.viewer import board_not_found, board_viewer
@@ -104,8 +104,7 @@ def insights_page(
         limit=PER_PAGE,
         offset=offset,
     )
-    board = board_repo.board_for_member(session, board_id=board_id)
-    assert board is not None  # board_insights checked it is there and visible
+    board = board_service.readable_board(session, actor=actor, board_id=board_id)
     currency = str(found["currency"])
     rows = [_row(item, offset + i + 1, currency) for i, item in enumerate(found["items"])]
     return {"name": board.name, "currency": currency, "rows": rows, "total": int(found["total"])}
