@@ -31,6 +31,7 @@ __all__ = [
     "user_by_email",
     "user_for_session",
     "user_for_token_hash",
+    "user_names",
 ]
 
 
@@ -120,6 +121,14 @@ def has_membership(session: Session, user_id: int) -> bool:
     members = table_of(BoardMember)
     stmt = select(members.c.board_id).where(members.c.user_id == user_id).limit(1)
     return session.execute(stmt).first() is not None
+
+
+def user_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """The names of these people (the ones that exist)."""
+    if not ids:
+        return {}
+    stmt = select(_users.c.id, _users.c.name).where(_users.c.id.in_(ids))
+    return {int(r.id): str(r.name) for r in session.execute(stmt)}
 
 
 def list_users(session: Session, *, limit: int, offset: int) -> list[User]:

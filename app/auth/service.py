@@ -23,6 +23,7 @@ __all__ = [
     "hash_token",
     "issue_token",
     "login_candidate",
+    "names_of",
     "new_token",
     "password_hash_of",
     "principal_for_token",
@@ -117,6 +118,11 @@ def login_candidate(session: Session, *, email: str) -> tuple[Principal, str] | 
     if user.deactivated_at is not None:
         return None
     return Principal(id=user.id, name=user.name, role=user.role), user.password_hash
+
+
+def names_of(session: Session, *, ids: set[int]) -> dict[int, str]:
+    """People's names by id (for showing who owns something)."""
+    return repository.user_names(session, ids)
 
 
 def password_hash_of(session: Session, *, user_id: int) -> str | None:

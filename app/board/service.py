@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from app.auth import repository as auth_repository
@@ -12,12 +12,20 @@ from app.auth import service as auth_service
 from app.auth.exceptions import UserNotFound
 from app.auth.service import Principal
 from app.board import repository
+from app.board.access import (
+    MANAGE,
+    WORK,
+    board_role,
+    effective_role,
+    may_manage_sql,
+    may_read_sql,
+    require_role,
+)
 from app.board.exceptions import (
     BoardNotFound,
     ColumnNotFound,
     InvalidReference,
     LaneNotFound,
-    RoleForbidden,
 )
 from app.board.models import Board, BoardColumn, BoardMember, Lane
 from app.board.schemas import (
@@ -42,9 +50,13 @@ __all__ = [
     "add_member",
     "board_detail",
     "board_events",
+    "board_names",
     "board_role",
     "create_board",
+    "effective_role",
     "list_boards",
+    "managed_boards",
+    "readable_board",
     "remove_member",
     "require_role",
     "update_board",
@@ -52,40 +64,17 @@ __all__ = [
     "update_lane",
 ]
 
+_boards = repository.boards
 _cols = repository.columns
 _lanes = repository.lanes
 _members = repository.members
 
-# Who may do what on a board, by effective role.
-MANAGE = frozenset({"admin", "lead"})
-WORK = frozenset({"admin", "lead", "agent"})
+# The access rules live in app/board/access.py (MANAGE, WORK, board_role, effective_role
+# and require_role are imported from there; new code should import that module).
 
 
 def actor_ref(actor: Principal) -> ActorRef:
     return ActorRef(id=actor.id, kind="user")
-
-
-def effective_role(actor: Principal, member_role: str | None) -> str:
-    """Admins are admins everywhere; otherwise a board role overrides the global one."""
-    if actor.is_admin:
-        return "admin"
-    return member_role or actor.role
-
-
-def board_role(session: Session, *, actor: Principal, board_id: int) -> str:
-    """The caller's role on the board; 404 when it does not exist or they are not a member.
-
-    A non-member learns nothing, not even whether the board exists.
-    """
-    exists, role = repository.member_role(session, board_id=board_id, user_id=actor.id)
-    if not exists or (role is None and not actor.is_admin):
-        raise BoardNotFound(f"Board {board_id} does not exist or you are not a member.")
-    return effective_role(actor, role)
-
-
-def require_role(role: str, allowed: frozenset[str], action: str) -> None:
-    if role not in allowed:
-        raise RoleForbidden(f"Your role '{role}' may not {action}.")
 
 
 def create_board(session: Session, *, actor: Principal, data: BoardCreate) -> Board:
@@ -129,6 +118,26 @@ def create_board(session: Session, *, actor: Principal, data: BoardCreate) -> Bo
         data={"user_id": actor.id, "role": None},
     )
     return board
+
+
+def readable_board(session: Session, *, actor: Principal, board_id: int) -> Board:
+    """The board, for a person who may read it; 404 otherwise (app/board/access.py)."""
+    board_role(session, actor=actor, board_id=board_id)
+    board = repository.get_board(session, board_id)
+    assert board is not None  # board_role found it
+    return board
+
+
+def managed_boards(session: Session, *, actor: Principal, limit: int) -> list[dict[str, Any]]:
+    """Id and name of the boards the person may manage (every board, for an admin), by
+    name."""
+    where = true() if actor.is_admin else may_manage_sql(user_id=actor.id, board_id=_boards.c.id)
+    return repository.boards_by_name(session, where=where, limit=limit)
+
+
+def board_names(session: Session, *, actor: Principal, ids: set[int]) -> dict[int, str]:
+    """Names of these boards, as far as the person may read them."""
+    return repository.board_names(session, ids=ids, where=may_read_sql(actor, _boards.c.id))
 
 
 def list_boards(session: Session, *, actor: Principal, limit: int, offset: int) -> dict[str, Any]:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.auth.roles import WORK
+
 __all__ = ["CONTACT_ROLES", "LINK_FIELDS", "for_role", "may_contact_customer", "redact"]
 
-# Roles that work tickets and so may contact the customer (board.service.WORK).
-CONTACT_ROLES = frozenset({"admin", "lead", "agent"})
+# Roles that work tickets and so may contact the customer: the same set as the board's
+# "may work" rule (app/board/access.py), from the role vocabulary both read.
+CONTACT_ROLES = WORK
 # Event type -> the data fields that hold a customer's confirmation link.
 LINK_FIELDS: dict[str, tuple[str, ...]] = {"confirmation.requested": ("url",)}
 

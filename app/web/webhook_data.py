@@ -1,6 +1,6 @@
 """What the webhooks page reads: who may use it, the boards they may subscribe to, their
 endpoints (newest first) with each one's first page of deliveries. Who leads which board
-is decided by the board's own role rule, through app/webhooks/rights.py.
+is decided by the board's own rule (app/board/access.py), through the services.
 
 The endpoints and deliveries come from :mod:`app.webhooks.service`, so the page sees
 exactly what the API would show this person (an admin: every endpoint). Secrets never
@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.auth import service as auth_service
 from app.auth.service import Principal
-from app.board import repository as board_repo
-from app.webhooks import rights as webhook_rights
+from app.board import service as board_service
 from app.webhooks import service as webhook_service
 
 __all__ = [
@@ -50,54 +49,23 @@ STATE_HINTS = {
     "pending": "Not sent yet, or being sent now.",
 }
 
-_boards, _members, _users = board_repo.boards, board_repo.members, board_repo.users
-_MANAGE = ("admin", "lead")
-
-
-def may_use_webhooks(session: Session, *, actor: Principal) -> bool:
-    """Admins and leads, and anyone leading some board now (by the board's role rule).
-    Owning an endpoint is not enough: one whose owner no longer leads its board is not
-    theirs to manage (app/webhooks/rights.py)."""
-    if actor.role in _MANAGE:
-        return True
-    return bool(webhook_rights.manageable_boards(session, actor=actor))
+# Who may use the page: the webhooks service's rule (admins, and whoever may manage a
+# board now: app/board/access.py).
+may_use_webhooks = webhook_service.may_use_webhooks
 
 
 def subscribable_boards(session: Session, *, actor: Principal) -> list[dict[str, Any]]:
     """The boards whose events this person may subscribe to, by name."""
-    stmt = select(_boards.c.id, _boards.c.name)
-    if not actor.is_admin:
-        ids = webhook_rights.manageable_boards(session, actor=actor)
-        stmt = stmt.where(_boards.c.id.in_(ids))
-    stmt = stmt.order_by(func.lower(_boards.c.name), _boards.c.id).limit(MAX_BOARD_CHOICES)
-    return [dict(r._mapping) for r in session.execute(stmt)]
-
-
-def _board_names(session: Session, actor: Principal, ids: set[int]) -> dict[int, str]:
-    """Names of these boards, as far as the person may see them (members only)."""
-    if not ids:
-        return {}
-    stmt = select(_boards.c.id, _boards.c.name).where(_boards.c.id.in_(ids))
-    if not actor.is_admin:
-        stmt = stmt.join(_members, _members.c.board_id == _boards.c.id).where(
-            _members.c.user_id == actor.id
-        )
-    return {int(r.id): str(r.name) for r in session.execute(stmt)}
-
-
-def _owner_names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    stmt = select(_users.c.id, _users.c.name).where(_users.c.id.in_(ids))
-    return {int(r.id): str(r.name) for r in session.execute(stmt)}
+    return board_service.managed_boards(session, actor=actor, limit=MAX_BOARD_CHOICES)
 
 
 def _decorate(
     session: Session, actor: Principal, items: list[dict[str, Any]], limit: int
 ) -> list[dict[str, Any]]:
     """Board and owner names, all four counts, and the first ``limit`` deliveries."""
-    boards = _board_names(session, actor, {e["board_id"] for e in items if e["board_id"]})
-    owners = _owner_names(session, {e["owner_id"] for e in items if e["owner_id"]})
+    board_ids = {e["board_id"] for e in items if e["board_id"]}
+    boards = board_service.board_names(session, actor=actor, ids=board_ids)
+    owners = auth_service.names_of(session, ids={e["owner_id"] for e in items if e["owner_id"]})
     out = []
     for ep in items:
         bid = ep["board_id"]

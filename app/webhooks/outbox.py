@@ -31,18 +31,16 @@ def matches(patterns: Iterable[str], event_type: str) -> bool:
 
 
 # Built once: this runs in every write transaction. An endpoint receives a board's
-# events only while its owner may manage it now (rights.py): an admin, or a lead of the
-# board (a lead who leaves a board or is made a viewer stops receiving its events).
-_SUBSCRIBED = (
-    select(endpoints.c.id, endpoints.c.board_id, endpoints.c.event_types, *rights.OWNER_COLUMNS)
-    .select_from(rights.join_owner(endpoints))
-    .where(
-        endpoints.c.enabled.is_(True),
-        or_(
-            endpoints.c.board_id.is_(None),
-            endpoints.c.board_id.in_(bindparam("boards", expanding=True)),
-        ),
-    )
+# events only while its owner may receive them now (rights.RECEIVES: an admin, or a lead
+# of the board, not deactivated; a lead who leaves a board or is made a viewer stops
+# receiving its events).
+_SUBSCRIBED = select(endpoints.c.id, endpoints.c.board_id, endpoints.c.event_types).where(
+    endpoints.c.enabled.is_(True),
+    or_(
+        endpoints.c.board_id.is_(None),
+        endpoints.c.board_id.in_(bindparam("boards", expanding=True)),
+    ),
+    rights.RECEIVES,
 )
 
 
@@ -67,8 +65,7 @@ def enqueue_for_events(session: Session) -> None:
     """Before commit: one pending delivery per (event, subscribed enabled endpoint)."""
     envelopes: list[dict[str, Any]] = session.info.get("events", [])
     boards = sorted({e["board_id"] for e in envelopes})
-    found = session.connection().execute(_SUBSCRIBED, {"boards": boards}).all()
-    subscribed = [ep for ep in found if rights.may_receive(ep)]
+    subscribed = session.connection().execute(_SUBSCRIBED, {"boards": boards}).all()
     if not subscribed:
         return
     now = utcnow()

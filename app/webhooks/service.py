@@ -7,19 +7,18 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from app.auth.exceptions import NotAllowed
 from app.auth.service import Principal
-from app.board.service import MANAGE, board_role
+from app.board import access
+from app.board import service as board_service
 from app.core.ids import event_id
 from app.core.models import iso, utcnow
 from app.events import types as event_types
 from app.webhooks import outbox, repository, rights, signing
 from app.webhooks.exceptions import DeliveryNotFound, EndpointNotFound, UnknownEventType
 from app.webhooks.models import WebhookEndpoint
-from app.webhooks.repository import attempts, deliveries, endpoints
 from app.webhooks.schemas import EndpointCreate, EndpointUpdate
 
 __all__ = [
@@ -29,6 +28,7 @@ __all__ = [
     "get_endpoint",
     "list_deliveries",
     "list_endpoints",
+    "may_use_webhooks",
     "ping",
     "redeliver",
     "rotate_secret",
@@ -39,13 +39,21 @@ __all__ = [
 ROTATION_OVERLAP = timedelta(hours=24)
 
 
+def may_use_webhooks(session: Session, *, actor: Principal) -> bool:
+    """Admins and leads, and anyone who may manage some board now. Owning an endpoint is
+    not enough: one whose owner no longer leads its board is not theirs (rights.py)."""
+    if access.may_manage(actor.role):
+        return True
+    return bool(board_service.managed_boards(session, actor=actor, limit=1))
+
+
 def _may_subscribe(session: Session, actor: Principal, board_id: int | None) -> None:
     if board_id is None:
         if actor.is_admin:
             return
         raise NotAllowed("Only an admin may subscribe to every board; give a board_id.")
     # 404 for a board that does not exist (an admin's too: not a foreign-key 409).
-    if board_role(session, actor=actor, board_id=board_id) not in MANAGE:
+    if not access.may_manage(access.board_role(session, actor=actor, board_id=board_id)):
         raise NotAllowed("Only leads and admins may subscribe to a board's events.")
 
 
@@ -80,9 +88,7 @@ def _endpoint(session: Session, *, actor: Principal, endpoint_id: int) -> Webhoo
     ep = session.get(WebhookEndpoint, endpoint_id)
     if ep is None or not (actor.is_admin or ep.owner_id == actor.id):
         raise EndpointNotFound(f"Webhook {endpoint_id} does not exist or is not yours.")
-    if not actor.is_admin and (
-        ep.board_id is None or ep.board_id not in rights.manageable_boards(session, actor=actor)
-    ):
+    if not rights.may_manage(session, actor=actor, board_id=ep.board_id):
         where = "every board" if ep.board_id is None else f"board {ep.board_id}"
         raise NotAllowed(
             f"Webhook {endpoint_id} sends {where}'s events, which only its leads and admins "
@@ -106,22 +112,13 @@ def list_endpoints(
 ) -> dict[str, Any]:
     """Your endpoints that you may still manage (every endpoint, for an admin), oldest
     first unless asked."""
-    stmt = select(WebhookEndpoint)
-    count = select(func.count()).select_from(endpoints)
-    if not actor.is_admin:
-        # Only those they may still manage (rights.py): an old board's stay hidden.
-        mine = (
-            endpoints.c.owner_id == actor.id,
-            endpoints.c.board_id.in_(rights.manageable_boards(session, actor=actor)),
-        )
-        stmt = stmt.where(*mine)
-        count = count.where(*mine)
-    rows = list(
-        session.execute(
-            stmt.order_by(endpoints.c.id.desc() if newest_first else endpoints.c.id)
-            .limit(limit)
-            .offset(offset)
-        ).scalars()
+    # Only those they may still manage (rights.py): an old board's stay hidden.
+    rows, total = repository.list_endpoints(
+        session,
+        where=rights.manages(actor),
+        newest_first=newest_first,
+        limit=limit,
+        offset=offset,
     )
     counts = repository.delivery_counts(session, [r.id for r in rows if r.id is not None])
     items = []
@@ -129,7 +126,6 @@ def list_endpoints(
         item = ep.model_dump(exclude={"secret", "previous_secret"})
         item["deliveries"] = counts.get(ep.id or 0, {})
         items.append(item)
-    total = session.execute(count).scalar_one()
     return {"endpoints": items, "total": total, "limit": limit, "offset": offset}
 
 
@@ -177,7 +173,7 @@ def _enqueue(session: Session, *, endpoint_id: int, event: str, type_: str, body
     row = outbox.delivery_row(
         endpoint_id=endpoint_id, event_id=event, event_type=type_, body=body, now=utcnow()
     )
-    return int(session.execute(insert(deliveries).returning(deliveries.c.id), row).scalar_one())
+    return repository.insert_delivery(session, row)
 
 
 def ping(session: Session, *, actor: Principal, endpoint_id: int) -> dict[str, Any]:
@@ -200,7 +196,8 @@ def ping(session: Session, *, actor: Principal, endpoint_id: int) -> dict[str, A
 
 
 def _delivery(session: Session, delivery_id: int) -> dict[str, Any]:
-    row = session.execute(select(deliveries).where(deliveries.c.id == delivery_id)).one()
+    row = repository.delivery(session, delivery_id=delivery_id)
+    assert row is not None
     return dict(row._mapping)
 
 
@@ -215,16 +212,11 @@ def list_deliveries(
 ) -> dict[str, Any]:
     """The endpoint's deliveries, newest first."""
     _endpoint(session, actor=actor, endpoint_id=endpoint_id)
-    where = [deliveries.c.endpoint_id == endpoint_id]
-    if state is not None:
-        where.append(deliveries.c.state == state)
-    cols = [c for c in deliveries.c if c.name != "body"]
-    rows = session.execute(
-        select(*cols).where(*where).order_by(deliveries.c.id.desc()).limit(limit).offset(offset)
-    ).all()
-    total = session.execute(select(func.count()).select_from(deliveries).where(*where)).scalar_one()
+    rows, total = repository.list_deliveries(
+        session, endpoint_id=endpoint_id, state=state, limit=limit, offset=offset
+    )
     return {
-        "deliveries": [dict(r._mapping) for r in rows],
+        "deliveries": rows,
         "total": total,
         "limit": limit,
         "offset": offset,
@@ -236,19 +228,12 @@ def get_delivery(
 ) -> dict[str, Any]:
     """One delivery with its payload and every attempt."""
     _endpoint(session, actor=actor, endpoint_id=endpoint_id)
-    row = session.execute(
-        select(deliveries).where(
-            deliveries.c.id == delivery_id, deliveries.c.endpoint_id == endpoint_id
-        )
-    ).first()
+    row = repository.delivery(session, delivery_id=delivery_id, endpoint_id=endpoint_id)
     if row is None:
         raise DeliveryNotFound(f"Webhook {endpoint_id} has no delivery {delivery_id}.")
-    log = session.execute(
-        select(attempts).where(attempts.c.delivery_id == delivery_id).order_by(attempts.c.id)
-    ).all()
     out = dict(row._mapping)
     out["payload"] = out.pop("body")
-    out["attempt_log"] = [dict(a._mapping) for a in log]
+    out["attempt_log"] = repository.attempts_of(session, delivery_id=delivery_id)
     return out
 
 
