@@ -25,6 +25,7 @@ from app.core.models import table_of
 from app.demo_loop import seed_customer_loop
 from app.swarm import service as swarm_service
 from app.swarm.schemas import SwarmCreate
+from app.wiring import install as install_wiring
 
 __all__ = ["DEMO_BOARD_NAME", "DEMO_LOGIN", "DEMO_PASSWORD", "seed_demo"]
 
@@ -136,6 +137,7 @@ def seed_demo(session: Session, *, admin_id: int, password_hash: str | None = No
 
     ``password_hash`` (of :data:`DEMO_PASSWORD`) is given to demo people who have none.
     """
+    install_wiring()  # the card moves below need board's reactions (idempotent)
     existing = _existing_demo_board(session)
     if existing is not None:
         _give_passwords(session, password_hash)
@@ -211,11 +213,11 @@ def seed_demo(session: Session, *, admin_id: int, password_hash: str | None = No
                 }
             ),
         )
-        card_ids.append(card["id"])
+        card_ids.append(card.id)
         # Walk the card through the flow so the event log tells a real story.
         for step in range(1, col + 1):
             cards.move_card(
-                session, actor=admin, card_id=card["id"], data=CardMove(column_id=column_ids[step])
+                session, actor=admin, card_id=card.id, data=CardMove(column_id=column_ids[step])
             )
     for policy in _SLA_POLICIES:
         alert_service.create_policy(session, actor=admin, board_id=board.id, data=policy)

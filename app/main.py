@@ -45,6 +45,7 @@ from app.web.templating import STATIC_DIR
 from app.webhooks import outbox
 from app.webhooks.relay import Relay
 from app.webhooks.router import router as webhooks_router
+from app.wiring import install as install_wiring
 
 __all__ = ["create_app"]
 
@@ -67,6 +68,8 @@ def _tune_gc() -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; engines and caches are created in the lifespan, not here."""
     settings = settings or get_settings()
+    # Board's reactions and policies (idempotent): every service the app runs needs them.
+    install_wiring()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

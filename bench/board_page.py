@@ -67,6 +67,7 @@ from app.board.schemas import (  # noqa: E402
 from app.core.config import Settings  # noqa: E402
 from app.core.db import Database  # noqa: E402
 from app.core.migrate import upgrade_to_head  # noqa: E402
+from app.wiring import install as install_wiring  # noqa: E402
 from bench.common import PG_HOST, Server, pg_admin  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -183,7 +184,7 @@ def seed(session: Session, *, cards: int, password: str) -> int:
             card_service.update_card(
                 session,
                 actor=admin,
-                card_id=card["id"],
+                card_id=card.id,
                 data=CardUpdate(blocked=True, blocked_reason="Waiting for the vendor's logs"),
             )
     return board.id
@@ -219,6 +220,7 @@ async def seed_database(url: str, cards: int) -> int:
     settings = Settings(
         environment="test", database_url=url, secret_key="bench-secret-not-placeholder"
     )
+    install_wiring()  # the card services below run without the app
     db = Database(settings)
     db.start()
     try:

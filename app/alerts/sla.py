@@ -1,16 +1,23 @@
 """Which SLA policy applies to a card: the most specific match by product, channel and
 priority. Stored on the card (``sla_policy_id``) whenever an input changes, so the scan
-joins one policy per card instead of matching policies for every card every time."""
+joins one policy per card instead of matching policies for every card every time.
+
+A card's policy is re-chosen by :func:`reassign`, a subscriber to the card's events
+(registered in app/wiring.py); a board's, when its policies change (app/alerts/service.py).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from app.alerts.conditions import cards, columns, policies
+from app.board.reactions import CardFacts
 
-__all__ = ["MATCH_FIELDS", "assign_policies"]
+__all__ = ["MATCH_FIELDS", "assign_policies", "reassign"]
 
 # A change to any of these card fields may change the applicable policy.
 MATCH_FIELDS = frozenset({"product", "channel", "priority"})
@@ -48,3 +55,19 @@ def assign_policies(
         done = select(columns.c.id).where(columns.c.board_id == board_id, columns.c.stage == "done")
         stmt = stmt.where(cards.c.board_id == board_id, cards.c.column_id.not_in(done))
     session.execute(stmt)
+
+
+def reassign(session: Session, event: dict[str, Any], card: CardFacts) -> None:
+    """Re-choose the card's policy when an input may have changed: a new card, a card
+    back from done or reopened (policies may have changed meanwhile), or an edit of its
+    product, channel or priority."""
+    kind, data = event["type"], event["data"]
+    if kind == "card.moved":
+        if card.was != "done" or data["from_column_id"] == data["to_column_id"]:
+            return
+    elif kind == "card.updated":
+        if not MATCH_FIELDS.intersection(data["changes"]):
+            return
+    elif kind not in ("card.created", "card.reopened"):
+        return
+    assign_policies(session, card_id=card.card_id)

@@ -1,32 +1,38 @@
 """Cards: creation, edits and moves, each admitted by :mod:`app.board.wip` in the same
-transaction that writes the change and appends its events."""
+transaction that writes the change and appends its events.
+
+Every move, a person's or the system's (the customer's reopen, :mod:`app.board.reopen`),
+goes through :func:`move`; what differs is its :class:`~app.board.wip.Enforcement`. After
+its events are appended, a change publishes them to the reactions registered at wiring
+(:mod:`app.board.reactions`); the insight gate is consulted through the same registry.
+Services return the typed card (:class:`~app.board.schemas.CardPublic`).
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from app.alerts import sla
 from app.auth.service import Principal
-from app.board import repository, wip
+from app.board import reactions, repository, wip
 from app.board.exceptions import (
     CardNotFound,
     InvalidReference,
     StaleIfMatch,
     VersionConflict,
 )
-from app.board.schemas import CardCreate, CardMove, CardUpdate
+from app.board.reactions import CardFacts
+from app.board.schemas import CardCreate, CardMove, CardPublic, CardUpdate
 from app.board.service import WORK, actor_ref, board_role, effective_role, require_role
-from app.confirm import requests as confirmations
 from app.core.models import utcnow
 from app.events import service as events
 from app.events.service import ActorRef
-from app.insights import gate
 
-__all__ = ["create_card", "get_card", "insert_card", "move_card", "update_card"]
+__all__ = ["create_card", "get_card", "insert_card", "move", "move_card", "update_card"]
 
 _cols = repository.columns
 
@@ -37,11 +43,26 @@ def _bad_ref(field_name: str, detail: str) -> InvalidReference:
 
 def _record(
     session: Session, *, board_id: int, actor: ActorRef, adm: wip.Admission, card_id: int
-) -> None:
-    for type_, data in adm.notes:
+) -> list[dict[str, Any]]:
+    """Append the admission's notes (``wip.exceeded``, ``wip.overridden``)."""
+    return [
         events.append(
             session, board_id=board_id, type=type_, actor=actor, data={**data, "card_id": card_id}
         )
+        for type_, data in adm.notes
+    ]
+
+
+def _facts(row: Row[Any], *, stage: str, at: datetime) -> CardFacts:
+    return CardFacts(
+        card_id=row.id,
+        board_id=row.board_id,
+        stage=stage,
+        was=row.column_stage,
+        external_ref=row.external_ref,
+        customer_id=row.customer_id,
+        at=at,
+    )
 
 
 def _target_column(session: Session, *, board_id: int, column_id: int | None) -> Row[Any]:
@@ -86,13 +107,13 @@ def _check_people(session: Session, *, board_id: int, field_name: str, ids: list
 
 def create_card(
     session: Session, *, actor: Principal, board_id: int, data: CardCreate
-) -> dict[str, Any]:
+) -> CardPublic:
     """Create a card (first column by default), subject to the same WIP limits as a move."""
     role = board_role(session, actor=actor, board_id=board_id)
     require_role(role, WORK, "create cards")
     target = _target_column(session, board_id=board_id, column_id=data.column_id)
     if target.requires_insight:
-        gate.check_ready(session, card_id=None, card={}, column_name=target.name)
+        reactions.check_ready(session, card_id=None, card={}, column_name=target.name)
     _check_lane(session, board_id=board_id, lane_id=data.lane_id)
     assignee_ids = list(dict.fromkeys(data.assignee_ids))
     _check_people(session, board_id=board_id, field_name="assignee_ids", ids=assignee_ids)
@@ -132,8 +153,8 @@ def insert_card(
     adm: wip.Admission,
     values: dict[str, Any],
     assignee_ids: list[int],
-) -> dict[str, Any]:
-    """Write an admitted card with its first stay, SLA policy and ``card.created`` event."""
+) -> CardPublic:
+    """Write an admitted card with its first stay and ``card.created`` event."""
     now = utcnow()
     values = dict(values)
     values.update(
@@ -157,7 +178,6 @@ def insert_card(
     )
     card_id = repository.insert_card(session, values)
     repository.record_stay(session, card_id=card_id, column_id=target.id, at=now, new=True)
-    sla.assign_policies(session, card_id=card_id)
     repository.replace_assignees(session, card_id=card_id, user_ids=assignee_ids)
     created = {
         "card_id": card_id,
@@ -171,17 +191,21 @@ def insert_card(
     }
     if values.get("external_ref") is not None:
         created.update(external_ref=values["external_ref"], customer_id=values.get("customer_id"))
-    events.append(session, board_id=board_id, type="card.created", actor=actor, data=created)
-    _record(session, board_id=board_id, actor=actor, adm=adm, card_id=card_id)
-    if target.stage == "done":
-        confirmations.on_done_entry(
-            session,
-            board_id=board_id,
-            card_id=card_id,
-            external_ref=values.get("external_ref"),
-            now=now,
-        )
-    return {"id": card_id, **values}
+    appended = [
+        events.append(session, board_id=board_id, type="card.created", actor=actor, data=created),
+        *_record(session, board_id=board_id, actor=actor, adm=adm, card_id=card_id),
+    ]
+    facts = CardFacts(
+        card_id=card_id,
+        board_id=board_id,
+        stage=target.stage,
+        was=None,
+        external_ref=values.get("external_ref"),
+        customer_id=values.get("customer_id"),
+        at=now,
+    )
+    reactions.publish(session, facts, appended)
+    return _card({"id": card_id, **values})
 
 
 def _load(session: Session, *, actor: Principal, card_id: int, lock: bool) -> tuple[Row[Any], str]:
@@ -210,31 +234,73 @@ def _card_fields(row: Row[Any]) -> dict[str, Any]:
     return {c.name: getattr(row, c.name) for c in repository.cards.columns}
 
 
-def get_card(session: Session, *, actor: Principal, card_id: int) -> dict[str, Any]:
+def _card(fields: dict[str, Any]) -> CardPublic:
+    return CardPublic.model_validate(fields)
+
+
+def get_card(session: Session, *, actor: Principal, card_id: int) -> CardPublic:
     """One card, for any member of its board."""
     row, _ = _load(session, actor=actor, card_id=card_id, lock=False)
-    return _card_fields(row)
+    return _card(_card_fields(row))
 
 
 def move_card(
     session: Session, *, actor: Principal, card_id: int, data: CardMove, if_match: str | None = None
-) -> dict[str, Any]:
+) -> CardPublic:
     """Move a card to a column (and lane/position), enforcing every WIP limit."""
     row, role = _load(session, actor=actor, card_id=card_id, lock=True)
     require_role(role, WORK, "move cards")
     _check_version(row, version=data.version, if_match=if_match)
-    board_id = row.board_id
     lane_id = data.lane_id if "lane_id" in data.model_fields_set else row.lane_id
     if data.column_id == row.column_id and lane_id == row.lane_id and data.position is None:
-        return _card_fields(row)  # nothing to do: no version bump, no event
-    target = _target_column(session, board_id=board_id, column_id=data.column_id)
-    if target.requires_insight and target.id != row.column_id:
-        gate.check_ready(session, card_id=card_id, card=row._mapping, column_name=target.name)
+        return _card(_card_fields(row))  # nothing to do: no version bump, no event
+    target = _target_column(session, board_id=row.board_id, column_id=data.column_id)
+    changes = move(
+        session,
+        row,
+        target=target,
+        lane_id=lane_id,
+        index=data.position,
+        actor=actor_ref(actor),
+        enforcement=wip.Enforcement.REFUSE,
+        principal=actor,
+        role=role,
+        reason=data.override_reason,
+    )
+    return _card({**_card_fields(row), **changes})
+
+
+def move(
+    session: Session,
+    row: Row[Any],
+    *,
+    target: Row[Any],
+    lane_id: int | None,
+    index: int | None,
+    actor: ActorRef,
+    enforcement: wip.Enforcement,
+    principal: Principal | None = None,
+    role: str | None = None,
+    reason: str | None = None,
+    reopen: bool = False,
+) -> dict[str, Any]:
+    """The one move path: admit ``row`` (a card read locked by ``card_with_access``) into
+    ``target`` and lane ``lane_id`` at ``index`` (None: the top, or where it is), write it,
+    append its event and publish; returns the card fields that changed.
+
+    ``principal`` and ``role`` are the person moving it (for :attr:`Enforcement.REFUSE`);
+    a system move records its breaches instead and is not refused by the insight gate.
+    ``reopen`` makes it a ``card.reopened`` (with ``reason``) that counts as a reopen.
+    """
+    board_id, card_id = row.board_id, row.id
+    person = enforcement is wip.Enforcement.REFUSE
+    if person and target.requires_insight and target.id != row.column_id:
+        reactions.check_ready(session, card_id=card_id, card=row._mapping, column_name=target.name)
     if lane_id != row.lane_id:
         _check_lane(session, board_id=board_id, lane_id=lane_id)
     adm = wip.admit(
         session,
-        actor=actor,
+        actor=principal,
         role=role,
         board_id=board_id,
         card_id=card_id,
@@ -244,11 +310,12 @@ def move_card(
         from_lane_id=row.lane_id,
         from_stage=row.column_stage,
         assignee_ids=list(row.assignee_ids or []),
-        reason=data.override_reason,
+        reason=reason,
+        enforcement=enforcement,
     )
-    if data.position is not None:
+    if index is not None:
         position = _position_at(
-            session, column_id=target.id, index=data.position, card_id=card_id, top=adm.top_position
+            session, column_id=target.id, index=index, card_id=card_id, top=adm.top_position
         )
     elif target.id == row.column_id:
         position = row.position
@@ -262,51 +329,43 @@ def move_card(
         "version": row.version + 1,
         "updated_at": now,
     }
+    if reopen:
+        changes["reopen_count"] = row.reopen_count + 1
     if target.id != row.column_id:
         changes["column_entered_at"] = now
         if row.column_waits:  # the customer answered: stop the pause
             waited = (now - row.column_entered_at).total_seconds()
             changes["waiting_seconds"] = row.waiting_seconds + max(waited, 0.0)
-        # Intake tickets get their first response from a recorded agent reply instead.
-        if target.stage == "active" and row.first_response_at is None and not row.external_ref:
+        # Starting work is the first response, when a person does it (a customer's
+        # reopen is not); intake tickets get theirs from a recorded agent reply instead.
+        if (
+            person
+            and target.stage == "active"
+            and row.first_response_at is None
+            and not row.external_ref
+        ):
             changes["first_response_at"] = now
         repository.record_stay(session, card_id=card_id, column_id=target.id, at=now, new=False)
-        if row.column_stage == "done":  # reopened: policies may have changed meanwhile
-            sla.assign_policies(session, card_id=card_id)
     repository.update_card(session, card_id, changes)
-    events.append(
-        session,
-        board_id=board_id,
-        type="card.moved",
-        actor=actor_ref(actor),
-        data={
-            "card_id": card_id,
-            "from_column_id": row.column_id,
-            "to_column_id": target.id,
-            "from_lane_id": row.lane_id,
-            "to_lane_id": lane_id,
-            "position": position,
-            "from_stage": row.column_stage,
-            "to_stage": target.stage,
-        },
-    )
-    _record(session, board_id=board_id, actor=actor_ref(actor), adm=adm, card_id=card_id)
-    _done_transition(session, row=row, target=target, now=now)
-    return {**_card_fields(row), **changes}
-
-
-def _done_transition(session: Session, *, row: Row[Any], target: Row[Any], now: Any) -> None:
-    """Entering done asks the customer; leaving done withdraws an unanswered question."""
-    if target.stage == "done" and row.column_stage != "done":
-        confirmations.on_done_entry(
-            session,
-            board_id=row.board_id,
-            card_id=row.id,
-            external_ref=row.external_ref,
-            now=now,
-        )
-    elif row.column_stage == "done" and target.stage != "done":
-        confirmations.on_done_exit(session, card_id=row.id)
+    data = {
+        "card_id": card_id,
+        "from_column_id": row.column_id,
+        "to_column_id": target.id,
+        "from_lane_id": row.lane_id,
+        "to_lane_id": lane_id,
+        "position": position,
+        "from_stage": row.column_stage,
+        "to_stage": target.stage,
+    }
+    if reopen:
+        data["reason"] = reason
+    kind = "card.reopened" if reopen else "card.moved"
+    appended = [
+        events.append(session, board_id=board_id, type=kind, actor=actor, data=data),
+        *_record(session, board_id=board_id, actor=actor, adm=adm, card_id=card_id),
+    ]
+    reactions.publish(session, _facts(row, stage=target.stage, at=now), appended)
+    return changes
 
 
 def _position_at(
@@ -329,7 +388,7 @@ def update_card(
     card_id: int,
     data: CardUpdate,
     if_match: str | None = None,
-) -> dict[str, Any]:
+) -> CardPublic:
     """Edit a card's fields; new assignees are checked against their personal WIP limits."""
     row, role = _load(session, actor=actor, card_id=card_id, lock=True)
     require_role(role, WORK, "edit cards")
@@ -367,7 +426,7 @@ def update_card(
             changes["blocked_reason"] = None
     changes = {k: v for k, v in changes.items() if getattr(row, k) != v}
     if not changes:
-        return _card_fields(row)
+        return _card(_card_fields(row))
     now = utcnow()
     if "blocked" in changes:
         changes["blocked_since"] = now if changes["blocked"] else None
@@ -377,28 +436,33 @@ def update_card(
             changes["blocked_seconds"] = row.blocked_seconds + spell
     changes.update(version=row.version + 1, updated_at=now)
     repository.update_card(session, card_id, changes)
-    if sla.MATCH_FIELDS.intersection(changes):
-        sla.assign_policies(session, card_id=card_id)
     public_changes = {
         k: v
         for k, v in changes.items()
         if k not in ("version", "updated_at", "blocked_since", "blocked_seconds")
     }
-    events.append(
-        session,
-        board_id=board_id,
-        type="card.updated",
-        actor=actor_ref(actor),
-        data={"card_id": card_id, "changes": public_changes},
-    )
-    if "blocked" in changes:
-        kind = "card.blocked" if changes["blocked"] else "card.unblocked"
+    appended = [
         events.append(
             session,
             board_id=board_id,
-            type=kind,
+            type="card.updated",
             actor=actor_ref(actor),
-            data={"card_id": card_id, "reason": changes.get("blocked_reason")},
+            data={"card_id": card_id, "changes": public_changes},
         )
-    _record(session, board_id=board_id, actor=actor_ref(actor), adm=adm, card_id=card_id)
-    return {**_card_fields(row), **changes}
+    ]
+    if "blocked" in changes:
+        kind = "card.blocked" if changes["blocked"] else "card.unblocked"
+        appended.append(
+            events.append(
+                session,
+                board_id=board_id,
+                type=kind,
+                actor=actor_ref(actor),
+                data={"card_id": card_id, "reason": changes.get("blocked_reason")},
+            )
+        )
+    appended += _record(
+        session, board_id=board_id, actor=actor_ref(actor), adm=adm, card_id=card_id
+    )
+    reactions.publish(session, _facts(row, stage=row.column_stage, at=now), appended)
+    return _card({**_card_fields(row), **changes})

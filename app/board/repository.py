@@ -6,6 +6,8 @@ here is one round trip.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, text, union, update
@@ -14,20 +16,18 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.board.models import Board, BoardColumn, BoardMember, Card, CardAssignee, CardStay, Lane
+from app.board.reactions import LoadSource
 from app.core.models import UTCDateTime, table_of
-from app.swarm.models import Swarm, SwarmMember
 
 __all__ = [
     "active_card_count_for_user",
-    "board_names",
-    "boards_by_name",
+    "board_for_member",
     "card_with_access",
     "column_counts",
     "column_fill",
     "columns_of",
     "count_boards_for",
     "delete_member",
-    "get_board",
     "insert_card",
     "lane_active_count",
     "lanes_of",
@@ -51,8 +51,6 @@ cards = table_of(Card)
 assignees = table_of(CardAssignee)
 users = table_of(User)
 stays = table_of(CardStay)
-swarms = table_of(Swarm)
-swarm_members = table_of(SwarmMember)
 
 
 def member_role(session: Session, *, board_id: int, user_id: int) -> tuple[bool, str | None]:
@@ -71,28 +69,8 @@ def member_role(session: Session, *, board_id: int, user_id: int) -> tuple[bool,
     return True, row.role or ""
 
 
-def get_board(session: Session, board_id: int) -> Board | None:
-    """The board by id (no access check: see app/board/access.py)."""
+def board_for_member(session: Session, *, board_id: int) -> Board | None:
     return session.get(Board, board_id)
-
-
-def boards_by_name(session: Session, *, where: Any, limit: int) -> list[dict[str, Any]]:
-    """Id and name of the boards matching ``where``, by name (case-insensitive), then id."""
-    stmt = (
-        select(boards.c.id, boards.c.name)
-        .where(where)
-        .order_by(func.lower(boards.c.name), boards.c.id)
-        .limit(limit)
-    )
-    return [dict(r._mapping) for r in session.execute(stmt)]
-
-
-def board_names(session: Session, *, ids: set[int], where: Any) -> dict[int, str]:
-    """Names of the boards among ``ids`` that match ``where``."""
-    if not ids:
-        return {}
-    stmt = select(boards.c.id, boards.c.name).where(boards.c.id.in_(ids), where)
-    return {int(r.id): str(r.name) for r in session.execute(stmt)}
 
 
 def list_boards_for(
@@ -182,10 +160,11 @@ _LANE_ACTIVE = (
 )
 
 
-def _load_pairs(user_filter: Any, exclude: Any) -> Any:
+def _load_pairs(user_filter: Any, exclude: Any, sources: Sequence[LoadSource]) -> Any:
     """(user_id, card_id) for every card a person carries: the active cards they are
-    assigned to, and the cards of the open swarms they are in. A UNION, so helping on a
-    card you are also assigned to counts once."""
+    assigned to, and what the load sources add (the open swarms they are in, see
+    app/board/reactions.py). A UNION, so helping on a card you are also assigned to
+    counts once."""
     assigned = (
         select(assignees.c.user_id, assignees.c.card_id)
         .join(cards, cards.c.id == assignees.c.card_id)
@@ -193,21 +172,16 @@ def _load_pairs(user_filter: Any, exclude: Any) -> Any:
         .where(user_filter(assignees.c.user_id), columns.c.stage == "active")
         .where(cards.c.id != exclude)
     )
-    swarming = (
-        select(swarm_members.c.user_id, swarms.c.card_id)
-        .join(swarms, swarms.c.id == swarm_members.c.swarm_id)
-        .where(
-            user_filter(swarm_members.c.user_id),
-            swarms.c.state == "open",
-            swarm_members.c.left_at.is_(None),
-        )
-        .where(swarms.c.card_id != exclude)
-    )
-    return union(assigned, swarming).subquery()
+    return union(assigned, *(source(user_filter, exclude) for source in sources)).subquery()
 
 
-_PERSON_PAIRS = _load_pairs(lambda col: col == bindparam("user_id"), bindparam("exclude"))
-_PERSON_ACTIVE = select(func.count()).select_from(_PERSON_PAIRS)
+@functools.cache
+def _person_active(sources: tuple[LoadSource, ...]) -> Any:
+    # Built once per set of load sources (one, after wiring), like the statements above.
+    pairs = _load_pairs(lambda col: col == bindparam("user_id"), bindparam("exclude"), sources)
+    return select(func.count()).select_from(pairs)
+
+
 _CLOSE_STAY = (
     update(stays)
     .where(stays.c.card_id == bindparam("card_pk"), stays.c.left_at.is_(None))
@@ -267,17 +241,26 @@ def lane_active_count(session: Session, *, lane_id: int, exclude_card: int | Non
     return int(session.connection().execute(_LANE_ACTIVE, params).scalar_one())
 
 
-def active_card_count_for_user(session: Session, *, user_id: int, exclude_card: int | None) -> int:
+def active_card_count_for_user(
+    session: Session,
+    *,
+    user_id: int,
+    exclude_card: int | None,
+    sources: tuple[LoadSource, ...],
+) -> int:
     """How many cards (other than ``exclude_card``) count against the person's WIP limit."""
     params = {"user_id": user_id, "exclude": exclude_card or 0}
-    return int(session.connection().execute(_PERSON_ACTIVE, params).scalar_one())
+    stmt = _person_active(sources)
+    return int(session.connection().execute(stmt, params).scalar_one())
 
 
-def person_loads(session: Session, user_ids: list[int]) -> dict[int, int]:
+def person_loads(
+    session: Session, user_ids: list[int], *, sources: Sequence[LoadSource]
+) -> dict[int, int]:
     """The WIP load of several people at once (people carrying nothing are absent)."""
     if not user_ids:
         return {}
-    pairs = _load_pairs(lambda col: col.in_(user_ids), 0)
+    pairs = _load_pairs(lambda col: col.in_(user_ids), 0, sources)
     stmt = select(pairs.c.user_id, func.count()).group_by(pairs.c.user_id)
     return {int(u): int(n) for u, n in session.execute(stmt).all()}
 

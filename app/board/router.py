@@ -33,8 +33,8 @@ from app.core.params import IfMatch, PageLimit, PageOffset, PathId
 router = APIRouter(prefix="/api", tags=["boards"])
 
 
-def _etag(response: Response, card: dict[str, Any]) -> dict[str, Any]:
-    response.headers["ETag"] = f'"{card["version"]}"'
+def _etag(response: Response, card: CardPublic) -> CardPublic:
+    response.headers["ETag"] = f'"{card.version}"'
     return card
 
 
@@ -105,14 +105,14 @@ async def update_lane(lane_id: PathId, body: LaneUpdate, user: CurrentUser, db: 
 @router.post("/boards/{board_id}/cards", status_code=201, response_model=CardPublic)
 async def create_card(
     board_id: PathId, body: CardCreate, user: CurrentUser, db: Db, response: Response
-) -> Any:
+) -> CardPublic:
     """Create a card; it is admitted under the same WIP limits as a move."""
     card = await db.write(cards.create_card, actor=user, board_id=board_id, data=body)
     return _etag(response, card)
 
 
 @router.get("/cards/{card_id}", response_model=CardPublic)
-async def get_card(card_id: PathId, user: CurrentUser, db: Db, response: Response) -> Any:
+async def get_card(card_id: PathId, user: CurrentUser, db: Db, response: Response) -> CardPublic:
     """One card; its ETag is the version to send back in If-Match."""
     return _etag(response, await db.read(cards.get_card, actor=user, card_id=card_id))
 
@@ -125,7 +125,7 @@ async def update_card(
     db: Db,
     response: Response,
     if_match: IfMatch = None,
-) -> Any:
+) -> CardPublic:
     """Edit a card; a stale `version` gets 409, a stale If-Match gets 412."""
     card = await db.write(
         cards.update_card, actor=user, card_id=card_id, data=body, if_match=if_match
@@ -141,7 +141,7 @@ async def move_card(
     db: Db,
     response: Response,
     if_match: IfMatch = None,
-) -> Any:
+) -> CardPublic:
     """Move a card; the server enforces column, lane and personal WIP limits."""
     card = await db.write(
         cards.move_card, actor=user, card_id=card_id, data=body, if_match=if_match

@@ -4,10 +4,18 @@ Decided here and only here, so the API, the web page and any later channel enfor
 same limits. Callers run it inside the write transaction that makes the change; the
 rows counted against are locked first (PostgreSQL ``FOR UPDATE``; on SQLite the single
 writer already holds the database lock), so concurrent moves never overshoot a limit.
+
+How a breach is handled is the caller's :class:`Enforcement`: a person's change is
+refused at a hard limit unless a lead overrides it with a reason; a change nobody on the
+board asked for (the customer's reopen) is never refused, and every limit it breaks is
+recorded with its reason, for the lead to see. A person's WIP load counts their active
+assigned cards plus what the load sources registered at wiring add (open swarms, see
+:mod:`app.board.reactions`).
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,12 +23,30 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
-from app.board import repository
+from app.board import reactions, repository
 from app.board.exceptions import OverrideForbidden, PersonWipLimitExceeded, WipLimitExceeded
 from app.board.service import MANAGE
 from app.core.errors import DomainError
 
-__all__ = ["Admission", "admit", "admit_people", "people_at_limit"]
+__all__ = [
+    "Admission",
+    "Enforcement",
+    "admit",
+    "admit_people",
+    "people_at_limit",
+    "person_loads",
+]
+
+
+class Enforcement(enum.Enum):
+    """What a breached limit does."""
+
+    # A person's change: a soft limit records ``wip.exceeded``; a hard one refuses,
+    # unless a lead or admin gives a reason (``wip.overridden``, "by" them).
+    REFUSE = "refuse"
+    # A change nobody on the board asked for: never refused; each breach is recorded
+    # (``wip.exceeded`` or ``wip.overridden``) with the reason, and "by" nobody.
+    RECORD_BREACH = "record_breach"
 
 
 @dataclass(slots=True)
@@ -36,18 +62,24 @@ def _breach(
     *,
     error: DomainError,
     policy: str,
-    role: str,
+    role: str | None,
     reason: str | None,
-    actor: Principal,
+    actor: Principal | None,
+    enforcement: Enforcement,
     data: dict[str, Any],
 ) -> None:
-    """Soft limits record a breach; hard ones refuse unless a lead overrides with a reason."""
+    """Soft limits record a breach; hard ones refuse unless a lead overrides with a reason
+    (or, recording breaches, are noted as overridden by nobody)."""
+    if enforcement is Enforcement.RECORD_BREACH:
+        kind = "wip.exceeded" if policy == "soft" else "wip.overridden"
+        adm.notes.append((kind, {**data, "reason": reason, "by": None}))
+        return
     if policy == "soft":
         adm.notes.append(("wip.exceeded", data))
         return
     if reason is None:
         raise error
-    if role not in MANAGE:
+    if actor is None or role is None or role not in MANAGE:
         raise OverrideForbidden(
             f"Your role '{role}' may not override a WIP limit; ask a lead.", **data
         )
@@ -57,8 +89,8 @@ def _breach(
 def admit(
     session: Session,
     *,
-    actor: Principal,
-    role: str,
+    actor: Principal | None,
+    role: str | None,
     board_id: int,
     card_id: int | None,
     target: Row[Any],
@@ -68,7 +100,10 @@ def admit(
     from_stage: str | None,
     assignee_ids: list[int],
     reason: str | None,
+    enforcement: Enforcement = Enforcement.REFUSE,
 ) -> Admission:
+    """Check the column, lane and personal limits the card meets by entering ``target``
+    (and lane ``lane_id``); ``actor`` and ``role`` are the person making the change."""
     adm = Admission()
     entering_column = from_column_id != target.id
     count, adm.top_position = repository.column_fill(
@@ -93,6 +128,7 @@ def admit(
             role=role,
             reason=reason,
             actor=actor,
+            enforcement=enforcement,
             data=data,
         )
 
@@ -127,6 +163,7 @@ def admit(
                     role=role,
                     reason=reason,
                     actor=actor,
+                    enforcement=enforcement,
                     data=data,
                 )
 
@@ -140,6 +177,7 @@ def admit(
             column_id=target.id,
             user_ids=assignee_ids,
             reason=reason,
+            enforcement=enforcement,
         )
     return adm
 
@@ -148,12 +186,13 @@ def admit_people(
     session: Session,
     adm: Admission,
     *,
-    actor: Principal,
-    role: str,
+    actor: Principal | None,
+    role: str | None,
     card_id: int | None,
     column_id: int,
     user_ids: list[int],
     reason: str | None,
+    enforcement: Enforcement = Enforcement.REFUSE,
 ) -> None:
     """Personal limits count active assigned cards and open swarms, each card once."""
     for person, count in _at_limit(session, user_ids=user_ids, card_id=card_id):
@@ -176,6 +215,7 @@ def admit_people(
             role=role,
             reason=reason,
             actor=actor,
+            enforcement=enforcement,
             data=data,
         )
 
@@ -186,11 +226,12 @@ def _at_limit(
     """(person, their load) for each of these people who could not take on ``card_id``
     now; their rows are locked first, so the answer holds until commit."""
     full = []
+    sources = reactions.load_sources()
     for person in repository.lock_users(session, user_ids):
         if person.wip_limit is None:
             continue
         count = repository.active_card_count_for_user(
-            session, user_id=person.id, exclude_card=card_id
+            session, user_id=person.id, exclude_card=card_id, sources=sources
         )
         if count >= person.wip_limit:
             full.append((person, count))
@@ -200,3 +241,9 @@ def _at_limit(
 def people_at_limit(session: Session, *, user_ids: list[int], card_id: int) -> list[int]:
     """Of these people, those who could not take on ``card_id`` now (rows locked first)."""
     return [int(p.id) for p, _ in _at_limit(session, user_ids=user_ids, card_id=card_id)]
+
+
+def person_loads(session: Session, user_ids: list[int]) -> dict[int, int]:
+    """The WIP load of several people at once, as their limits count it (people carrying
+    nothing are absent)."""
+    return repository.person_loads(session, user_ids, sources=reactions.load_sources())

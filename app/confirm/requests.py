@@ -1,34 +1,35 @@
 """Asking the customer: a confirmation request each time a card enters a done column.
 
-Called by the card moves of :mod:`app.board.cards` in their transaction, so the request
-and its ``confirmation.requested`` event commit (or roll back) with the move. A webhook
-consumer (an email or chat system) sends the link to the customer.
+A subscriber to the card's events (:func:`asker`, registered in app/wiring.py), so the
+request and its ``confirmation.requested`` event commit (or roll back) with the move;
+leaving done withdraws an unanswered question. A webhook consumer (an email or chat
+system) sends the link to the customer.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from app.alerts import service as alert_service
-from app.board.models import Card
+from app.board.reactions import CardFacts, Subscriber
 from app.confirm.models import Confirmation
 from app.core.config import Settings
 from app.core.db import settings_of
 from app.core.models import iso, table_of
 from app.events import service as events
-from app.tickets.models import Customer
 
-__all__ = ["link_for", "nonce_of", "on_done_entry", "on_done_exit", "token_for"]
+__all__ = ["CustomerOf", "asker", "link_for", "nonce_of", "token_for"]
 
 confirmations = table_of(Confirmation)
-cards = table_of(Card)
-customers = table_of(Customer)
+# The customer a question goes to, as the event names them ({ref, name, email}), by
+# (board id, customer id): tickets owns customers, so wiring passes its lookup in.
+CustomerOf = Callable[..., dict[str, Any] | None]
 _SALT = "swarmboard.confirmation"
 
 
@@ -73,36 +74,17 @@ def _supersede(session: Session, *, card_id: int, reason: str) -> None:
         )
 
 
-def _customer(session: Session, card_id: int) -> dict[str, Any] | None:
-    row = session.execute(
-        select(customers.c.ref, customers.c.name, customers.c.email)
-        .select_from(
-            cards.join(
-                customers,
-                (customers.c.id == cards.c.customer_id)
-                & (customers.c.board_id == cards.c.board_id),
-            )
-        )
-        .where(cards.c.id == card_id)
-    ).first()
-    return dict(row._mapping) if row is not None else None
-
-
-def on_done_entry(
-    session: Session, *, board_id: int, card_id: int, external_ref: str | None, now: datetime
-) -> None:
+def _ask(session: Session, *, card: CardFacts, now: datetime, customer_of: CustomerOf) -> None:
     """Ask "Is your problem solved?": a new signed link, and the event that sends it."""
     settings = settings_of(session)
-    # Finished again after a "no": the rejection alert has done its job.
-    alert_service.clear_for_card(session, card_id=card_id, kind="customer_rejected")
-    _supersede(session, card_id=card_id, reason="asked_again")
+    _supersede(session, card_id=card.card_id, reason="asked_again")
     nonce = secrets.token_urlsafe(24)
     expires = now + timedelta(days=settings.confirmation_days)
     confirmation_id = session.execute(
         insert(confirmations)
         .values(
-            board_id=board_id,
-            card_id=card_id,
+            board_id=card.board_id,
+            card_id=card.card_id,
             nonce=nonce,
             source="link",
             state="pending",
@@ -111,22 +93,35 @@ def on_done_entry(
         )
         .returning(confirmations.c.id)
     ).scalar_one()
+    customer = (
+        None
+        if card.customer_id is None
+        else customer_of(session, board_id=card.board_id, customer_id=card.customer_id)
+    )
     events.append(
         session,
-        board_id=board_id,
+        board_id=card.board_id,
         type="confirmation.requested",
         actor=events.SYSTEM,
         data={
-            "card_id": card_id,
+            "card_id": card.card_id,
             "confirmation_id": confirmation_id,
             "url": link_for(settings, nonce),
             "expires_at": iso(expires),
-            "external_ref": external_ref,
-            "customer": _customer(session, card_id),
+            "external_ref": card.external_ref,
+            "customer": customer,
         },
     )
 
 
-def on_done_exit(session: Session, *, card_id: int) -> None:
-    """The card left done before the customer answered: the open question is withdrawn."""
-    _supersede(session, card_id=card_id, reason="left_done")
+def asker(customer_of: CustomerOf) -> Subscriber:
+    """The subscriber that asks the customer when a card enters done, and withdraws the
+    unanswered question when it leaves; ``customer_of`` names the customer."""
+
+    def on_card(session: Session, event: dict[str, Any], card: CardFacts) -> None:
+        if card.entered_done:
+            _ask(session, card=card, now=card.at, customer_of=customer_of)
+        elif card.left_done:
+            _supersede(session, card_id=card.card_id, reason="left_done")
+
+    return on_card

@@ -19,9 +19,8 @@ from typing import Any
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from app.alerts import service as alerts_service
 from app.auth.service import Principal
-from app.board import reopen
+from app.board import reactions, reopen
 from app.board import repository as board_repository
 from app.board.exceptions import CardNotFound
 from app.board.service import WORK, actor_ref, effective_role, require_role
@@ -122,8 +121,9 @@ def _effects(
     values: dict[str, Any],
     actor: ActorRef,
 ) -> None:
-    """The answer's event; on a "no", the reopen (if still done) and the alert."""
-    events.append(
+    """The answer's event; on a "no", the reopen (if still done); then its reactions (a
+    "no" raises an alert: app/alerts/reactions.py)."""
+    event = events.append(
         session,
         board_id=card.board_id,
         type=_EVENT_TYPES[values["state"]],
@@ -137,17 +137,18 @@ def _effects(
             "has_comment": values["comment"] is not None,
         },
     )
-    if values["state"] != "rejected":
-        return
-    if card.column_stage == "done":
+    if values["state"] == "rejected" and card.column_stage == "done":
         reopen.reopen_card(session, card_id=card.id, actor=actor, reason=REOPEN_REASON)
-    alerts_service.raise_for_card(
-        session,
-        board_id=card.board_id,
+    facts = reactions.CardFacts(
         card_id=card.id,
-        kind="customer_rejected",
-        data={"confirmation_id": confirmation_id},
+        board_id=card.board_id,
+        stage=card.column_stage,
+        was=card.column_stage,
+        external_ref=card.external_ref,
+        customer_id=card.customer_id,
+        at=values["answered_at"],
     )
+    reactions.publish(session, facts, [event])
 
 
 def _nonce(settings: Settings, token: str) -> str:

@@ -1,8 +1,9 @@
 """The definition of ready: which insight fields a card still lacks.
 
-Checked by the card moves of :mod:`app.board.cards` inside their transaction, so a move
-into a ``requires_insight`` column is refused (422, ``insight-incomplete``) before
-anything is written.
+:func:`check_ready` is a ready check that board consults (registered in app/wiring.py
+through :mod:`app.board.reactions`) inside the move's transaction, so a move into a
+``requires_insight`` column is refused (422, ``insight-incomplete``) before anything is
+written.
 """
 
 from __future__ import annotations

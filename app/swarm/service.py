@@ -83,7 +83,7 @@ def _candidates(session: Session, board_id: int) -> dict[int, matching.Candidate
         for r in repository.board_people(session, board_id)
         if ("admin" if r.user_role == "admin" else (r.member_role or r.user_role)) in WORK
     ]
-    loads = board_repository.person_loads(session, [r.id for r in rows])
+    loads = wip.person_loads(session, [r.id for r in rows])
     return {
         r.id: matching.Candidate(
             user_id=r.id,

@@ -30,6 +30,7 @@ from app.tickets.schemas import InteractionCreate, LinkCreate, TicketCreate
 __all__ = [
     "INTAKE_REASON",
     "card_links",
+    "customer_contact",
     "link_cards",
     "list_interactions",
     "record_interaction",
@@ -62,6 +63,12 @@ def _ticket(session: Session, card: Row[Any]) -> dict[str, Any]:
         else repository.customer(session, board_id=card.board_id, customer_id=card.customer_id)
     )
     return {**card._mapping, "customer": None if found is None else dict(found._mapping)}
+
+
+def customer_contact(session: Session, *, board_id: int, customer_id: int) -> dict[str, Any] | None:
+    """Whom a message about a card goes to: the board's customer's ref, name and email."""
+    found = repository.customer(session, board_id=board_id, customer_id=customer_id)
+    return None if found is None else {"ref": found.ref, "name": found.name, "email": found.email}
 
 
 def _admission(session: Session, target: Row[Any]) -> wip.Admission:
@@ -139,7 +146,7 @@ def _insert(
         values=values,
         assignee_ids=[],
     )
-    return int(card["id"])
+    return card.id
 
 
 def _check_interaction(data: InteractionCreate, *, at: Any, now: Any, created_at: Any) -> None:
