@@ -21,13 +21,15 @@ from app.core.models import UTCDateTime, table_of
 
 __all__ = [
     "active_card_count_for_user",
-    "board_for_member",
+    "board_names",
+    "boards_by_name",
     "card_with_access",
     "column_counts",
     "column_fill",
     "columns_of",
     "count_boards_for",
     "delete_member",
+    "get_board",
     "insert_card",
     "lane_active_count",
     "lanes_of",
@@ -69,8 +71,28 @@ def member_role(session: Session, *, board_id: int, user_id: int) -> tuple[bool,
     return True, row.role or ""
 
 
-def board_for_member(session: Session, *, board_id: int) -> Board | None:
+def get_board(session: Session, board_id: int) -> Board | None:
+    """The board by id (no access check: see app/board/access.py)."""
     return session.get(Board, board_id)
+
+
+def boards_by_name(session: Session, *, where: Any, limit: int) -> list[dict[str, Any]]:
+    """Id and name of the boards matching ``where``, by name (case-insensitive), then id."""
+    stmt = (
+        select(boards.c.id, boards.c.name)
+        .where(where)
+        .order_by(func.lower(boards.c.name), boards.c.id)
+        .limit(limit)
+    )
+    return [dict(r._mapping) for r in session.execute(stmt)]
+
+
+def board_names(session: Session, *, ids: set[int], where: Any) -> dict[int, str]:
+    """Names of the boards among ``ids`` that match ``where``."""
+    if not ids:
+        return {}
+    stmt = select(boards.c.id, boards.c.name).where(boards.c.id.in_(ids), where)
+    return {int(r.id): str(r.name) for r in session.execute(stmt)}
 
 
 def list_boards_for(
