@@ -3,9 +3,10 @@
 Sessions live in ``web_sessions`` (one row per signed-in browser; the signed cookie
 carries the row's random id), and every request looks its credential up in the
 database, so ending a session, revoking a token or deactivating a person takes effect
-on every replica with the next request. Each change here also announces
-``access.changed`` (:func:`app.realtime.access.announce`) in the same transaction, so
-the person's open websockets close and reconnect through a fresh access check.
+on every replica with the next request. Each change here also tells
+:func:`app.auth.hooks.access_changed` in the same transaction (realtime announces
+``access.changed`` there), so the person's open websockets close and reconnect through a
+fresh access check.
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from app.auth import repository
+from app.auth import hooks, repository
 from app.auth.exceptions import CannotDeactivateSelf, NotAllowed, TokenNotFound, UserNotFound
 from app.auth.models import User
+from app.auth.roles import ADMIN
 from app.auth.service import Principal
 from app.core.models import utcnow
-from app.events.service import ActorRef
-from app.realtime.access import announce
 
 __all__ = [
     "SESSION_MAX_AGE",
@@ -59,12 +59,12 @@ def require_admin(actor: Principal, action: str) -> None:
 
 def _announce(session: Session, user: User, *, reason: str, actor: Principal) -> None:
     assert user.id is not None
-    announce(
+    hooks.access_changed(
         session,
         user_id=user.id,
         reason=reason,
-        actor=ActorRef(id=actor.id),
-        everywhere=user.role == "admin",
+        actor_id=actor.id,
+        everywhere=user.role == ADMIN,
     )
 
 

@@ -8,7 +8,6 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.models import ApiToken, User, WebSession
-from app.board.models import BoardMember
 from app.core.models import table_of, utcnow
 
 _users = table_of(User)
@@ -20,14 +19,12 @@ __all__ = [
     "delete_session",
     "delete_sessions",
     "get_user",
-    "has_membership",
     "insert_session",
     "list_users",
     "lock_user",
     "revoke_all_tokens",
     "revoke_named_tokens",
     "revoke_token",
-    "share_a_board",
     "user_by_email",
     "user_for_session",
     "user_for_token_hash",
@@ -117,12 +114,6 @@ def revoke_all_tokens(session: Session, *, user_id: int) -> None:
     )
 
 
-def has_membership(session: Session, user_id: int) -> bool:
-    members = table_of(BoardMember)
-    stmt = select(members.c.board_id).where(members.c.user_id == user_id).limit(1)
-    return session.execute(stmt).first() is not None
-
-
 def user_names(session: Session, ids: set[int]) -> dict[int, str]:
     """The names of these people (the ones that exist)."""
     if not ids:
@@ -158,15 +149,3 @@ def revoke_token(session: Session, *, user_id: int, token_id: int) -> bool:
         .returning(_tokens.c.id)
     )
     return result.first() is not None
-
-
-def share_a_board(session: Session, user_a: int, user_b: int) -> bool:
-    members = table_of(BoardMember)
-    other = members.alias("other")
-    stmt = (
-        select(members.c.board_id)
-        .join(other, other.c.board_id == members.c.board_id)
-        .where(members.c.user_id == user_a, other.c.user_id == user_b)
-        .limit(1)
-    )
-    return session.execute(stmt).first() is not None

@@ -10,15 +10,16 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.auth import password, repository
+from app.auth import hooks, password, repository
 from app.auth.exceptions import EmailTaken, NotAllowed, UserNotFound
 from app.auth.models import ApiToken, User
+from app.auth.roles import MANAGE
 from app.auth.schemas import UserCreate, UserUpdate
 
 __all__ = [
     "Principal",
     "create_user",
-    "end_sessions_without_access",
+    "end_sessions",
     "ensure_admin_token",
     "hash_token",
     "issue_token",
@@ -131,12 +132,9 @@ def password_hash_of(session: Session, *, user_id: int) -> str | None:
     return None if user is None else user.password_hash
 
 
-def end_sessions_without_access(session: Session, *, user_id: int) -> None:
-    """End a person's browser sessions once they are on no board and not an admin:
-    removing someone's last membership signs them out everywhere."""
-    user = repository.get_user(session, user_id)
-    if user is None or user.role == "admin" or repository.has_membership(session, user_id):
-        return
+def end_sessions(session: Session, *, user_id: int) -> None:
+    """End every browser session of the person (board does this when they lose their
+    last board: app/board/service.py)."""
     repository.delete_sessions(session, user_id=user_id)
 
 
@@ -193,7 +191,8 @@ def ensure_admin_token(session: Session, *, token: str, name: str = "admin-token
     return admin
 
 
-DIRECTORY_ROLES = frozenset({"admin", "lead"})
+# Leads and admins see the people directory (the managing roles).
+DIRECTORY_ROLES = MANAGE
 
 
 def get_user(session: Session, *, actor: Principal, user_id: int) -> User:
@@ -203,7 +202,7 @@ def get_user(session: Session, *, actor: Principal, user_id: int) -> User:
     visible = (
         actor.id == user_id
         or actor.role in DIRECTORY_ROLES
-        or repository.share_a_board(session, user_id, actor.id)
+        or hooks.are_colleagues(session, user_id, actor.id)
     )
     if user is None or not visible:
         raise UserNotFound(f"User {user_id} does not exist.")

@@ -30,6 +30,7 @@ __all__ = [
     "count_boards_for",
     "delete_member",
     "get_board",
+    "has_membership",
     "insert_card",
     "lane_active_count",
     "lanes_of",
@@ -42,6 +43,7 @@ __all__ = [
     "person_loads",
     "record_stay",
     "replace_assignees",
+    "share_a_board",
     "update_card",
 ]
 
@@ -344,3 +346,21 @@ def replace_assignees(session: Session, *, card_id: int, user_ids: list[int]) ->
     session.execute(delete(assignees).where(assignees.c.card_id == card_id))
     if user_ids:
         session.execute(insert(assignees), [{"card_id": card_id, "user_id": u} for u in user_ids])
+
+
+def has_membership(session: Session, *, user_id: int) -> bool:
+    """Is the person a member of any board?"""
+    stmt = select(members.c.board_id).where(members.c.user_id == user_id).limit(1)
+    return session.execute(stmt).first() is not None
+
+
+def share_a_board(session: Session, user_a: int, user_b: int) -> bool:
+    """Are both people members of one board?"""
+    other = members.alias("other")
+    stmt = (
+        select(members.c.board_id)
+        .join(other, other.c.board_id == members.c.board_id)
+        .where(members.c.user_id == user_a, other.c.user_id == user_b)
+        .limit(1)
+    )
+    return session.execute(stmt).first() is not None

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.auth import repository as auth_repository
 from app.auth import service as auth_service
 from app.auth.exceptions import UserNotFound
+from app.auth.roles import ADMIN
 from app.auth.service import Principal
 from app.board import repository
 from app.board.access import (
@@ -59,6 +60,7 @@ __all__ = [
     "readable_board",
     "remove_member",
     "require_role",
+    "share_a_board",
     "update_board",
     "update_column",
     "update_lane",
@@ -138,6 +140,11 @@ def managed_boards(session: Session, *, actor: Principal, limit: int) -> list[di
 def board_names(session: Session, *, actor: Principal, ids: set[int]) -> dict[int, str]:
     """Names of these boards, as far as the person may read them."""
     return repository.board_names(session, ids=ids, where=may_read_sql(actor, _boards.c.id))
+
+
+def share_a_board(session: Session, user_a: int, user_b: int) -> bool:
+    """Do two people share a board? (Auth asks, to show profiles: app/auth/hooks.py.)"""
+    return repository.share_a_board(session, user_a, user_b)
 
 
 def list_boards(session: Session, *, actor: Principal, limit: int, offset: int) -> dict[str, Any]:
@@ -275,7 +282,10 @@ def remove_member(session: Session, *, actor: Principal, board_id: int, user_id:
         data={"user_id": user_id},
     )
     # Their last board gone (and not an admin): their browser sessions end too.
-    auth_service.end_sessions_without_access(session, user_id=user_id)
+    user = auth_repository.get_user(session, user_id)
+    if user is None or user.role == ADMIN or repository.has_membership(session, user_id=user_id):
+        return
+    auth_service.end_sessions(session, user_id=user_id)
 
 
 def _next_position(session: Session, table: Any, board_id: int) -> int:

@@ -1,0 +1,77 @@
+"""What auth asks of, and tells, the layers above it (registered at wiring).
+
+Auth sits just above core and imports nothing else of ours, yet two of its rules involve
+boards and sockets:
+
+- **access changed**: when a session or token ends, a password changes or a person is
+  (de)activated, their open websockets must close and reconnect through a fresh access
+  check. Auth calls :func:`access_changed`; realtime's announcement is registered here.
+- **colleagues**: a person's profile is visible to the people they share a board with.
+  Auth calls :func:`are_colleagues`; board's membership query is registered here.
+
+:func:`app.wiring.install` registers both. Until it has run, these calls raise
+:class:`HooksMissing` rather than skip the announcement or hide every profile.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+__all__ = [
+    "AccessListener",
+    "ColleagueCheck",
+    "HooksMissing",
+    "access_changed",
+    "are_colleagues",
+    "on_access_changed",
+    "set_colleague_check",
+]
+
+
+class HooksMissing(RuntimeError):
+    """Auth's hooks were used before app.wiring.install() registered them."""
+
+
+class AccessListener(Protocol):
+    def __call__(
+        self, session: Session, *, user_id: int, reason: str, actor_id: int, everywhere: bool
+    ) -> None: ...
+
+
+class ColleagueCheck(Protocol):
+    def __call__(self, session: Session, user_a: int, user_b: int) -> bool: ...
+
+
+_listeners: list[AccessListener] = []
+_colleagues: list[ColleagueCheck] = []
+
+
+def on_access_changed(listener: AccessListener) -> None:
+    """Call ``listener`` in the transaction of every access change (once per listener)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def set_colleague_check(check: ColleagueCheck) -> None:
+    """The rule that says whether two people share a board."""
+    _colleagues[:] = [check]
+
+
+def access_changed(
+    session: Session, *, user_id: int, reason: str, actor_id: int, everywhere: bool
+) -> None:
+    """Tell the listeners that ``user_id``'s access changed (``everywhere``: on every
+    board, for an admin), in the transaction that changed it."""
+    if not _listeners:
+        raise HooksMissing("app.wiring.install() has not registered the access listeners.")
+    for listener in _listeners:
+        listener(session, user_id=user_id, reason=reason, actor_id=actor_id, everywhere=everywhere)
+
+
+def are_colleagues(session: Session, user_a: int, user_b: int) -> bool:
+    """Do these two people share a board?"""
+    if not _colleagues:
+        raise HooksMissing("app.wiring.install() has not registered the colleague check.")
+    return _colleagues[0](session, user_a, user_b)
