@@ -348,6 +348,44 @@ def replace_assignees(session: Session, *, card_id: int, user_ids: list[int]) ->
         session.execute(insert(assignees), [{"card_id": card_id, "user_id": u} for u in user_ids])
 
 
+def boards_with_card_counts(session: Session, *, user_id: int | None, limit: int) -> list[Any]:
+    """(id, name, cards) of the boards ``user_id`` is a member of (``None``: every
+    board), by name (case-insensitive), then id."""
+    counts = select(cards.c.board_id, func.count().label("n")).group_by(cards.c.board_id).subquery()
+    stmt = (
+        select(boards.c.id, boards.c.name, func.coalesce(counts.c.n, 0).label("cards"))
+        .outerjoin(counts, counts.c.board_id == boards.c.id)
+        .order_by(func.lower(boards.c.name), boards.c.id)
+        .limit(limit)
+    )
+    if user_id is not None:
+        stmt = stmt.join(members, members.c.board_id == boards.c.id).where(
+            members.c.user_id == user_id
+        )
+    return list(session.execute(stmt).all())
+
+
+def member_names(session: Session, *, board_id: int) -> list[Any]:
+    """(id, name) of the board's members, by name."""
+    stmt = (
+        select(users.c.id, users.c.name)
+        .join(members, members.c.user_id == users.c.id)
+        .where(members.c.board_id == board_id)
+        .order_by(users.c.name)
+    )
+    return list(session.execute(stmt).all())
+
+
+def board_ids(session: Session, *, member: int | None) -> list[int]:
+    """The ids of the boards ``member`` is a member of (``None``: every board)."""
+    stmt = (
+        select(boards.c.id)
+        if member is None
+        else select(members.c.board_id).where(members.c.user_id == member)
+    )
+    return [int(i) for i in session.execute(stmt).scalars()]
+
+
 def has_membership(session: Session, *, user_id: int) -> bool:
     """Is the person a member of any board?"""
     stmt = select(members.c.board_id).where(members.c.user_id == user_id).limit(1)
