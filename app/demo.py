@@ -164,8 +164,8 @@ def seed_demo(session: Session, *, admin_id: int, password_hash: str | None = No
     )
     assert board.id is not None
     detail = board_service.board_detail(session, actor=admin, board_id=board.id)
-    column_ids = [c["id"] for c in detail["columns"]]
-    lane_ids = [lane["id"] for lane in detail["lanes"]]
+    column_ids = [c.id for c in detail.columns]
+    lane_ids = [lane.id for lane in detail.lanes]
     people: list[int] = []
     for name, email, role, team, skills, wip in _PEOPLE:
         user = session.execute(

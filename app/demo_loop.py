@@ -135,7 +135,7 @@ def _ready_column(session: Session, *, admin: Principal, board_id: int, before: 
     shifted = session.execute(
         update(columns)
         .where(columns.c.board_id == board_id, columns.c.position >= slot)
-        .values(position=case((columns.c.id == added["id"], slot), else_=columns.c.position + 1))
+        .values(position=case((columns.c.id == added.id, slot), else_=columns.c.position + 1))
         .returning(columns.c.id, columns.c.position)
     ).all()
     for column_id, position in sorted(shifted):

@@ -24,8 +24,10 @@ __all__ = [
     "board_names",
     "boards_by_name",
     "card_with_access",
+    "cards_of",
     "column_counts",
     "column_fill",
+    "column_for_update",
     "columns_of",
     "count_boards_for",
     "delete_member",
@@ -33,13 +35,17 @@ __all__ = [
     "has_membership",
     "insert_card",
     "lane_active_count",
+    "lane_for_update",
     "lanes_of",
     "list_boards_for",
     "lock_column",
     "lock_lane",
+    "lock_reopen_targets",
     "lock_users",
     "member_role",
+    "members_of",
     "neighbour_positions",
+    "next_position",
     "person_loads",
     "record_stay",
     "replace_assignees",
@@ -402,3 +408,62 @@ def share_a_board(session: Session, user_a: int, user_b: int) -> bool:
         .limit(1)
     )
     return session.execute(stmt).first() is not None
+
+
+def members_of(session: Session, *, board_id: int) -> list[Any]:
+    """(user_id, role, name, user_role) of the board's members, in the order they joined."""
+    stmt = (
+        select(members.c.user_id, members.c.role, users.c.name, users.c.role.label("user_role"))
+        .join(users, users.c.id == members.c.user_id)
+        .where(members.c.board_id == board_id)
+        .order_by(members.c.id)
+    )
+    return list(session.execute(stmt).all())
+
+
+def cards_of(session: Session, *, board_id: int) -> list[Any]:
+    """The board's cards, column by column (left to right), each column top to bottom."""
+    stmt = (
+        select(cards)
+        .join(columns, columns.c.id == cards.c.column_id)
+        .where(cards.c.board_id == board_id)
+        .order_by(columns.c.position, cards.c.position, cards.c.id)
+    )
+    return list(session.execute(stmt).all())
+
+
+def next_position(session: Session, table: Any, *, board_id: int) -> int:
+    """The position after the board's last column or lane (``table``)."""
+    last = session.execute(
+        select(table.c.position)
+        .where(table.c.board_id == board_id)
+        .order_by(table.c.position.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return 0 if last is None else int(last) + 1
+
+
+def column_for_update(session: Session, column_id: int) -> BoardColumn | None:
+    """The column (ORM), its row locked FOR NO KEY UPDATE until commit."""
+    return session.get(BoardColumn, column_id, with_for_update={"key_share": True})
+
+
+def lane_for_update(session: Session, lane_id: int) -> Lane | None:
+    """The lane (ORM), its row locked FOR NO KEY UPDATE until commit."""
+    return session.get(Lane, lane_id, with_for_update={"key_share": True})
+
+
+def lock_reopen_targets(
+    session: Session, *, board_id: int, except_column: int
+) -> list[BoardColumn]:
+    """The board's other columns flagged as the reopen target, locked."""
+    stmt = (
+        select(BoardColumn)
+        .where(
+            columns.c.board_id == board_id,
+            columns.c.id != except_column,
+            columns.c.reopen_target.is_(True),
+        )
+        .with_for_update()
+    )
+    return list(session.scalars(stmt).all())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response, status
 
 from app.auth.deps import CurrentUser
@@ -39,7 +37,7 @@ def _etag(response: Response, card: CardPublic) -> CardPublic:
 
 
 @router.post("/boards", status_code=status.HTTP_201_CREATED, response_model=BoardDetail)
-async def create_board(body: BoardCreate, user: CurrentUser, db: Db) -> dict[str, Any]:
+async def create_board(body: BoardCreate, user: CurrentUser, db: Db) -> BoardDetail:
     """Create a board with its columns (in order) and lanes."""
     board = await db.write(service.create_board, actor=user, data=body)
     assert board.id is not None
@@ -49,25 +47,29 @@ async def create_board(body: BoardCreate, user: CurrentUser, db: Db) -> dict[str
 @router.get("/boards", response_model=BoardPage)
 async def list_boards(
     user: CurrentUser, db: Db, limit: PageLimit = 50, offset: PageOffset = 0
-) -> dict[str, Any]:
+) -> BoardPage:
     """Boards you can see: every board for an admin, your memberships otherwise."""
     return await db.read(service.list_boards, actor=user, limit=limit, offset=offset)
 
 
 @router.get("/boards/{board_id}", response_model=BoardDetail)
-async def get_board(board_id: PathId, user: CurrentUser, db: Db) -> dict[str, Any]:
+async def get_board(board_id: PathId, user: CurrentUser, db: Db) -> BoardDetail:
     """The board with columns (and their card counts), lanes, members and cards."""
     return await db.read(service.board_detail, actor=user, board_id=board_id)
 
 
 @router.patch("/boards/{board_id}", response_model=BoardSummary)
-async def update_board(board_id: PathId, body: BoardUpdate, user: CurrentUser, db: Db) -> Any:
+async def update_board(
+    board_id: PathId, body: BoardUpdate, user: CurrentUser, db: Db
+) -> BoardSummary:
     """Rename a board or change its alert thresholds."""
     return await db.write(service.update_board, actor=user, board_id=board_id, data=body)
 
 
 @router.post("/boards/{board_id}/members", status_code=201, response_model=MemberPublic)
-async def add_member(board_id: PathId, body: MemberCreate, user: CurrentUser, db: Db) -> Any:
+async def add_member(
+    board_id: PathId, body: MemberCreate, user: CurrentUser, db: Db
+) -> MemberPublic:
     """Add a person to the board, optionally with a board role."""
     return await db.write(service.add_member, actor=user, board_id=board_id, data=body)
 
@@ -79,25 +81,29 @@ async def remove_member(board_id: PathId, user_id: PathId, user: CurrentUser, db
 
 
 @router.post("/boards/{board_id}/columns", status_code=201, response_model=ColumnPublic)
-async def add_column(board_id: PathId, body: ColumnCreate, user: CurrentUser, db: Db) -> Any:
+async def add_column(
+    board_id: PathId, body: ColumnCreate, user: CurrentUser, db: Db
+) -> ColumnPublic:
     """Add a column at the right end of the board."""
     return await db.write(service.add_column, actor=user, board_id=board_id, data=body)
 
 
 @router.patch("/columns/{column_id}", response_model=ColumnPublic)
-async def update_column(column_id: PathId, body: ColumnUpdate, user: CurrentUser, db: Db) -> Any:
+async def update_column(
+    column_id: PathId, body: ColumnUpdate, user: CurrentUser, db: Db
+) -> ColumnPublic:
     """Change a column's name, stage, WIP limit, policy or stall threshold."""
     return await db.write(service.update_column, actor=user, column_id=column_id, data=body)
 
 
 @router.post("/boards/{board_id}/lanes", status_code=201, response_model=LanePublic)
-async def add_lane(board_id: PathId, body: LaneCreate, user: CurrentUser, db: Db) -> Any:
+async def add_lane(board_id: PathId, body: LaneCreate, user: CurrentUser, db: Db) -> LanePublic:
     """Add a lane (a class of service) at the bottom of the board."""
     return await db.write(service.add_lane, actor=user, board_id=board_id, data=body)
 
 
 @router.patch("/lanes/{lane_id}", response_model=LanePublic)
-async def update_lane(lane_id: PathId, body: LaneUpdate, user: CurrentUser, db: Db) -> Any:
+async def update_lane(lane_id: PathId, body: LaneUpdate, user: CurrentUser, db: Db) -> LanePublic:
     """Rename a lane or change its WIP limit."""
     return await db.write(service.update_lane, actor=user, lane_id=lane_id, data=body)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, true
+from sqlalchemy import true
 from sqlalchemy.orm import Session
 
 from app.auth import repository as auth_repository
@@ -31,12 +31,19 @@ from app.board.exceptions import (
 from app.board.models import Board, BoardColumn, BoardMember, Lane
 from app.board.schemas import (
     BoardCreate,
+    BoardDetail,
+    BoardPage,
+    BoardSummary,
     BoardUpdate,
+    CardPublic,
     ColumnCreate,
+    ColumnPublic,
     ColumnUpdate,
     LaneCreate,
+    LanePublic,
     LaneUpdate,
     MemberCreate,
+    MemberPublic,
 )
 from app.core.errors import Conflict, NotFound
 from app.events import service as events
@@ -97,7 +104,8 @@ def create_board(session: Session, *, actor: Principal, data: BoardCreate) -> Bo
         session.add(Lane(board_id=board.id, position=i, **lane.model_dump()))
     session.add(BoardMember(board_id=board.id, user_id=actor.id))
     session.flush()
-    detail = board_detail(session, actor=actor, board_id=board.id)
+    cols = repository.columns_of(session, board_id=board.id)
+    lane_rows = repository.lanes_of(session, board_id=board.id)
     events.append(
         session,
         board_id=board.id,
@@ -106,10 +114,9 @@ def create_board(session: Session, *, actor: Principal, data: BoardCreate) -> Bo
         data={
             "name": board.name,
             "columns": [
-                {k: v for k, v in c.items() if k not in ("card_count", "over_limit_since")}
-                for c in detail["columns"]
+                {k: v for k, v in c._mapping.items() if k != "over_limit_since"} for c in cols
             ],
-            "lanes": detail["lanes"],
+            "lanes": [dict(lane._mapping) for lane in lane_rows],
         },
     )
     events.append(
@@ -147,71 +154,62 @@ def share_a_board(session: Session, user_a: int, user_b: int) -> bool:
     return repository.share_a_board(session, user_a, user_b)
 
 
-def list_boards(session: Session, *, actor: Principal, limit: int, offset: int) -> dict[str, Any]:
+def list_boards(session: Session, *, actor: Principal, limit: int, offset: int) -> BoardPage:
     """Boards the caller can see: all for an admin, their memberships otherwise."""
     scope = None if actor.is_admin else actor.id
-    return {
-        "boards": repository.list_boards_for(session, user_id=scope, limit=limit, offset=offset),
-        "total": repository.count_boards_for(session, user_id=scope),
-        "limit": limit,
-        "offset": offset,
-    }
+    found = repository.list_boards_for(session, user_id=scope, limit=limit, offset=offset)
+    return BoardPage(
+        boards=[_summary(board) for board in found],
+        total=repository.count_boards_for(session, user_id=scope),
+        limit=limit,
+        offset=offset,
+    )
 
 
-def board_detail(session: Session, *, actor: Principal, board_id: int) -> dict[str, Any]:
+def _summary(board: Board, *, last_seq: int | None = None) -> BoardSummary:
+    return BoardSummary(
+        id=board.id or 0,
+        name=board.name,
+        created_at=board.created_at,
+        last_seq=board.last_seq if last_seq is None else last_seq,
+        blocked_alert_seconds=board.blocked_alert_seconds,
+        swarm_answer_seconds=board.swarm_answer_seconds,
+        currency=board.currency,
+    )
+
+
+def board_detail(session: Session, *, actor: Principal, board_id: int) -> BoardDetail:
     """The board with its columns (and card counts), lanes, members and cards."""
-    board_role(session, actor=actor, board_id=board_id)
-    board = session.get(Board, board_id)
-    assert board is not None
+    board = readable_board(session, actor=actor, board_id=board_id)
     counts = repository.column_counts(session, board_id=board_id)
     cols = repository.columns_of(session, board_id=board_id)
     lane_rows = repository.lanes_of(session, board_id=board_id)
-    member_rows = session.execute(
-        select(
-            repository.members.c.user_id,
-            repository.members.c.role,
-            repository.users.c.name,
-            repository.users.c.role.label("user_role"),
-        )
-        .join(repository.users, repository.users.c.id == repository.members.c.user_id)
-        .where(repository.members.c.board_id == board_id)
-        .order_by(repository.members.c.id)
-    ).all()
-    card_rows = session.execute(
-        select(repository.cards)
-        .join(repository.columns, repository.columns.c.id == repository.cards.c.column_id)
-        .where(repository.cards.c.board_id == board_id)
-        .order_by(repository.columns.c.position, repository.cards.c.position, repository.cards.c.id)
-    ).all()
-    return {
-        "id": board.id,
-        "name": board.name,
-        "created_at": board.created_at,
-        "last_seq": board.last_seq,
-        "blocked_alert_seconds": board.blocked_alert_seconds,
-        "swarm_answer_seconds": board.swarm_answer_seconds,
-        "currency": board.currency,
-        "columns": [{**c._mapping, "card_count": counts.get(c.id, 0)} for c in cols],
-        "lanes": [dict(lane._mapping) for lane in lane_rows],
-        "members": [
-            {
-                "board_id": board_id,
-                "user_id": m.user_id,
-                "name": m.name,
-                "role": m.role or m.user_role,
-            }
+    member_rows = repository.members_of(session, board_id=board_id)
+    card_rows = repository.cards_of(session, board_id=board_id)
+    return BoardDetail(
+        **_summary(board).model_dump(),
+        columns=[_column(c._mapping, counts.get(c.id, 0)) for c in cols],
+        lanes=[LanePublic.model_validate(lane._mapping) for lane in lane_rows],
+        members=[
+            MemberPublic(
+                board_id=board_id, user_id=m.user_id, name=m.name, role=m.role or m.user_role
+            )
             for m in member_rows
         ],
-        "cards": [dict(r._mapping) for r in card_rows],
-    }
+        cards=[CardPublic.model_validate(r._mapping) for r in card_rows],
+    )
+
+
+def _column(fields: Any, card_count: int) -> ColumnPublic:
+    return ColumnPublic.model_validate({**fields, "card_count": card_count})
 
 
 def update_board(
     session: Session, *, actor: Principal, board_id: int, data: BoardUpdate
-) -> dict[str, Any]:
+) -> BoardSummary:
     """Rename a board or change its alert thresholds (leads and admins)."""
     require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "change boards")
-    board = session.get(Board, board_id)
+    board = repository.get_board(session, board_id)
     assert board is not None
     changes = data.model_dump(include=data.model_fields_set)
     for key in ("name", "currency"):
@@ -230,20 +228,12 @@ def update_board(
             actor=actor_ref(actor),
             data=changes,
         )["seq"]
-    return {
-        "id": board.id,
-        "name": board.name,
-        "created_at": board.created_at,
-        "last_seq": last_seq,
-        "blocked_alert_seconds": board.blocked_alert_seconds,
-        "swarm_answer_seconds": board.swarm_answer_seconds,
-        "currency": board.currency,
-    }
+    return _summary(board, last_seq=last_seq)
 
 
 def add_member(
     session: Session, *, actor: Principal, board_id: int, data: MemberCreate
-) -> dict[str, Any]:
+) -> MemberPublic:
     """Add a person to the board, optionally with a board role (leads and admins)."""
     require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "add members")
     user = auth_repository.get_user(session, data.user_id)
@@ -261,12 +251,9 @@ def add_member(
         actor=actor_ref(actor),
         data={"user_id": data.user_id, "role": data.role},
     )
-    return {
-        "board_id": board_id,
-        "user_id": data.user_id,
-        "name": user.name,
-        "role": data.role or user.role,
-    }
+    return MemberPublic(
+        board_id=board_id, user_id=data.user_id, name=user.name, role=data.role or user.role
+    )
 
 
 def remove_member(session: Session, *, actor: Principal, board_id: int, user_id: int) -> None:
@@ -286,16 +273,6 @@ def remove_member(session: Session, *, actor: Principal, board_id: int, user_id:
     if user is None or user.role == ADMIN or repository.has_membership(session, user_id=user_id):
         return
     auth_service.end_sessions(session, user_id=user_id)
-
-
-def _next_position(session: Session, table: Any, board_id: int) -> int:
-    last = session.execute(
-        select(table.c.position)
-        .where(table.c.board_id == board_id)
-        .order_by(table.c.position.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    return 0 if last is None else int(last) + 1
 
 
 def _apply_changes(
@@ -339,10 +316,10 @@ _NOT_FOUND: dict[str, type[NotFound]] = {
 
 def add_column(
     session: Session, *, actor: Principal, board_id: int, data: ColumnCreate
-) -> dict[str, Any]:
+) -> ColumnPublic:
     """Append a column at the right end of the board (leads and admins)."""
     require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "add columns")
-    position = _next_position(session, _cols, board_id)
+    position = repository.next_position(session, _cols, board_id=board_id)
     col = BoardColumn(board_id=board_id, position=position, **data.model_dump())
     _check_reopen_target(col)
     session.add(col)
@@ -353,7 +330,7 @@ def add_column(
     )
     if col.reopen_target:
         _single_reopen_target(session, actor=actor, col=col)
-    return {**public, "card_count": 0}
+    return _column(public, 0)
 
 
 def _check_reopen_target(col: BoardColumn) -> None:
@@ -366,15 +343,8 @@ def _check_reopen_target(col: BoardColumn) -> None:
 
 def _single_reopen_target(session: Session, *, actor: Principal, col: BoardColumn) -> None:
     """One reopen column per board: flagging one clears the flag on the others."""
-    others = session.scalars(
-        select(BoardColumn)
-        .where(
-            _cols.c.board_id == col.board_id,
-            _cols.c.id != col.id,
-            _cols.c.reopen_target.is_(True),
-        )
-        .with_for_update()
-    ).all()
+    assert col.id is not None
+    others = repository.lock_reopen_targets(session, board_id=col.board_id, except_column=col.id)
     for other in others:
         other.reopen_target = False
         events.append(
@@ -389,9 +359,9 @@ def _single_reopen_target(session: Session, *, actor: Principal, col: BoardColum
 
 def update_column(
     session: Session, *, actor: Principal, column_id: int, data: ColumnUpdate
-) -> dict[str, Any]:
+) -> ColumnPublic:
     """Change a column's name, stage, WIP limit or policy (leads and admins)."""
-    col = session.get(BoardColumn, column_id, with_for_update={"key_share": True})
+    col = repository.column_for_update(session, column_id)
     if col is None:
         raise ColumnNotFound(f"Column {column_id} does not exist.")
     _apply_changes(
@@ -406,15 +376,13 @@ def update_column(
     if col.reopen_target:
         _single_reopen_target(session, actor=actor, col=col)
     count = repository.column_fill(session, column_id=column_id, exclude_card=None)[0]
-    return {**col.model_dump(), "card_count": count}
+    return _column(col.model_dump(), count)
 
 
-def add_lane(
-    session: Session, *, actor: Principal, board_id: int, data: LaneCreate
-) -> dict[str, Any]:
+def add_lane(session: Session, *, actor: Principal, board_id: int, data: LaneCreate) -> LanePublic:
     """Add a lane at the bottom of the board (leads and admins)."""
     require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "add lanes")
-    position = _next_position(session, _lanes, board_id)
+    position = repository.next_position(session, _lanes, board_id=board_id)
     lane = Lane(board_id=board_id, position=position, **data.model_dump())
     session.add(lane)
     session.flush()
@@ -422,14 +390,14 @@ def add_lane(
     events.append(
         session, board_id=board_id, type="lane.created", actor=actor_ref(actor), data=public
     )
-    return public
+    return LanePublic.model_validate(public)
 
 
 def update_lane(
     session: Session, *, actor: Principal, lane_id: int, data: LaneUpdate
-) -> dict[str, Any]:
+) -> LanePublic:
     """Rename a lane or change its WIP limit (leads and admins)."""
-    lane = session.get(Lane, lane_id, with_for_update={"key_share": True})
+    lane = repository.lane_for_update(session, lane_id)
     if lane is None:
         raise LaneNotFound(f"Lane {lane_id} does not exist.")
     _apply_changes(
@@ -440,7 +408,7 @@ def update_lane(
         changes=data.model_dump(exclude_unset=True),
         required=("name",),
     )
-    return lane.model_dump()
+    return LanePublic.model_validate(lane.model_dump())
 
 
 def board_events(
@@ -451,6 +419,6 @@ def board_events(
     role = board_role(session, actor=actor, board_id=board_id)
     items, has_more = events.list_since(session, board_id=board_id, since=since, limit=limit)
     items = [for_role(item, role) for item in items]
-    board = session.get(Board, board_id)
+    board = repository.get_board(session, board_id)
     assert board is not None
     return {"events": items, "last_seq": board.last_seq, "has_more": has_more}
