@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.auth import hooks, password, repository
 from app.auth.exceptions import EmailTaken, NotAllowed, UserNotFound
 from app.auth.models import ApiToken, User
-from app.auth.roles import MANAGE
+from app.auth.roles import ADMIN, MANAGE
 from app.auth.schemas import UserCreate, UserUpdate
 
 __all__ = [
@@ -45,7 +45,7 @@ class Principal:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == ADMIN
 
 
 def new_token() -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
 from app.board import reactions, repository, wip
+from app.board.access import WORK, board_role, effective_role, may_read, require_role
 from app.board.exceptions import (
     CardNotFound,
     InvalidReference,
@@ -27,7 +28,7 @@ from app.board.exceptions import (
 )
 from app.board.reactions import CardFacts
 from app.board.schemas import CardCreate, CardMove, CardPublic, CardUpdate
-from app.board.service import WORK, actor_ref, board_role, effective_role, require_role
+from app.board.service import actor_ref
 from app.core.models import utcnow
 from app.events import service as events
 from app.events.service import ActorRef
@@ -210,7 +211,7 @@ def insert_card(
 
 def _load(session: Session, *, actor: Principal, card_id: int, lock: bool) -> tuple[Row[Any], str]:
     row = repository.card_with_access(session, card_id=card_id, user_id=actor.id, lock=lock)
-    if row is None or (row.member_id is None and not actor.is_admin):
+    if row is None or not may_read(actor, is_member=row.member_id is not None):
         raise CardNotFound(f"Card {card_id} does not exist or you are not on its board.")
     return row, effective_role(actor, row.member_role)
 

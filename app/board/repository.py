@@ -103,23 +103,15 @@ def board_names(session: Session, *, ids: set[int], where: Any) -> dict[int, str
     return {int(r.id): str(r.name) for r in session.execute(stmt)}
 
 
-def list_boards_for(
-    session: Session, *, user_id: int | None, limit: int, offset: int
-) -> list[Board]:
-    stmt = select(Board).order_by(boards.c.id).limit(limit).offset(offset)
-    if user_id is not None:
-        stmt = stmt.join(members, members.c.board_id == boards.c.id).where(
-            members.c.user_id == user_id
-        )
+def list_boards_for(session: Session, *, where: Any, limit: int, offset: int) -> list[Board]:
+    """A page of the boards matching ``where``, by id."""
+    stmt = select(Board).where(where).order_by(boards.c.id).limit(limit).offset(offset)
     return list(session.execute(stmt).scalars())
 
 
-def count_boards_for(session: Session, *, user_id: int | None) -> int:
-    stmt = select(func.count()).select_from(boards)
-    if user_id is not None:
-        stmt = stmt.join(members, members.c.board_id == boards.c.id).where(
-            members.c.user_id == user_id
-        )
+def count_boards_for(session: Session, *, where: Any) -> int:
+    """How many boards match ``where``."""
+    stmt = select(func.count()).select_from(boards).where(where)
     return int(session.execute(stmt).scalar_one())
 
 

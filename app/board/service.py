@@ -156,11 +156,11 @@ def share_a_board(session: Session, user_a: int, user_b: int) -> bool:
 
 def list_boards(session: Session, *, actor: Principal, limit: int, offset: int) -> BoardPage:
     """Boards the caller can see: all for an admin, their memberships otherwise."""
-    scope = None if actor.is_admin else actor.id
-    found = repository.list_boards_for(session, user_id=scope, limit=limit, offset=offset)
+    readable = may_read_sql(actor, _boards.c.id)
+    found = repository.list_boards_for(session, where=readable, limit=limit, offset=offset)
     return BoardPage(
         boards=[_summary(board) for board in found],
-        total=repository.count_boards_for(session, user_id=scope),
+        total=repository.count_boards_for(session, where=readable),
         limit=limit,
         offset=offset,
     )

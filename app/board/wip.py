@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
 from app.board import reactions, repository
+from app.board.access import MANAGE
 from app.board.exceptions import OverrideForbidden, PersonWipLimitExceeded, WipLimitExceeded
-from app.board.service import MANAGE
 from app.core.errors import DomainError
 
 __all__ = [

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from app.auth.service import Principal
 from app.board import reactions, reopen
 from app.board import repository as board_repository
+from app.board.access import WORK, effective_role, may_read, require_role
 from app.board.exceptions import CardNotFound
-from app.board.service import WORK, actor_ref, effective_role, require_role
+from app.board.service import actor_ref
 from app.confirm import repository
 from app.confirm.exceptions import (
     ConfirmationNotFound,
@@ -83,7 +84,7 @@ def _public(row: Row[Any], settings: Settings, now: datetime, *, show_link: bool
 
 def _member_card(session: Session, *, actor: Principal, card_id: int, lock: bool) -> Row[Any]:
     row = board_repository.card_with_access(session, card_id=card_id, user_id=actor.id, lock=lock)
-    if row is None or (row.member_id is None and not actor.is_admin):
+    if row is None or not may_read(actor, is_member=row.member_id is not None):
         raise CardNotFound(f"Card {card_id} does not exist or you are not on its board.")
     return row
 

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
 from app.board import repository as board_repository
+from app.board.access import WORK, board_role, effective_role, may_read, require_role
 from app.board.exceptions import CardNotFound
-from app.board.service import WORK, actor_ref, board_role, effective_role, require_role
+from app.board.service import actor_ref
 from app.core.db import settings_of
 from app.core.models import utcnow
 from app.events import service as events
@@ -43,14 +44,14 @@ def _card(
     session: Session, *, actor: Principal, card_id: int, lock: bool = False
 ) -> tuple[Row[Any], str]:
     row = board_repository.card_with_access(session, card_id=card_id, user_id=actor.id, lock=lock)
-    if row is None or (row.member_id is None and not actor.is_admin):
+    if row is None or not may_read(actor, is_member=row.member_id is not None):
         raise CardNotFound(f"Card {card_id} does not exist or you are not on its board.")
     return row, effective_role(actor, row.member_role)
 
 
 def _evidence(session: Session, *, actor: Principal, evidence_id: int) -> tuple[Row[Any], str]:
     row = repository.evidence_with_access(session, evidence_id=evidence_id, user_id=actor.id)
-    if row is None or (row.member_id is None and not actor.is_admin):
+    if row is None or not may_read(actor, is_member=row.member_id is not None):
         raise EvidenceNotFound(f"Evidence {evidence_id} does not exist or is not on your board.")
     return row, effective_role(actor, row.member_role)
 

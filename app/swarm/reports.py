@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from app.auth import repository as auth_repository
 from app.auth.service import Principal
 from app.board import repository as board_repository
+from app.board.access import board_role, may_read
 from app.board.exceptions import CardNotFound
-from app.board.service import board_role
 from app.core.errors import ValidationFailed
 from app.swarm import repository
 from app.swarm.matching import skill_key
@@ -68,7 +68,7 @@ def card_swarms(
 ) -> SwarmPage:
     """A card's swarms, open and past, newest first."""
     card = board_repository.card_with_access(session, card_id=card_id, user_id=actor.id, lock=False)
-    if card is None or (card.member_id is None and not actor.is_admin):
+    if card is None or not may_read(actor, is_member=card.member_id is not None):
         raise CardNotFound(f"Card {card_id} does not exist or you are not on its board.")
     rows, total = repository.list_swarms(
         session, card_id=card_id, state=None, limit=limit, offset=offset

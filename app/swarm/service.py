@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from app.auth.service import Principal
 from app.board import repository as board_repository
 from app.board import wip
+from app.board.access import MANAGE, WORK, effective_role, may_read, may_work, require_role
 from app.board.exceptions import CardNotFound
-from app.board.service import MANAGE, WORK, actor_ref, effective_role, require_role
+from app.board.service import actor_ref
 from app.core.models import utcnow
 from app.events import service as events
 from app.swarm import matching, repository
@@ -49,7 +50,7 @@ __all__ = [
 
 def _card(session: Session, *, actor: Principal, card_id: int, lock: bool) -> tuple[Row[Any], str]:
     row = board_repository.card_with_access(session, card_id=card_id, user_id=actor.id, lock=lock)
-    if row is None or (row.member_id is None and not actor.is_admin):
+    if row is None or not may_read(actor, is_member=row.member_id is not None):
         raise CardNotFound(f"Card {card_id} does not exist or you are not on its board.")
     return row, effective_role(actor, row.member_role)
 
@@ -81,7 +82,7 @@ def _candidates(session: Session, board_id: int) -> dict[int, matching.Candidate
     rows = [
         r
         for r in repository.board_people(session, board_id)
-        if ("admin" if r.user_role == "admin" else (r.member_role or r.user_role)) in WORK
+        if may_work(effective_role(Principal(id=r.id, name="", role=r.user_role), r.member_role))
     ]
     loads = wip.person_loads(session, [r.id for r in rows])
     return {
