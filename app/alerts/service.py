@@ -19,8 +19,9 @@ from app.alerts.schemas import (
     SlaPolicyUpdate,
 )
 from app.auth.service import Principal
+from app.board.access import MANAGE, WORK, board_role, require_role
 from app.board.exceptions import BoardNotFound
-from app.board.service import MANAGE, WORK, actor_ref, board_role, require_role
+from app.board.service import actor_ref
 from app.core.errors import ValidationFailed
 from app.core.models import iso, utcnow
 from app.events import service as events

@@ -15,9 +15,7 @@ from app.auth.service import Principal
 from app.board import repository
 from app.board.access import (
     MANAGE,
-    WORK,
     board_role,
-    effective_role,
     may_manage_sql,
     may_read_sql,
     require_role,
@@ -51,22 +49,17 @@ from app.events.redaction import for_role
 from app.events.service import ActorRef
 
 __all__ = [
-    "MANAGE",
-    "WORK",
     "add_column",
     "add_lane",
     "add_member",
     "board_detail",
     "board_events",
     "board_names",
-    "board_role",
     "create_board",
-    "effective_role",
     "list_boards",
     "managed_boards",
     "readable_board",
     "remove_member",
-    "require_role",
     "share_a_board",
     "update_board",
     "update_column",
@@ -78,8 +71,7 @@ _cols = repository.columns
 _lanes = repository.lanes
 _members = repository.members
 
-# The access rules live in app/board/access.py (MANAGE, WORK, board_role, effective_role
-# and require_role are imported from there; new code should import that module).
+# Who may do what: app/board/access.py.
 
 
 def actor_ref(actor: Principal) -> ActorRef:

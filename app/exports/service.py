@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
-from app.board import service as board_service
+from app.board import access
 from app.board.exceptions import BoardNotFound
 from app.core.db import Database, settings_of
 from app.core.models import utcnow
@@ -80,7 +80,7 @@ def open_export(session: Session, *, actor: Principal, board_id: int) -> ExportC
 
     The caller's role goes with it: a role that may not contact the customer gets the
     confirmation links in ``events.csv`` redacted (:mod:`app.events.redaction`)."""
-    role = board_service.board_role(session, actor=actor, board_id=board_id)
+    role = access.board_role(session, actor=actor, board_id=board_id)
     return _context(session, board_id, role)
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
-from app.board import service as board_service
+from app.board import access
 from app.core.models import UTCDateTime
 from app.metrics import repository
 from app.metrics.filters import DateRange
@@ -103,7 +103,7 @@ def load(
     Members only (any role); ``with_open=False`` reads only the cards that may have
     finished in the range (what a throughput history needs).
     """
-    board_service.board_role(session, actor=actor, board_id=board_id)
+    access.board_role(session, actor=actor, board_id=board_id)
     now = time.time() if now is None else now
     period, filters = scope.period, scope.filters
     where, fparams = filters.sql()

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
-from app.board.service import board_role
+from app.board.access import board_role
 from app.metrics import support_repository as sql
 from app.metrics.params import Scope
 from app.metrics.stats import mean, percentile, rate

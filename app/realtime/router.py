@@ -12,7 +12,7 @@ from fastapi import APIRouter, WebSocket
 
 from app.auth.deps import bearer_token, principal_for_token
 from app.auth.service import Principal
-from app.board import service as board_service
+from app.board import access
 from app.board.exceptions import BoardNotFound
 from app.core.db import Database
 from app.core.errors import DomainError
@@ -99,7 +99,7 @@ async def board_socket(websocket: WebSocket, board_id: str) -> None:
         await websocket.close(code=CLOSE_UNAUTHENTICATED, reason="authentication required")
         return
     try:
-        role = await db.read(board_service.board_role, actor=principal, board_id=board)
+        role = await db.read(access.board_role, actor=principal, board_id=board)
     except BoardNotFound:
         await websocket.close(code=CLOSE_NOT_FOUND, reason="board not found")
         return

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app.auth.service import Principal
-from app.board import service as board_service
+from app.board import access
 from app.board.exceptions import BoardNotFound
 from app.core.db import Database
 from app.events import service as events_service
@@ -41,7 +41,7 @@ def view_of(session: Session, *, actor: Principal, board_id: int) -> tuple[str, 
     (which closes it). Raises BoardNotFound when the caller may not see the board.
     """
     oldest, newest = log_bounds(session, board_id=board_id)
-    role = board_service.board_role(session, actor=actor, board_id=board_id)
+    role = access.board_role(session, actor=actor, board_id=board_id)
     return role, oldest, newest
 
 

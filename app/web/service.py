@@ -16,7 +16,7 @@ from app.alerts import service as alerts_service
 from app.auth import password
 from app.auth import service as auth_service
 from app.auth.service import Principal
-from app.board import service as board_service
+from app.board import access
 from app.board import views as board_views
 from app.board.views import BoardListing
 from app.core.db import Database
@@ -138,7 +138,7 @@ def _alert_label(kind: str) -> str:
 def board_page(session: Session, *, actor: Principal, board_id: int) -> dict[str, Any]:
     """Everything the board page renders: columns by lane with their cards (each with its
     open swarm and its active alerts, if any), and counts."""
-    role = board_service.board_role(session, actor=actor, board_id=board_id)
+    role = access.board_role(session, actor=actor, board_id=board_id)
     # The cards and ``last_seq`` in one statement (with each card's open swarm).
     last_seq, card_rows = swarm_views.board_cards(session, board_id=board_id)
     card_alerts, column_alerts = _active_alerts(session, board_id)
