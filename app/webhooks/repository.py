@@ -21,6 +21,7 @@ __all__ = [
     "claim_due",
     "delivery",
     "delivery_counts",
+    "get_endpoint",
     "has_due",
     "insert_delivery",
     "list_deliveries",
@@ -241,6 +242,11 @@ def delivery_counts(session: Session, endpoint_ids: list[int]) -> dict[int, dict
 
 
 # --- reading endpoints and the delivery log (the service decides who may) ---
+
+
+def get_endpoint(session: Session, endpoint_id: int) -> WebhookEndpoint | None:
+    """The endpoint by id (no rights check: see rights.py)."""
+    return session.get(WebhookEndpoint, endpoint_id)
 
 
 def list_endpoints(

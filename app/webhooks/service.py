@@ -85,7 +85,7 @@ def _public(session: Session, ep: WebhookEndpoint, *, secret: bool = False) -> d
 def _endpoint(session: Session, *, actor: Principal, endpoint_id: int) -> WebhookEndpoint:
     """The endpoint, if the caller may manage it now: an admin, or its owner while they
     still lead its board (403 once they do not: rights.py)."""
-    ep = session.get(WebhookEndpoint, endpoint_id)
+    ep = repository.get_endpoint(session, endpoint_id)
     if ep is None or not (actor.is_admin or ep.owner_id == actor.id):
         raise EndpointNotFound(f"Webhook {endpoint_id} does not exist or is not yours.")
     if not rights.may_manage(session, actor=actor, board_id=ep.board_id):
