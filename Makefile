@@ -33,15 +33,16 @@ PYTEST_ARGS ?=
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-## ruff and mypy, as CI runs them.
+## ruff, mypy and the import-layer contracts (pyproject's [tool.importlinter]), as CI runs them.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app migrations
+	$(BIN)/lint-imports
 
 ## The card-move benchmark on SQLite and PostgreSQL.
 bench: $(STAMP)
 	$(BIN)/python bench/moves.py --db both
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .grimp_cache

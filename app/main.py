@@ -19,8 +19,8 @@ from app.alerts.scheduler import AlertScheduler
 from app.auth import service as auth_service
 from app.auth import session as web_session
 from app.auth.router import router as auth_router
+from app.board.log_router import router as events_router
 from app.board.router import router as board_router
-from app.confirm.page import router as confirm_page_router
 from app.confirm.router import router as confirm_router
 from app.core.config import Settings, get_settings
 from app.core.cpu import CpuPool
@@ -28,7 +28,6 @@ from app.core.db import Database
 from app.core.errors import install_error_handlers, problem_response
 from app.core.openapi import install_openapi, problem_content
 from app.core.security import install_security
-from app.events.router import router as events_router
 from app.exports.router import router as exports_router
 from app.insights.router import router as insights_router
 from app.metrics.router import router as metrics_router
@@ -39,6 +38,7 @@ from app.realtime import wiring as realtime
 from app.realtime.router import router as realtime_router
 from app.swarm.router import router as swarm_router
 from app.tickets.router import router as tickets_router
+from app.web.confirm_page import router as confirm_page_router
 from app.web.error_page import error_page
 from app.web.router import router as web_router
 from app.web.templating import STATIC_DIR

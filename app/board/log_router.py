@@ -1,4 +1,8 @@
-"""The board event log endpoint."""
+"""The board event log endpoint.
+
+It lives in ``board``: reading the log needs the board's access rule, and ``events``
+sits below ``board`` (it knows nothing of boards' members or roles).
+"""
 
 from __future__ import annotations
 
@@ -20,9 +24,7 @@ async def list_events(
     board_id: PathId,
     user: CurrentUser,
     db: Db,
-    since: Annotated[
-        int, Query(ge=0, le=MAX_ID, description="Return events with seq > since")
-    ] = 0,
+    since: Annotated[int, Query(ge=0, le=MAX_ID, description="Return events with seq > since")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size")] = 100,
 ) -> dict[str, Any]:
     """Events with `seq > since`, oldest first; page on with `since` = the last seq."""

@@ -2,7 +2,8 @@
 
 The signed token in the address is the credential, so the page sets no cookie and its
 form carries no CSRF token: a client that posts only the answer fields works. Thin, like
-every router: :mod:`app.confirm.service` decides, the templates render.
+every router: :mod:`app.confirm.service` decides, the templates render. It lives in
+``web`` with the other pages (the confirm domain stays below the pages).
 """
 
 from __future__ import annotations
