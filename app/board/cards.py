@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -68,13 +67,7 @@ def _facts(row: Row[Any], *, stage: str, at: datetime) -> CardFacts:
 
 def _target_column(session: Session, *, board_id: int, column_id: int | None) -> Row[Any]:
     if column_id is None:
-        first = session.execute(
-            select(_cols.c.id)
-            .where(_cols.c.board_id == board_id)
-            .order_by(_cols.c.position)
-            .limit(1)
-        ).scalar_one()
-        column_id = int(first)
+        column_id = repository.first_column_id(session, board_id=board_id)
     target = repository.lock_column(session, column_id)
     if target is None or target.board_id != board_id:
         raise _bad_ref("column_id", f"Column {column_id} is not on board {board_id}.")
@@ -84,23 +77,14 @@ def _target_column(session: Session, *, board_id: int, column_id: int | None) ->
 def _check_lane(session: Session, *, board_id: int, lane_id: int | None) -> None:
     if lane_id is None:
         return
-    lane = session.execute(
-        select(repository.lanes.c.board_id).where(repository.lanes.c.id == lane_id)
-    ).scalar_one_or_none()
-    if lane != board_id:
+    if repository.lane_board_id(session, lane_id=lane_id) != board_id:
         raise _bad_ref("lane_id", f"Lane {lane_id} is not on board {board_id}.")
 
 
 def _check_people(session: Session, *, board_id: int, field_name: str, ids: list[int]) -> None:
     if not ids:
         return
-    found = set(
-        session.execute(
-            select(repository.members.c.user_id).where(
-                repository.members.c.board_id == board_id, repository.members.c.user_id.in_(ids)
-            )
-        ).scalars()
-    )
+    found = repository.members_among(session, board_id=board_id, user_ids=ids)
     missing = sorted(set(ids) - found)
     if missing:
         raise _bad_ref(field_name, f"Users {missing} are not members of board {board_id}.")

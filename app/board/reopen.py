@@ -9,9 +9,6 @@ person: the same checks as a move) is recorded (``wip.overridden`` on a hard lim
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from app.board import cards, repository, wip
@@ -20,21 +17,10 @@ from app.events.service import ActorRef
 
 __all__ = ["reopen_card", "reopen_column"]
 
-_cols = repository.columns
 
-
-def reopen_column(session: Session, *, board_id: int) -> Any:
+def reopen_column(session: Session, *, board_id: int) -> int | None:
     """The board's reopen column: the flagged one, else the first active, else the first."""
-    stmt = (
-        select(_cols.c.id)
-        .where(_cols.c.board_id == board_id, _cols.c.stage != "done")
-        .order_by(
-            case((_cols.c.reopen_target.is_(True), 0), (_cols.c.stage == "active", 1), else_=2),
-            _cols.c.position,
-        )
-        .limit(1)
-    )
-    return session.execute(stmt).scalar_one_or_none()
+    return repository.reopen_column_id(session, board_id=board_id)
 
 
 def reopen_card(session: Session, *, card_id: int, actor: ActorRef, reason: str) -> bool:

@@ -10,7 +10,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, text, union, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, select, text, union, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -31,10 +31,12 @@ __all__ = [
     "columns_of",
     "count_boards_for",
     "delete_member",
+    "first_column_id",
     "get_board",
     "has_membership",
     "insert_card",
     "lane_active_count",
+    "lane_board_id",
     "lane_for_update",
     "lanes_of",
     "list_boards_for",
@@ -43,11 +45,13 @@ __all__ = [
     "lock_reopen_targets",
     "lock_users",
     "member_role",
+    "members_among",
     "members_of",
     "neighbour_positions",
     "next_position",
     "person_loads",
     "record_stay",
+    "reopen_column_id",
     "replace_assignees",
     "share_a_board",
     "update_card",
@@ -459,3 +463,39 @@ def lock_reopen_targets(
         .with_for_update()
     )
     return list(session.scalars(stmt).all())
+
+
+def first_column_id(session: Session, *, board_id: int) -> int:
+    """The board's leftmost column (every board has at least one)."""
+    stmt = select(columns.c.id).where(columns.c.board_id == board_id).order_by(columns.c.position)
+    return int(session.execute(stmt.limit(1)).scalar_one())
+
+
+def lane_board_id(session: Session, *, lane_id: int) -> int | None:
+    """The board a lane belongs to, or None when there is no such lane."""
+    stmt = select(lanes.c.board_id).where(lanes.c.id == lane_id)
+    found = session.execute(stmt).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def members_among(session: Session, *, board_id: int, user_ids: list[int]) -> set[int]:
+    """Those of ``user_ids`` who are members of the board."""
+    stmt = select(members.c.user_id).where(
+        members.c.board_id == board_id, members.c.user_id.in_(user_ids)
+    )
+    return {int(u) for u in session.execute(stmt).scalars()}
+
+
+def reopen_column_id(session: Session, *, board_id: int) -> int | None:
+    """The flagged reopen column, else the first active one, else the first not done."""
+    stmt = (
+        select(columns.c.id)
+        .where(columns.c.board_id == board_id, columns.c.stage != "done")
+        .order_by(
+            case((columns.c.reopen_target.is_(True), 0), (columns.c.stage == "active", 1), else_=2),
+            columns.c.position,
+        )
+        .limit(1)
+    )
+    found = session.execute(stmt).scalar_one_or_none()
+    return None if found is None else int(found)

@@ -19,6 +19,7 @@ __all__ = [
     "for_card",
     "insert_confirmation",
     "pending_for_card",
+    "supersede_pending",
     "update_confirmation",
 ]
 
@@ -80,3 +81,14 @@ def update_confirmation(session: Session, confirmation_id: int, values: dict[str
     session.execute(
         update(confirmations).where(confirmations.c.id == confirmation_id).values(**values)
     )
+
+
+def supersede_pending(session: Session, card_id: int) -> list[tuple[int, int]]:
+    """Mark the card's pending requests superseded; (id, board_id) of each, sorted."""
+    stmt = (
+        update(confirmations)
+        .where(confirmations.c.card_id == card_id, confirmations.c.state == "pending")
+        .values(state="superseded")
+        .returning(confirmations.c.id, confirmations.c.board_id)
+    )
+    return sorted((int(i), int(b)) for i, b in session.execute(stmt).all())

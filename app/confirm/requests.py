@@ -14,19 +14,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from app.board.reactions import CardFacts, Subscriber
-from app.confirm.models import Confirmation
+from app.confirm import repository
 from app.core.config import Settings
 from app.core.db import settings_of
-from app.core.models import iso, table_of
+from app.core.models import iso
 from app.events import service as events
 
 __all__ = ["CustomerOf", "asker", "link_for", "nonce_of", "token_for"]
 
-confirmations = table_of(Confirmation)
 # The customer a question goes to, as the event names them ({ref, name, email}), by
 # (board id, customer id): tickets owns customers, so wiring passes its lookup in.
 CustomerOf = Callable[..., dict[str, Any] | None]
@@ -57,13 +55,7 @@ def link_for(settings: Settings, nonce: str) -> str:
 
 def _supersede(session: Session, *, card_id: int, reason: str) -> None:
     """Withdraw the card's unanswered question: its link then says the ticket changed."""
-    stmt = (
-        update(confirmations)
-        .where(confirmations.c.card_id == card_id, confirmations.c.state == "pending")
-        .values(state="superseded")
-        .returning(confirmations.c.id, confirmations.c.board_id)
-    )
-    for confirmation_id, board_id in sorted(session.execute(stmt).all()):
+    for confirmation_id, board_id in repository.supersede_pending(session, card_id):
         # So the system that sent the link can stop reminding the customer.
         events.append(
             session,
@@ -80,19 +72,18 @@ def _ask(session: Session, *, card: CardFacts, now: datetime, customer_of: Custo
     _supersede(session, card_id=card.card_id, reason="asked_again")
     nonce = secrets.token_urlsafe(24)
     expires = now + timedelta(days=settings.confirmation_days)
-    confirmation_id = session.execute(
-        insert(confirmations)
-        .values(
-            board_id=card.board_id,
-            card_id=card.card_id,
-            nonce=nonce,
-            source="link",
-            state="pending",
-            requested_at=now,
-            expires_at=expires,
-        )
-        .returning(confirmations.c.id)
-    ).scalar_one()
+    confirmation_id = repository.insert_confirmation(
+        session,
+        {
+            "board_id": card.board_id,
+            "card_id": card.card_id,
+            "nonce": nonce,
+            "source": "link",
+            "state": "pending",
+            "requested_at": now,
+            "expires_at": expires,
+        },
+    )
     customer = (
         None
         if card.customer_id is None
