@@ -35,6 +35,7 @@ __all__ = [
     "WORK",
     "board_role",
     "effective_role",
+    "effective_role_of",
     "effective_role_sql",
     "may_manage",
     "may_manage_sql",
@@ -56,9 +57,14 @@ _members = table_of(BoardMember)
 
 def effective_role(actor: Principal, member_role: str | None) -> str:
     """Admins are admins everywhere; otherwise a board role overrides the global one."""
-    if actor.is_admin:
+    return effective_role_of(actor.role, member_role)
+
+
+def effective_role_of(user_role: str, member_role: str | None) -> str:
+    """:func:`effective_role` on plain role values (a row read with a person's roles)."""
+    if user_role == ADMIN:
         return ADMIN
-    return member_role or actor.role
+    return member_role or user_role
 
 
 def effective_role_sql(user_role: Any, member_role: Any) -> ColumnElement[str]:

@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session
 from app.auth.service import Principal
 from app.board import repository as board_repository
 from app.board import wip
-from app.board.access import MANAGE, WORK, effective_role, may_read, may_work, require_role
+from app.board.access import (
+    MANAGE,
+    WORK,
+    effective_role,
+    effective_role_of,
+    may_read,
+    may_work,
+    require_role,
+)
 from app.board.exceptions import CardNotFound
 from app.board.service import actor_ref
 from app.core.models import utcnow
@@ -82,7 +90,7 @@ def _candidates(session: Session, board_id: int) -> dict[int, matching.Candidate
     rows = [
         r
         for r in repository.board_people(session, board_id)
-        if may_work(effective_role(Principal(id=r.id, name="", role=r.user_role), r.member_role))
+        if may_work(effective_role_of(r.user_role, r.member_role))
     ]
     loads = wip.person_loads(session, [r.id for r in rows])
     return {
