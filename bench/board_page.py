@@ -141,8 +141,8 @@ def seed(session: Session, *, cards: int, password: str) -> int:
     )
     assert board.id is not None
     detail = board_service.board_detail(session, actor=admin, board_id=board.id)
-    column_ids = [c["id"] for c in detail["columns"]]
-    lane_ids = [lane["id"] for lane in detail["lanes"]]
+    column_ids = [c.id for c in detail.columns]
+    lane_ids = [lane.id for lane in detail.lanes]
 
     lead = _create_user(session, admin, "Maya Okafor", LEAD_EMAIL, "lead", password)
     people = [lead]
