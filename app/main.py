@@ -21,6 +21,7 @@ from app.auth import session as web_session
 from app.auth.router import router as auth_router
 from app.board.log_router import router as events_router
 from app.board.router import router as board_router
+from app.board.search_router import router as search_router
 from app.confirm.router import router as confirm_router
 from app.core.config import Settings, get_settings
 from app.core.cpu import CpuPool
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.error_page = error_page
     app.include_router(auth_router)
     app.include_router(board_router)
+    app.include_router(search_router)
     app.include_router(events_router)
     app.include_router(realtime_router)
     app.include_router(swarm_router)

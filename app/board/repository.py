@@ -10,13 +10,33 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, delete, func, insert, select, text, union, update
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    column,
+    delete,
+    exists,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    table,
+    text,
+    tuple_,
+    union,
+    update,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.board.models import Board, BoardColumn, BoardMember, Card, CardAssignee, CardStay, Lane
 from app.board.reactions import LoadSource
+from app.board.schemas import CardQuery, PersonFilter
 from app.core.models import UTCDateTime, table_of
 
 __all__ = [
@@ -53,6 +73,7 @@ __all__ = [
     "record_stay",
     "reopen_column_id",
     "replace_assignees",
+    "search_cards",
     "share_a_board",
     "update_card",
 ]
@@ -499,3 +520,92 @@ def reopen_column_id(session: Session, *, board_id: int) -> int | None:
     )
     found = session.execute(stmt).scalar_one_or_none()
     return None if found is None else int(found)
+
+
+# --- search ---
+
+# The search reads three tables of the domains above board by name, as plain table
+# clauses (the cards table already names ``customers`` in its foreign key): board does
+# not import tickets, alerts or swarm. An alert is active while open or acknowledged
+# (the states of ``uq_alerts_active_subject_kind``); a swarm is open in state "open"
+# (``uq_swarms_open_card``).
+_customers = table(
+    "customers", column("id", Integer), column("board_id", Integer), column("ref", String)
+)
+_alerts = table("alerts", column("card_id", Integer), column("state", String))
+_swarms = table("swarms", column("card_id", Integer), column("state", String))
+_ACTIVE_ALERT = ("open", "acknowledged")
+
+
+def _person(value: PersonFilter, *, field: Any, assigned: bool) -> Any:
+    if assigned:
+        pairs = select(assignees.c.card_id).where(assignees.c.card_id == cards.c.id)
+        if value == "none":
+            return not_(exists(pairs))
+        return exists(pairs.where(assignees.c.user_id == value))
+    return field.is_(None) if value == "none" else field == value
+
+
+def _flag(present: Any, wanted: bool) -> Any:
+    return present if wanted else not_(present)
+
+
+def _search_where(board_id: int, query: CardQuery) -> list[Any]:
+    where: list[Any] = [cards.c.board_id == board_id]
+    if query.q is not None:
+        customers = select(_customers.c.id).where(
+            _customers.c.board_id == board_id,
+            _customers.c.ref.icontains(query.q, autoescape=True),
+        )
+        where.append(
+            or_(
+                cards.c.title.icontains(query.q, autoescape=True),
+                cards.c.description.icontains(query.q, autoescape=True),
+                cards.c.external_ref.icontains(query.q, autoescape=True),
+                cards.c.customer_id.in_(customers),
+            )
+        )
+    if query.assignee is not None:
+        where.append(_person(query.assignee, field=None, assigned=True))
+    if query.owner is not None:
+        where.append(_person(query.owner, field=cards.c.owner_id, assigned=False))
+    for name in ("priority", "channel", "product", "column_id", "lane_id", "blocked"):
+        value = getattr(query, name)
+        if value is not None:
+            where.append(cards.c[name] == value)
+    if query.alerted is not None:
+        active = select(_alerts.c.card_id).where(
+            _alerts.c.card_id == cards.c.id, _alerts.c.state.in_(_ACTIVE_ALERT)
+        )
+        where.append(_flag(exists(active), query.alerted))
+    if query.swarmed is not None:
+        open_ = select(_swarms.c.card_id).where(
+            _swarms.c.card_id == cards.c.id, _swarms.c.state == "open"
+        )
+        where.append(_flag(exists(open_), query.swarmed))
+    return where
+
+
+def search_cards(
+    session: Session,
+    *,
+    board_id: int,
+    query: CardQuery,
+    after: tuple[int, float, int] | None,
+    limit: int,
+) -> list[Any]:
+    """Up to ``limit`` of the board's cards matching ``query``, in board order (column
+    position, card position, id), after the key ``after``; each row also carries its
+    column's position as ``column_position`` (the key of the next page)."""
+    where = _search_where(board_id, query)
+    key = tuple_(columns.c.position, cards.c.position, cards.c.id)
+    if after is not None:
+        where.append(key > tuple_(*after))
+    stmt = (
+        select(cards, columns.c.position.label("column_position"))
+        .join(columns, columns.c.id == cards.c.column_id)
+        .where(*where)
+        .order_by(columns.c.position, cards.c.position, cards.c.id)
+        .limit(limit)
+    )
+    return list(session.execute(stmt).all())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal, get_args
 
@@ -22,6 +23,8 @@ __all__ = [
     "CardCreate",
     "CardMove",
     "CardPublic",
+    "CardQuery",
+    "CardSearchPage",
     "CardUpdate",
     "ColumnCreate",
     "ColumnPublic",
@@ -222,6 +225,34 @@ class CardPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     column_entered_at: datetime
+
+
+class CardSearchPage(BaseModel):
+    """One page of a board's cards in board order; ``next_cursor`` fetches the next."""
+
+    items: list[CardPublic]
+    next_cursor: str | None
+
+
+# A person filter: a user id, "none" (nobody), or None (no filter).
+PersonFilter = int | Literal["none"] | None
+
+
+@dataclass(frozen=True, slots=True)
+class CardQuery:
+    """The filters of a card search, checked and resolved ("me" is already an id)."""
+
+    q: str | None = None
+    assignee: PersonFilter = None
+    owner: PersonFilter = None
+    priority: Priority | None = None
+    channel: Channel | None = None
+    product: str | None = None
+    column_id: int | None = None
+    lane_id: int | None = None
+    blocked: bool | None = None
+    alerted: bool | None = None
+    swarmed: bool | None = None
 
 
 class BoardSummary(BaseModel):

@@ -316,6 +316,7 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], Prep]] = {
     ("GET", B + "/events"): (read(), fixed(B + "/events")),
     # --- cards ---
     ("POST", B + "/cards"): (work(201), fixed(B + "/cards", json={"title": "New ticket"})),
+    ("GET", B + "/cards"): (read(), fixed(B + "/cards", params={"q": "a", "assignee": "me"})),
     ("GET", "/api/cards/{card_id}"): (read(), fixed("/api/cards/{card_id}")),
     ("PATCH", "/api/cards/{card_id}"): (
         work(200),
