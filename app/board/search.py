@@ -24,7 +24,7 @@ from app.board.schemas import CardPublic, CardQuery, CardSearchPage, PersonFilte
 from app.core.errors import ValidationFailed
 from app.core.params import MAX_ID
 
-__all__ = ["decode_cursor", "encode_cursor", "parse_person", "search_cards"]
+__all__ = ["build_query", "decode_cursor", "encode_cursor", "parse_person", "search_cards"]
 
 Key = tuple[int, float, int]
 
@@ -74,6 +74,27 @@ def parse_person(value: str | None, *, field: str, actor: Principal) -> PersonFi
     if value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_ID:
         return int(value)
     raise _invalid(field, "expected 'me', 'none' or a user id")
+
+
+def build_query(
+    *,
+    actor: Principal,
+    archived: bool,
+    assignee: str | None,
+    owner: str | None,
+    **filters: Any,
+) -> CardQuery:
+    """The filters of a search request; ``archived=true`` is refused until archiving exists."""
+    if archived:
+        raise ValidationFailed(
+            "Invalid value for: archived (archiving is not available yet)",
+            errors=[{"field": "archived", "in": "query", "message": "not available yet"}],
+        )
+    return CardQuery(
+        assignee=parse_person(assignee, field="assignee", actor=actor),
+        owner=parse_person(owner, field="owner", actor=actor),
+        **filters,
+    )
 
 
 def search_cards(

@@ -8,9 +8,8 @@ from fastapi import APIRouter, Query
 
 from app.auth.deps import CurrentUser
 from app.board import search
-from app.board.schemas import CardQuery, CardSearchPage, Channel, Priority
+from app.board.schemas import CardSearchPage, Channel, Priority
 from app.core.deps import Db
-from app.core.errors import ValidationFailed
 from app.core.params import MAX_ID, PageLimit, PathId
 
 __all__ = ["router"]
@@ -62,15 +61,12 @@ async def search_cards(
     ] = None,
 ) -> CardSearchPage:
     """Search the board's cards, in board order, a page at a time."""
-    if archived:
-        raise ValidationFailed(
-            "Invalid value for: archived (archiving is not available yet)",
-            errors=[{"field": "archived", "in": "query", "message": "not available yet"}],
-        )
-    query = CardQuery(
+    query = search.build_query(
+        actor=user,
+        archived=archived,
+        assignee=assignee,
+        owner=owner,
         q=q,
-        assignee=search.parse_person(assignee, field="assignee", actor=user),
-        owner=search.parse_person(owner, field="owner", actor=user),
         priority=priority,
         channel=channel,
         product=product,

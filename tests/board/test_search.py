@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 import httpx
@@ -302,7 +303,10 @@ async def test_paging_through_2000_cards_takes_one_query_per_page(client, app):
     statements: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
+        # Only statements that read cards: the listener is global, so the session app's
+        # background work (the webhook relay's polling) would otherwise be counted too.
+        if re.search(r"\bcards\b", statement):
+            statements.append(statement)
 
     seen: list[int] = []
     pages: list[int] = []
@@ -326,7 +330,7 @@ async def test_paging_through_2000_cards_takes_one_query_per_page(client, app):
 
     assert len(seen) == len(set(seen)) == 500
     assert len(pages) == 3
-    # The caller, the membership and the page: a handful per page, never one per card.
-    assert min(pages) >= 1 and max(pages) <= 8, pages
+    # One statement reads the page's cards (filters and cursor included), never one per card.
+    assert pages == [1, 1, 1], (pages, statements)
     detail = (await client.get(f"/api/boards/{bid}")).json()
     assert seen == [c["id"] for c in detail["cards"] if c["priority"] == "urgent"]
