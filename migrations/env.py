@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 import app.alerts.models
 import app.auth.models
 import app.board.models
+import app.comments.models
 import app.confirm.models
 import app.events.models
 import app.insights.models

@@ -181,6 +181,8 @@ class Card(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     column_entered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # An archived card has left the board and every WIP count; metrics and exports keep it.
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class CardAssignee(SQLModel, table=True):

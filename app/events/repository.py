@@ -57,6 +57,12 @@ def reserve_seqs(session: Session, board_id: int, n: int) -> int:
     return int(last.scalar_one()) - n + 1
 
 
+def card_of(data: dict[str, Any]) -> int | None:
+    """The card an event's data is about, for the ``card_id`` lookup column."""
+    card_id = data.get("card_id")
+    return card_id if isinstance(card_id, int) and not isinstance(card_id, bool) else None
+
+
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert many events in one executemany round trip."""
     if rows:
@@ -86,6 +92,7 @@ def insert_event(
             "actor_id": actor_id,
             "actor_kind": actor_kind,
             "data": data,
+            "card_id": card_of(data),
         },
     )
 

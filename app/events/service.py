@@ -90,6 +90,7 @@ def append_many(
                 "actor_id": actor.id,
                 "actor_kind": actor.kind,
                 "data": data,
+                "card_id": repository.card_of(data),
             }
             rows.append(row)
             envelopes.append(

@@ -354,11 +354,15 @@ def board_snapshot(session: Session, board_id: int) -> tuple[int, list[Any]]:
             cards.c.version,
             cards.c.column_entered_at,
             cards.c.owner_id,
+            cards.c.assignee_ids,
+            cards.c.product,
+            cards.c.external_ref,
             owners.c.name.label("owner_name"),
             swarms.c.id.label("swarm_id"),
         )
         .select_from(boards)
-        .outerjoin(cards, cards.c.board_id == boards.c.id)
+        # Archived cards have left the board.
+        .outerjoin(cards, and_(cards.c.board_id == boards.c.id, cards.c.archived_at.is_(None)))
         .outerjoin(owners, owners.c.id == cards.c.owner_id)
         .outerjoin(swarms, and_(swarms.c.card_id == cards.c.id, swarms.c.state == "open"))
         .where(boards.c.id == board_id)

@@ -30,6 +30,7 @@ EXPECTED_TABLES = {
     "lanes",
     "cards",
     "card_assignees",
+    "card_comments",
     "board_events",
     "alerts",
     "sla_policies",
