@@ -187,19 +187,22 @@
     el.dataset.version = c.version || 1;
     el.dataset.pos = c.position;
     el.dataset.priority = c.priority || "normal";
-    el.draggable = true;
+    // Read-only roles get no move controls at all (the server refuses their moves too).
+    if (SB.canWork) el.draggable = true;
     el.tabIndex = 0;
     const meta = span("meta", "");
     const age = span("age", SB.ageText(c.since, Date.now() / 1000));
     age.dataset.since = Math.floor(c.since);
     age.title = "Time in this column";
     meta.append(age);
-    const menu = document.createElement("button");
-    menu.type = "button";
-    menu.className = "move-menu";
-    menu.setAttribute("aria-haspopup", "true");
-    menu.textContent = "Move to…";
-    meta.append(menu);
+    if (SB.canWork) {
+      const menu = document.createElement("button");
+      menu.type = "button";
+      menu.className = "move-menu";
+      menu.setAttribute("aria-haspopup", "true");
+      menu.textContent = "Move to…";
+      meta.append(menu);
+    }
     el.append(span("title", c.title), meta);
     SB.setChannel(el, c.channel);
     SB.setOwner(el, c.owner_id);

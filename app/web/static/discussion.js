@@ -1,0 +1,2 @@
+/* Swarmboard board page: a card's comments and activity in the drawer. */
+"use strict";

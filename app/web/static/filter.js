@@ -1,0 +1,2 @@
+/* Swarmboard board page: search and filters. */
+"use strict";

@@ -1,0 +1,2 @@
+/* Swarmboard pages: one date format (relative, with the absolute time as a tooltip). */
+"use strict";

@@ -1,0 +1,2 @@
+/* Swarmboard board page: the toast stack. */
+"use strict";
