@@ -206,11 +206,7 @@ def admit_people(
         }
         _breach(
             adm,
-            error=PersonWipLimitExceeded(
-                f"{person.name} already carries {count} active cards and swarms; "
-                f"their WIP limit is {person.wip_limit}.",
-                **data,
-            ),
+            error=PersonWipLimitExceeded(_carries(person, count, actor), **data),
             policy="hard",
             role=role,
             reason=reason,
@@ -218,6 +214,19 @@ def admit_people(
             enforcement=enforcement,
             data=data,
         )
+
+
+def _carries(person: Any, count: int, actor: Principal | None) -> str:
+    """The refusal, addressed to the person when they are the one making the change."""
+    if actor is not None and int(person.id) == actor.id:
+        return (
+            f"You already carry {count} active cards and swarms; "
+            f"your WIP limit is {person.wip_limit}."
+        )
+    return (
+        f"{person.name} already carries {count} active cards and swarms; "
+        f"their WIP limit is {person.wip_limit}."
+    )
 
 
 def _at_limit(
