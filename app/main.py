@@ -22,6 +22,7 @@ from app.auth.router import router as auth_router
 from app.board.log_router import router as events_router
 from app.board.router import router as board_router
 from app.board.search_router import router as search_router
+from app.comments.router import router as comments_router
 from app.confirm.router import router as confirm_router
 from app.core.config import Settings, get_settings
 from app.core.cpu import CpuPool
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tickets_router)
     app.include_router(confirm_router)
     app.include_router(insights_router)
+    app.include_router(comments_router)
     app.include_router(metrics_router)
     app.include_router(support_metrics_router)
     app.include_router(exports_router)

@@ -188,6 +188,25 @@ async def _delete_evidence(w: World, role: str) -> Call:
     return Call(f"/api/evidence/{await w.fresh_evidence()}")
 
 
+async def _comment_by(w: World, author: str) -> int:
+    r = await w.as_user(w.tokens[author]).post(
+        f"/api/cards/{w.card_id}/comments", json={"body": "Rebooted the printer"}
+    )
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+async def _edit_comment(w: World, role: str) -> Call:
+    # Only the author edits: the agent their own, everyone else the agent's.
+    comment_id = await _comment_by(w, "agent")
+    return Call(f"/api/comments/{comment_id}", json={"body": "Rebooted it twice"})
+
+
+async def _delete_comment(w: World, role: str) -> Call:
+    # The admin's comment: leads delete anyone's, an agent only their own.
+    return Call(f"/api/comments/{await _comment_by(w, 'admin')}")
+
+
 async def _ack(w: World, role: str) -> Call:
     return Call(f"/api/alerts/{await w.fresh_alert()}/ack")
 
@@ -339,6 +358,17 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], Prep]] = {
     ("POST", "/api/cards/{card_id}/links"): (work(201), _link),
     ("DELETE", "/api/cards/{card_id}/links/{target_id}"): (work(204), _unlink),
     ("GET", "/api/cards/{card_id}/links"): (read(), fixed("/api/cards/{card_id}/links")),
+    # --- comments ---
+    ("POST", "/api/cards/{card_id}/comments"): (
+        work(201),
+        fixed("/api/cards/{card_id}/comments", json={"body": "Paper jam cleared"}),
+    ),
+    ("GET", "/api/cards/{card_id}/comments"): (read(), fixed("/api/cards/{card_id}/comments")),
+    ("PATCH", "/api/comments/{comment_id}"): (
+        _expect({"admin": 403, "lead": 403, "agent": 200, "facilitator": 403, "viewer": 403}),
+        _edit_comment,
+    ),
+    ("DELETE", "/api/comments/{comment_id}"): (manage(204), _delete_comment),
     # --- confirmation ---
     ("GET", "/api/cards/{card_id}/confirmation"): (
         read(),
