@@ -25,6 +25,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from app.web.dates import day_label
+
 __all__ = [
     "AgingPoint",
     "Chart",
@@ -167,7 +169,7 @@ def _x_date_axis(start: date, end: date, x: Callable[[date], float]) -> list[str
             f'<line class="tick" x1="{px}" y1="{TOP + PLOT_H}" x2="{px}" '
             f'y2="{TOP + PLOT_H + 4}" stroke="#6b7280"/>'
             f'<text class="tick-label" x="{px}" y="{TOP + PLOT_H + 17}" text-anchor="middle" '
-            f'fill="#4b5563">{day.strftime("%d %b")}</text>'
+            f'fill="#4b5563">{day_label(day)}</text>'
         )
         day += timedelta(days=step)
     return out
@@ -228,7 +230,7 @@ def scatter_chart(
     body += _percentile_lines(levels, y, "d")
     for p in points:
         offset = (p.finish - origin).total_seconds() / 86_400
-        tip = f"{p.title}: {_fmt(p.days)} d, finished {p.finish.date().isoformat()}"
+        tip = f"{p.title}: {_fmt(p.days)} d, finished {day_label(p.finish.date())}"
         body.append(
             f'<circle class="point" data-card-id="{p.card_id}" cx="{_n(x_at(offset))}" '
             f'cy="{_n(y(p.days))}" r="4.5" fill="#1d4ed8" fill-opacity="0.7">'
@@ -347,7 +349,7 @@ def cfd_chart(
         body.append(
             f'<path class="area" data-column-id="{cid}" d="M{edge} L{back} Z" '
             f'fill="{colour}" stroke="#ffffff" stroke-width="0.5">'
-            f"<title>{escape(name)}: {series[-1].get(cid, 0)} on {end.isoformat()}</title></path>"
+            f"<title>{escape(name)}: {series[-1].get(cid, 0)} on {day_label(end)}</title></path>"
         )
         ly = TOP + 16 * (len(columns) - 1 - i) + 6
         legend.append(
@@ -360,7 +362,7 @@ def cfd_chart(
     body += reversed(legend)
     last = days[-1][1]
     said = ", ".join(f"{name} {last.get(cid, 0)}" for cid, name in columns)
-    summary = f"{len(days)} day{'s' if len(days) != 1 else ''}; on {end.isoformat()}: {said}."
+    summary = f"{len(days)} day{'s' if len(days) != 1 else ''}; on {day_label(end)}: {said}."
     return Chart(_svg(f"Cumulative flow diagram: {summary}", body, "cfd"), summary)
 
 
@@ -395,7 +397,7 @@ def run_chart(per_day: Sequence[tuple[date, int]]) -> Chart:
     for d, n in per_day:
         body.append(
             f'<circle class="point" data-date="{d.isoformat()}" cx="{_n(x(d))}" '
-            f'cy="{_n(y(n))}" r="3.5" fill="#1d4ed8"><title>{d.isoformat()}: {n}</title></circle>'
+            f'cy="{_n(y(n))}" r="3.5" fill="#1d4ed8"><title>{day_label(d)}: {n}</title></circle>'
         )
     total = sum(n for _, n in per_day)
     summary = (
@@ -502,8 +504,10 @@ def flow_charts(flow: Mapping[str, Any], *, start: date, end: date) -> FlowChart
         for i in ct["items"]
     ]
     scatter = scatter_chart(points, ct["days"], start=start, end=end)
+    # Tables label days "7 Dec", with the year when the range spans two or more.
+    years = start.year != end.year
     scatter_rows = [
-        [p.title, p.finish.date().isoformat(), _fmt(p.days)]
+        [p.title, day_label(p.finish.date(), year=years), _fmt(p.days)]
         for p in sorted(points, key=lambda p: p.finish)
     ]
     names = {int(c["id"]): str(c["name"]) for c in cfd["columns"]}
@@ -529,11 +533,16 @@ def flow_charts(flow: Mapping[str, Any], *, start: date, end: date) -> FlowChart
         (_as_date(d["date"]), {int(k): int(v) for k, v in d["counts"].items()}) for d in cfd["days"]
     ]
     done = {int(c["id"]) for c in cfd["columns"] if c["stage"] == "done"}
-    cfd_rows = [[day.isoformat(), *(str(c.get(cid, 0)) for cid, _ in columns)] for day, c in days]
+    cfd_rows = [
+        [day_label(day, year=years), *(str(c.get(cid, 0)) for cid, _ in columns)] for day, c in days
+    ]
     per_day = [(_as_date(d["date"]), int(d["count"])) for d in tp["per_day"]]
-    run_rows = [[day.isoformat(), str(n)] for day, n in per_day]
+    run_rows = [[day_label(day, year=years), str(n)] for day, n in per_day]
     if len(run_rows) > 62:
-        run_rows = [[str(w["week_start"]), str(w["count"])] for w in tp["per_week"]]
+        run_rows = [
+            [day_label(_as_date(w["week_start"]), year=years), str(w["count"])]
+            for w in tp["per_week"]
+        ]
     return FlowCharts(
         charts={
             "scatter": scatter,

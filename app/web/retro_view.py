@@ -12,6 +12,7 @@ from app.metrics import history
 from app.metrics import support as support_service
 from app.metrics.params import Scope
 from app.web import charts
+from app.web.dates import day_text as _day_text
 from app.web.numbers import number
 
 __all__ = [
@@ -406,10 +407,6 @@ def swarm_view(report: dict[str, Any]) -> dict[str, Any]:
         "rows": [[k, str(v)] for k, v in report["teams_needed"].items()],
     }
     return {"swarms": report["swarms"], "tiles": tiles, "cycle": cycle, "teams": teams}
-
-
-def _day_text(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
 
 
 def _as_date(value: Any) -> date:

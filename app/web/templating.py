@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.responses import HTMLResponse
 
 from app.board.schemas import CHANNELS, PRIORITIES
+from app.web.dates import iso, moment, when
 
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "render", "security_headers"]
 
@@ -53,24 +53,6 @@ def asset(name: str) -> str:
     return f"/static/{name}?v={digest}"
 
 
-def when(value: datetime | None) -> str:
-    """A moment as the pages print it: ``2025-03-01 14:05:09 UTC`` ("" for none)."""
-    if value is None:
-        return ""
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def iso(value: datetime | None) -> str:
-    """The same moment for a ``<time datetime>`` attribute."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
     autoescape=select_autoescape(["html"]),
@@ -85,6 +67,7 @@ _env.globals["PRIORITIES"] = PRIORITIES
 _env.globals["CHANNELS"] = CHANNELS
 _env.filters["when"] = when
 _env.filters["iso"] = iso
+_env.filters["moment"] = moment
 
 
 def _render(name: str, context: dict[str, Any]) -> str:

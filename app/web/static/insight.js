@@ -7,7 +7,7 @@
  * section shows whether the customer was asked "Is your problem solved?" and what they
  * answered. Both follow the drawer (sb:drawer-open, sb:card-loaded, sb:drawer-closed)
  * and the board's event stream (live.js hands related events to SB.insightEvent).
- * A link to /boards/{id}#card-{card id} (the Insights page has them) opens that card. */
+ * The section is folded in a <details> that drawer.js opens when the card needs it. */
 "use strict";
 (function () {
   const SB = window.SB;
@@ -384,11 +384,6 @@
     answered: "The customer answered the satisfaction survey.",
   };
 
-  function when(iso) {
-    const t = Date.parse(iso);
-    return Number.isNaN(t) ? "" : new Date(t).toLocaleString();
-  }
-
   function renderConfirmation(c) {
     const expired = c.state === "pending" && !!c.expired;
     confirmation.dataset.state = expired ? "expired" : c.state;
@@ -396,8 +391,10 @@
       ? "Asked the customer whether the problem is solved; the link expired without an answer."
       : STATES[c.state] || "Customer confirmation: " + c.state + ".";
     const bits = [];
-    if (c.answered_at) bits.push("Answered " + when(c.answered_at) + ".");
-    else if (c.state === "pending" && c.expires_at && !expired) bits.push("The link works until " + when(c.expires_at) + ".");
+    // Dates as every page shows them: "3 h ago", the local time as the tooltip (time.js).
+    let moment = null;
+    if (c.answered_at) moment = ["Answered ", c.answered_at];
+    else if (c.state === "pending" && c.expires_at && !expired) moment = ["The link expires ", c.expires_at];
     const scores = ["csat", "ces", "nps"].filter((k) => c[k] !== null && c[k] !== undefined)
       .map((k) => k.toUpperCase() + " " + c[k]);
     if (scores.length) bits.push(scores.join(" · ") + ".");
@@ -408,7 +405,8 @@
       bits.push("Only agents, leads and admins see the customer's link.");
     }
     conf.detail.textContent = bits.join(" ");
-    conf.detail.hidden = !bits.length;
+    if (moment) conf.detail.prepend(moment[0], SBTime.node(moment[1]), "." + (bits.length ? " " : ""));
+    conf.detail.hidden = !bits.length && !moment;
     const open = c.state === "pending" && !expired && !!c.url;
     conf.link.hidden = !open;
     if (open && conf.url.value !== c.url) conf.url.value = c.url;
@@ -452,7 +450,6 @@
   document.addEventListener("sb:drawer-closed", function () {
     state.cardId = null;
     state.card = null;
-    if (/^#card-\d+$/.test(location.hash)) history.replaceState(null, "", location.pathname + location.search);
   });
 
   /** Does an event's data name this card (card_id, a link's target_id, card_ids, …)? */
@@ -484,12 +481,4 @@
     loadInsight.soon();
     loadConfirmation.soon();
   });
-
-  /* --- /boards/{id}#card-{card id} opens that card ---------------------------------------- */
-  function openFromHash() {
-    const found = /^#card-(\d+)$/.exec(location.hash);
-    if (found && SB.openDrawer) SB.openDrawer(Number(found[1]));
-  }
-  window.addEventListener("hashchange", openFromHash);
-  openFromHash();
 })();

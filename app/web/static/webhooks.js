@@ -74,17 +74,9 @@
     box.hidden = !message;
   }
 
-  /** "2025-03-01T14:05:09.123Z" -> "2025-03-01 14:05:09 UTC", as the server prints it. */
-  function when(iso) {
-    const t = Date.parse(iso);
-    if (Number.isNaN(t)) return "";
-    return new Date(t).toISOString().slice(0, 19).replace("T", " ") + " UTC";
-  }
-
+  /** A moment as every page shows it: "3 min ago", the local time as its tooltip (time.js). */
   function timeEl(iso) {
-    const t = el("time", null, when(iso));
-    t.dateTime = iso;
-    return t;
+    return window.SBTime.render(document.createElement("time"), iso);
   }
 
   /** A button at work: it ignores clicks but keeps its focus (a disabled one loses it). */
