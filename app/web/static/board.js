@@ -206,6 +206,9 @@
     el.append(span("title", c.title), meta);
     SB.setChannel(el, c.channel);
     SB.setOwner(el, c.owner_id);
+    SB.setPeople(el, c.owner_id, c.assignee_ids || []);
+    SB.setProduct(el, c.product);
+    if (c.external_ref) el.dataset.ref = c.external_ref;
     SB.setBlocked(el, c.blocked, c.blocked_reason);
     return el;
   };
@@ -219,11 +222,29 @@
 
   SB.setOwner = function (el, ownerId) {
     let owner = el.querySelector(".owner");
+    el.dataset.owner = ownerId === null || ownerId === undefined ? "" : String(ownerId);
     if (ownerId === null || ownerId === undefined) { if (owner) owner.remove(); return; }
     const name = SB.meta().members[ownerId] || "Unknown person";
-    if (!owner) { owner = span("owner", ""); el.querySelector(".move-menu").before(owner); }
+    if (!owner) {
+      owner = span("owner", "");
+      // Read-only roles have no "Move to…" button: the initials then end the row.
+      const menu = el.querySelector(".move-menu");
+      if (menu) menu.before(owner); else el.querySelector(".meta").append(owner);
+    }
     owner.textContent = SB.initials(name);
     owner.title = name;
+  };
+
+  /** The card's people as data attributes, which the page filter reads (filter.js):
+   *  ``data-owner`` (an id or "") and ``data-assignees`` (ids, space-separated). An
+   *  undefined argument leaves that attribute as it is; the initials are setOwner's. */
+  SB.setPeople = function (el, ownerId, assigneeIds) {
+    if (ownerId !== undefined) el.dataset.owner = ownerId === null ? "" : String(ownerId);
+    if (assigneeIds !== undefined) el.dataset.assignees = (assigneeIds || []).join(" ");
+  };
+
+  SB.setProduct = function (el, product) {
+    if (product) el.dataset.product = product; else delete el.dataset.product;
   };
 
   SB.setBlocked = function (el, blocked, reason) {

@@ -56,14 +56,14 @@
     if (SB.card(d.card_id)) return true;
     const c = {
       id: d.card_id, column_id: d.column_id, lane_id: d.lane_id, title: d.title,
-      priority: d.priority, channel: d.channel, version: 1,
+      priority: d.priority, channel: d.channel, product: d.product, external_ref: d.external_ref, version: 1,
       position: SB.nextPosition(d.column_id), since: Date.parse(ev.at) / 1000,
     };
     if (!SB.placeCard(SB.buildCard(c), d.column_id, d.lane_id, c.position)) return false;
     // The event does not name the owner: ask for the card once to show their initials.
     SB.api("GET", "/api/cards/" + Number(d.card_id)).then((res) => {
       const el = SB.card(d.card_id);
-      if (res.ok && el) SB.setOwner(el, res.body.owner_id);
+      if (res.ok && el) { SB.setOwner(el, res.body.owner_id); SB.setPeople(el, res.body.owner_id, res.body.assignee_ids); }
     });
     return true;
   }
@@ -73,6 +73,8 @@
     if ("priority" in changes) el.dataset.priority = changes.priority;
     if ("channel" in changes) SB.setChannel(el, changes.channel);
     if ("owner_id" in changes) SB.setOwner(el, changes.owner_id);
+    if ("assignee_ids" in changes) SB.setPeople(el, undefined, changes.assignee_ids);
+    if ("product" in changes) SB.setProduct(el, changes.product);
     if ("blocked" in changes || "blocked_reason" in changes) {
       const blocked = "blocked" in changes ? changes.blocked : !!el.querySelector(".blocked");
       SB.setBlocked(el, blocked, changes.blocked_reason);

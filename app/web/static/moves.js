@@ -171,7 +171,8 @@
 
   /** The first card in the lane whose middle is below y (binary search: cards stack). */
   function cardAfter(lane, y) {
-    const cards = Array.from(lane.querySelectorAll(".card")).filter((c) => c !== dragged);
+    // Cards the page filter hides (filter.js) have no box to compare against.
+    const cards = Array.from(lane.querySelectorAll(".card")).filter((c) => c !== dragged && !c.hidden);
     let lo = 0, hi = cards.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
