@@ -1,6 +1,5 @@
-/* Swarmboard board page, part 3: the create-card form and the card detail drawer,
- * both talking to the JSON API with the session cookie and the CSRF header. The drawer
- * announces sb:drawer-open, sb:card-loaded and sb:drawer-closed (swarm.js listens). */
+/* Swarmboard board page, part 3: the create-card form, talking to the JSON API with the
+ * session cookie and the CSRF header. The card drawer is drawer.js. */
 "use strict";
 (function () {
   const SB = window.SB;
@@ -62,98 +61,4 @@
       meta.columns.forEach((id, i) => select.add(new Option(meta.column_names[i], id, false, String(id) === chosen)));
     });
   }
-
-  /* --- card detail drawer -------------------------------------------------------------- */
-  const drawer = document.getElementById("card-drawer");
-  const edit = document.getElementById("card-edit");
-  const loading = drawer.querySelector(".drawer-loading");
-  const details = drawer.querySelector(".drawer-body");
-  let current = null;
-  let opener = null;
-
-  function field(name, value) {
-    drawer.querySelector('[data-field="' + name + '"]').textContent = value === null || value === undefined || value === "" ? "—" : value;
-  }
-
-  function fill(c) {
-    current = c;
-    const members = SB.meta().members;
-    drawer.querySelector("#drawer-title").textContent = c.title;
-    drawer.querySelector(".drawer-desc").textContent = c.description || "No description.";
-    field("channel", c.channel);
-    field("product", c.product);
-    field("segment", c.segment);
-    field("owner", c.owner_id ? members[c.owner_id] || "Person " + c.owner_id : null);
-    field("assignees", (c.assignee_ids || []).map((id) => members[id] || "Person " + id).join(", "));
-    field("version", c.version);
-    edit.elements.priority.value = c.priority;
-    edit.elements.blocked.checked = !!c.blocked;
-    edit.elements.blocked_reason.value = c.blocked_reason || "";
-    const readOnly = !SB.canWork;
-    for (const el of edit.elements) el.disabled = readOnly;
-    edit.elements.blocked_reason.disabled = readOnly || !c.blocked;
-    showError(edit, "");
-    loading.hidden = true;
-    details.hidden = false;
-    document.dispatchEvent(new CustomEvent("sb:card-loaded", { detail: c }));
-  }
-
-  async function load(cardId) {
-    const res = await SB.api("GET", "/api/cards/" + Number(cardId));
-    if (drawer.dataset.cardId !== String(cardId)) return null; // another card was opened
-    if (!res.ok) { loading.textContent = res.body.detail; return null; }
-    fill(res.body);
-    return res.body;
-  }
-
-  SB.openDrawer = function (cardId) {
-    const card = SB.card(cardId);
-    opener = card;
-    drawer.dataset.cardId = String(cardId);
-    drawer.querySelector("#drawer-title").textContent = card ? card.querySelector(".title").textContent : "Card";
-    loading.textContent = "Loading…";
-    loading.hidden = false;
-    details.hidden = true;
-    drawer.hidden = false;
-    drawer.focus();
-    document.dispatchEvent(new CustomEvent("sb:drawer-open", { detail: { cardId: Number(cardId) } }));
-    return load(cardId);
-  };
-
-  function closeDrawer() {
-    drawer.hidden = true;
-    delete drawer.dataset.cardId;
-    current = null;
-    document.dispatchEvent(new CustomEvent("sb:drawer-closed"));
-    if (opener && opener.isConnected) opener.focus();
-  }
-
-  drawer.querySelector("[data-close-drawer]").addEventListener("click", closeDrawer);
-  drawer.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.preventDefault(); closeDrawer(); } });
-  edit.elements.blocked.addEventListener("change", function () {
-    edit.elements.blocked_reason.disabled = !this.checked;
-    if (this.checked) edit.elements.blocked_reason.focus();
-  });
-
-  edit.addEventListener("submit", async function (event) {
-    event.preventDefault();
-    if (!current) return;
-    const payload = { version: current.version, priority: edit.elements.priority.value };
-    payload.blocked = edit.elements.blocked.checked;
-    if (payload.blocked) payload.blocked_reason = edit.elements.blocked_reason.value.trim() || null;
-    const cardId = current.id;
-    const res = await SB.api("PATCH", "/api/cards/" + cardId, payload);
-    if (!res.ok) {
-      const message = res.body.detail;
-      if (res.status === 409) await load(cardId); // show what changed, then explain
-      showError(edit, message);
-      return;
-    }
-    fill(res.body);
-    const card = SB.card(cardId);
-    if (card) {
-      card.dataset.priority = res.body.priority;
-      SB.setBlocked(card, res.body.blocked, res.body.blocked_reason);
-    }
-  });
 })();

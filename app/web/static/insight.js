@@ -7,7 +7,7 @@
  * section shows whether the customer was asked "Is your problem solved?" and what they
  * answered. Both follow the drawer (sb:drawer-open, sb:card-loaded, sb:drawer-closed)
  * and the board's event stream (live.js hands related events to SB.insightEvent).
- * A link to /boards/{id}#card-{card id} (the Insights page has them) opens that card. */
+ * The section is folded in a <details> that drawer.js opens when the card needs it. */
 "use strict";
 (function () {
   const SB = window.SB;
@@ -450,7 +450,6 @@
   document.addEventListener("sb:drawer-closed", function () {
     state.cardId = null;
     state.card = null;
-    if (/^#card-\d+$/.test(location.hash)) history.replaceState(null, "", location.pathname + location.search);
   });
 
   /** Does an event's data name this card (card_id, a link's target_id, card_ids, …)? */
@@ -482,12 +481,4 @@
     loadInsight.soon();
     loadConfirmation.soon();
   });
-
-  /* --- /boards/{id}#card-{card id} opens that card ---------------------------------------- */
-  function openFromHash() {
-    const found = /^#card-(\d+)$/.exec(location.hash);
-    if (found && SB.openDrawer) SB.openDrawer(Number(found[1]));
-  }
-  window.addEventListener("hashchange", openFromHash);
-  openFromHash();
 })();

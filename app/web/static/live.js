@@ -1,7 +1,9 @@
 /* Swarmboard board page, part 4: live updates over /ws/boards/{id}?since=N.
  *
  * Events arrive in seq order. Card, column, swarm and alert events are applied in
- * place; those about a card's insight, customer or confirmation also reach insight.js.
+ * place; those about a card's insight, customer or confirmation also reach insight.js,
+ * and every event is announced as sb:board-event for the open drawer (drawer.js,
+ * discussion.js). A card changed in place announces sb:card-updated (filter.js).
  * Anything else, a gap in seq, a {"type": "resync"} message or close code 4000 reloads
  * the columns from /boards/{id}/fragment. A dropped connection is retried with
  * backoff and resumes from the last applied seq, so the server replays whatever was
@@ -80,6 +82,12 @@
       SB.setBlocked(el, blocked, changes.blocked_reason);
     }
     bump(el);
+    changed(el);
+  }
+
+  /** Tell the page filter (filter.js) a card element changed, so it is judged again. */
+  function changed(el) {
+    document.dispatchEvent(new CustomEvent("sb:card-updated", { detail: { cardId: Number(el.dataset.cardId) } }));
   }
 
   /** The "Insight required" mark of a column that takes only complete insights. */
@@ -131,10 +139,11 @@
       case "card.moved":
       case "card.reopened": { // a customer's "not solved" moves the card back: the same data
         if (!el) return false;
-        const changed = el.dataset.columnId !== String(d.to_column_id);
+        const newColumn = el.dataset.columnId !== String(d.to_column_id);
         if (!SB.placeCard(el, d.to_column_id, d.to_lane_id, d.position)) return false;
-        if (changed) SB.setSince(el, ev.at);
+        if (newColumn) SB.setSince(el, ev.at);
         bump(el);
+        changed(el);
         insight(ev);
         return true;
       }
@@ -147,7 +156,18 @@
       case "card.unblocked":
         if (!el) return false;
         SB.setBlocked(el, ev.type === "card.blocked", d.reason);
+        changed(el);
         return true;
+      // Comments show in the open drawer (discussion.js follows sb:board-event).
+      case "card.commented":
+      case "comment.edited":
+      case "comment.deleted":
+        return true;
+      case "card.archived": // it leaves the board; an open drawer says so (drawer.js)
+        if (el) SB.removeCard(el);
+        return true;
+      case "card.restored": // back where it was: the board from the server shows it
+        return !!el;
       case "column.updated":
         return columnUpdated(d);
       case "board.updated":
@@ -192,6 +212,8 @@
     try { ok = handle(ev); } catch (err) { ok = false; }
     SB.setLastSeq(ev.seq);
     if (!ok) resync();
+    // The open drawer (drawer.js, discussion.js) follows every event about its card.
+    document.dispatchEvent(new CustomEvent("sb:board-event", { detail: ev }));
   }
 
   function receive(message) {

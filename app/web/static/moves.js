@@ -32,6 +32,8 @@
     }
     SB.flash(res.body.detail);
     const type = String(res.body.type || "");
+    // The drawer opens a card's insight when its move was refused for lacking one (drawer.js).
+    document.dispatchEvent(new CustomEvent("sb:move-refused", { detail: { cardId: Number(cardId), type } }));
     if (SB.canOverride && !overrideReason && OVERRIDABLE.some((t) => type.endsWith(t))) {
       openOverride(cardId, target, res.body.detail);
     }
