@@ -48,7 +48,12 @@ class BoardPage:
 
     @property
     def flash(self) -> Locator:
-        return self.page.locator('div.flash[role="alert"]')
+        """A page-level message: an error toast's text in the toast stack (``#toasts``)."""
+        return self.page.locator('#toasts .toast-title[role="alert"]')
+
+    def refusal(self, card_id: int) -> Locator:
+        """The refusal shown on a card whose move the server refused (its ``detail``)."""
+        return self.card(card_id).locator('.card-refusal [role="alert"]')
 
     @property
     def body(self) -> Locator:
@@ -176,7 +181,7 @@ async def all_events(api: httpx.AsyncClient, board_id: int) -> list[dict[str, An
 
 class SwarmView:
     """The swarm parts of one user's board page (``app/web/templates/board.html``):
-    the drawer's ``section#swarm``, the toasts in ``#swarm-toasts``, the
+    the drawer's ``section#swarm``, the invitation toasts in ``#toasts``, the
     ``section#swarm-help`` list and the ``span.swarm-badge`` on cards."""
 
     def __init__(self, board: BoardPage) -> None:
@@ -207,7 +212,7 @@ class SwarmView:
 
     @property
     def toasts(self) -> Locator:
-        return self.page.locator("#swarm-toasts .toast")
+        return self.page.locator("#toasts .invite-toast")
 
     def toast(self, card_title: str) -> Locator:
         """The invitation toast for the card with exactly this title."""
@@ -239,8 +244,8 @@ class SwarmView:
 class AlertView:
     """The alert parts of one user's board page (``app/web/templates``): the
     ``.alert-flag`` marks in a card's ``.alert-badge`` or a column header, the
-    ``#alerts-toggle`` button, the ``section#alerts-panel`` list and the toasts in
-    ``#alert-toasts``."""
+    ``#alerts-toggle`` button, the ``section#alerts-panel`` list and the alert toasts in
+    the page's one toast stack, ``#toasts``."""
 
     def __init__(self, board: BoardPage) -> None:
         self.board = board
@@ -263,10 +268,10 @@ class AlertView:
 
     @property
     def toasts(self) -> Locator:
-        return self.page.locator("#alert-toasts .alert-toast")
+        return self.page.locator("#toasts .alert-toast")
 
     def toast(self, alert_id: int) -> Locator:
-        return self.page.locator(f'#alert-toasts .alert-toast[data-alert-id="{alert_id}"]')
+        return self.page.locator(f'#toasts .alert-toast[data-alert-id="{alert_id}"]')
 
     def badge(self, card_id: int) -> Locator:
         return self.board.card(card_id).locator(".alert-badge")

@@ -91,12 +91,17 @@ async def test_a_wip_refusal_shows_the_servers_reason_and_the_card_stays(
 
     await a.drag(refused["id"], investigating)
 
-    await expect(a.flash).to_be_visible()
-    await expect(a.flash).to_contain_text(reason)
+    # The reason shows on the refused card itself, not in a banner above the board.
+    await expect(a.refusal(refused["id"])).to_be_visible()
+    await expect(a.refusal(refused["id"])).to_have_text(reason)
+    await expect(a.flash).to_have_count(0)
     await a.expect_card_in(triage, refused["id"])
     await a.expect_wip(investigating, 2, 2)
-    # An agent may not override: no override dialog for them.
+    # An agent may not override: no override dialog and no "Override…" for them.
     await expect(a.page.locator("dialog#override-dialog")).not_to_be_visible()
+    await expect(a.card(refused["id"]).get_by_role("button", name="Override…")).to_have_count(0)
+    await a.card(refused["id"]).get_by_role("button", name="Dismiss").click()
+    await expect(a.refusal(refused["id"])).to_have_count(0)
     assert await card_column(api, refused["id"]) == triage
     await b.expect_card_in(triage, refused["id"])
     await b.expect_wip(investigating, 2, 2)
@@ -119,13 +124,18 @@ async def test_a_lead_overrides_the_limit_with_a_reason(
 
     await a.drag(card["id"], swarming)
 
+    # The refusal on the card offers the lead an override, which opens the dialog.
+    await expect(a.refusal(card["id"])).to_contain_text("WIP limit")
     dialog = a.page.locator("dialog#override-dialog")
+    await expect(dialog).not_to_be_visible()
+    await a.card(card["id"]).get_by_role("button", name="Override…").click()
     await expect(dialog).to_be_visible()
     await dialog.locator("textarea[name=reason]").fill(why)
     await dialog.locator("button[type=submit]").click()
 
     await expect(dialog).not_to_be_visible()
     await a.expect_card_in(swarming, card["id"])
+    await expect(a.refusal(card["id"])).to_have_count(0)
     await expect(a.card_in(triage, card["id"])).to_have_count(0)
     await b.expect_card_in(swarming, card["id"], within_ms=LIVE_TIMEOUT_MS)
     await b.expect_wip(swarming, 2, 1, within_ms=LIVE_TIMEOUT_MS)

@@ -123,13 +123,14 @@ async def test_an_agent_makes_a_card_an_insight_and_then_it_may_enter_the_ready_
 
     # A bare card is refused at the gate, with what it lacks; it stays where it was.
     await agent_page.drag(card["id"], ready)
-    await expect(agent_page.flash).to_be_visible()
+    refusal = agent_page.refusal(card["id"])
+    await expect(refusal).to_be_visible()
     for said in ("Ready for product", "evidence", "a problem statement", "an owner team"):
-        await expect(agent_page.flash).to_contain_text(said)
+        await expect(refusal).to_contain_text(said)
     await agent_page.expect_card_in(col["Investigating"], card["id"])
     probe = await api.post(f"/api/cards/{card['id']}/move", json={"column_id": ready})
     assert probe.status_code == 422 and probe.json()["type"].endswith("insight-incomplete")
-    await expect(agent_page.flash).to_have_text(probe.json()["detail"])
+    await expect(refusal).to_have_text(probe.json()["detail"])
 
     # The drawer shows nothing of the insight yet.
     await agent.open_card(card["id"])
@@ -220,7 +221,7 @@ async def test_an_agent_makes_a_card_an_insight_and_then_it_may_enter_the_ready_
     await expect(agent.drawer).to_be_hidden()
     await agent_page.drag(card["id"], ready)
     await agent_page.expect_card_in(ready, card["id"])
-    await expect(agent_page.flash).to_have_count(0)
+    await expect(agent_page.refusal(card["id"])).to_have_count(0)
     await viewer_page.expect_card_in(ready, card["id"], within_ms=LIVE_TIMEOUT_MS)
     r = await api.get(f"/api/cards/{card['id']}")
     assert r.json()["column_id"] == ready

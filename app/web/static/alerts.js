@@ -148,74 +148,56 @@
     }
   }
 
-  /* --- toasts ---------------------------------------------------------------------------- */
-  const toasts = document.getElementById("alert-toasts");
+  /* --- toasts (in the page's one toast stack, toasts.js) ------------------------------ */
+  const toasts = new Map(); // alert id -> the toast's handle, oldest first
   let overflow = 0; // toasts dropped by the cap since the last look at the panel
 
   function toastOf(alertId) {
-    return toasts.querySelector('.toast[data-alert-id="' + Number(alertId) + '"]');
+    const handle = toasts.get(String(alertId));
+    return handle ? handle.el : null;
   }
 
   function renderMore() {
-    let more = toasts.querySelector(".toast-more");
-    if (!overflow) { if (more) more.remove(); return; }
-    if (!more) {
-      more = el("div", "toast toast-more");
-      more.append(el("p", "toast-more-text"), button("Show all alerts", "quiet", { showAlerts: "" }),
-        button("✕", "quiet toast-dismiss", { dismissMore: "" }));
-      more.querySelector("[data-dismiss-more]").setAttribute("aria-label", "Dismiss");
-    }
-    more.querySelector(".toast-more-text").textContent =
-      overflow + (overflow === 1 ? " more alert" : " more alerts") + " in the alerts panel";
-    toasts.append(more); // always last
+    const shown = SB.toastByKey("alerts-more");
+    if (!overflow) { if (shown) shown.dismiss("replaced", true); return; }
+    const text = overflow + (overflow === 1 ? " more alert" : " more alerts") + " in the alerts panel";
+    if (shown) { shown.setText(text); return; }
+    SB.toast({
+      key: "alerts-more", kind: "alert", className: "toast-more", text,
+      actionText: "Show all alerts", returnFocus: toggle,
+      onAction() { openPanel(); return false; },
+      onDismiss(reason) { if (reason !== "replaced") overflow = 0; },
+    });
   }
 
   function showToast(d) {
     if (toastOf(d.alert_id)) return;
     const [kind, rest] = describe(d);
-    const toast = el("div", "toast alert-toast");
-    toast.dataset.alertId = String(d.alert_id);
-    toast.dataset.kind = d.kind;
-    toast.setAttribute("role", "group");
-    const titleId = "alert-toast-" + Number(d.alert_id);
-    toast.setAttribute("aria-labelledby", titleId);
-    const text = el("p", "toast-title");
-    text.id = titleId;
-    text.append(el("strong", "", kind), ": " + rest);
     const note = el("p", "toast-note muted");
     note.hidden = true;
-    const actions = el("div", "toast-actions");
-    actions.append(button("Show alerts", "quiet", { showAlerts: String(d.alert_id) }));
-    const dismiss = button("✕", "quiet toast-dismiss", { dismissAlert: "" });
-    dismiss.setAttribute("aria-label", "Dismiss the alert “" + kind + ": " + rest + "”");
-    actions.append(dismiss);
-    toast.append(text, note, actions);
-    toasts.insertBefore(toast, toasts.querySelector(".toast-more"));
-    const shown = toasts.querySelectorAll(".alert-toast");
-    for (let i = 0; i < shown.length - MAX_TOASTS; i += 1) { shown[i].remove(); overflow += 1; }
+    const id = String(d.alert_id);
+    const more = SB.toastByKey("alerts-more");
+    const handle = SB.toast({
+      kind: "alert", className: "alert-toast", data: { alertId: id, kind: d.kind },
+      title: [el("strong", "", kind), ": " + rest], content: [note],
+      actionText: "Show alerts", returnFocus: toggle,
+      before: more ? more.el : null, // the "more" line stays the alerts' last
+      onAction() { openPanel(id); return false; },
+      onDismiss() { toasts.delete(id); },
+    });
+    toasts.set(id, handle);
+    const extra = toasts.size - MAX_TOASTS;
+    for (const old of Array.from(toasts.values()).slice(0, Math.max(0, extra))) {
+      old.dismiss("capped");
+      overflow += 1;
+    }
     renderMore();
   }
 
   function dropToast(alertId) {
-    const toast = toastOf(alertId);
-    if (!toast) return;
-    const focused = toast.contains(document.activeElement);
-    toast.remove();
-    if (focused) toggle.focus();
+    const handle = toasts.get(String(alertId));
+    if (handle) handle.dismiss("resolved");
   }
-
-  toasts.addEventListener("click", function (event) {
-    const show = event.target.closest("button[data-show-alerts]");
-    if (show) { openPanel(show.dataset.showAlerts); return; }
-    if (event.target.closest("button[data-dismiss-more]")) { overflow = 0; renderMore(); toggle.focus(); return; }
-    if (event.target.closest("button[data-dismiss-alert]")) {
-      const toast = event.target.closest(".toast");
-      const next = toast.nextElementSibling || toast.previousElementSibling;
-      toast.remove();
-      const target = next && next.querySelector("button");
-      (target || toggle).focus();
-    }
-  });
 
   /* --- the panel ------------------------------------------------------------------------- */
   const panel = document.getElementById("alerts-panel");
@@ -437,8 +419,8 @@
   // their toast, and the count and an open panel catch up.
   document.addEventListener("sb:board-replaced", function () {
     const active = activeIds();
-    for (const toast of toasts.querySelectorAll(".alert-toast")) {
-      if (!active.has(toast.dataset.alertId)) toast.remove();
+    for (const [id, handle] of Array.from(toasts)) {
+      if (!active.has(id)) handle.dismiss("resolved");
     }
     updateCount();
     if (!panel.hidden) refresh.soon();

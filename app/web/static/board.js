@@ -1,5 +1,5 @@
 /* Swarmboard board page, part 1: shared state, the JSON API, card placement, WIP
- * counters, the flash message and card ages. moves.js, forms.js, swarm.js, alerts.js
+ * counters and card ages (toasts.js has the flash message). moves.js, forms.js, swarm.js, alerts.js
  * and live.js build on the SB namespace defined here. No library, no per-card listener,
  * one timer. */
 "use strict";
@@ -122,30 +122,7 @@
     return { ok: res.ok, status: res.status, body: payload };
   };
 
-  /* --- flash message: one at a time, inline above the board ----------------------- */
-  let flashTimer = null;
-  SB.flash = function (message, kind, sticky) {
-    const area = document.getElementById("flash-area");
-    area.textContent = "";
-    clearTimeout(flashTimer);
-    // A refusal is about what just happened: it goes away once it is old news.
-    if (!sticky) flashTimer = setTimeout(SB.clearFlash, 20000);
-    const wrap = document.createElement("div");
-    wrap.className = "flash-wrap";
-    const msg = document.createElement("div");
-    msg.className = "flash" + (kind === "info" ? " info" : "");
-    msg.setAttribute("role", "alert");
-    msg.textContent = message;
-    const close = document.createElement("button");
-    close.type = "button";
-    close.className = "quiet";
-    close.setAttribute("aria-label", "Dismiss message");
-    close.textContent = "✕";
-    close.addEventListener("click", SB.clearFlash);
-    wrap.append(msg, close);
-    area.append(wrap);
-  };
-  SB.clearFlash = function () { document.getElementById("flash-area").textContent = ""; };
+  /* SB.flash and SB.clearFlash (page-level messages) live in toasts.js: they are toasts. */
 
   /* --- cards ------------------------------------------------------------------------ */
   SB.card = (id) => boardEl.querySelector('.card[data-card-id="' + Number(id) + '"]');

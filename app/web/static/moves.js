@@ -1,6 +1,8 @@
 /* Swarmboard board page, part 2: moving cards. Native HTML5 drag and drop and the
  * keyboard-accessible "Move to…" menu, both through one set of delegated listeners on
- * the board container; WIP refusals show inline, and a lead gets the override dialog. */
+ * the board container. Only roles that may work move cards (SB.canWork; the server
+ * refuses the others too). A refusal shows on the refused card, as an overlay that moves
+ * nothing; for a lead it offers "Override…", which opens the override dialog. */
 "use strict";
 (function () {
   const SB = window.SB;
@@ -10,7 +12,8 @@
   /** POST the move; place the card on success, explain a refusal otherwise. */
   SB.moveCard = async function (cardId, target, overrideReason) {
     const el = SB.card(cardId);
-    if (!el) return false;
+    if (!el || !SB.canWork) return false;
+    clearRefusal(false);
     const payload = { column_id: Number(target.columnId) };
     if (target.laneId !== undefined) payload.lane_id = target.laneId;
     if (target.position !== undefined && target.position !== null) payload.position = target.position;
@@ -27,19 +30,59 @@
         SB.placeCard(now, c.column_id, c.lane_id, c.position);
         if (changed) SB.setSince(now, c.column_entered_at);
       }
-      SB.clearFlash();
       return true;
     }
-    SB.flash(res.body.detail);
     const type = String(res.body.type || "");
     // The drawer opens a card's insight when its move was refused for lacking one (drawer.js).
     document.dispatchEvent(new CustomEvent("sb:move-refused", { detail: { cardId: Number(cardId), type } }));
-    if (SB.canOverride && !overrideReason && OVERRIDABLE.some((t) => type.endsWith(t))) {
-      openOverride(cardId, target, res.body.detail);
-    }
-    if (now) now.focus({ preventScroll: true });
+    const mayOverride = SB.canOverride && !overrideReason && OVERRIDABLE.some((t) => type.endsWith(t));
+    if (now) showRefusal(now, res.body.detail, mayOverride ? target : null);
+    else SB.flash(res.body.detail); // the card is gone from the page: say it at page level
     return false;
   };
+
+  /* --- the refusal, on the refused card ---------------------------------------------- */
+  // One at a time: an overlay anchored under the card (above it when there is no room
+  // below), so neither the board nor the card moves; cards under it are covered until
+  // it is dismissed. role="alert" announces the server's reason as it appears.
+  let refusal = null; // {card, box, target}
+
+  function showRefusal(card, detail, overrideTarget) {
+    clearRefusal(false);
+    const box = SB.el("div", "card-refusal");
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "Move refused");
+    box.draggable = false;
+    const text = SB.el("p", "card-refusal-text", detail);
+    text.setAttribute("role", "alert");
+    const actions = SB.el("div", "card-refusal-actions");
+    if (overrideTarget) actions.append(SB.button("Override…", "quiet", { refusalOverride: "" }));
+    actions.append(SB.button("Dismiss", "quiet", { refusalDismiss: "" }));
+    box.append(text, actions);
+    card.append(box);
+    card.classList.add("refused"); // above the cards the message overlaps
+    const room = boardEl.getBoundingClientRect();
+    const at = card.getBoundingClientRect();
+    const below = room.bottom - at.bottom;
+    if (box.offsetHeight > below && at.top - room.top > below) box.classList.add("up");
+    refusal = { card, box, target: overrideTarget };
+    // A lead can override straight from the keyboard; everyone else keeps their place.
+    const first = overrideTarget ? box.querySelector("[data-refusal-override]") : null;
+    if (first) first.focus({ preventScroll: true });
+    else card.focus({ preventScroll: true });
+  }
+
+  function clearRefusal(refocus) {
+    if (!refusal) return;
+    const { card, box } = refusal;
+    refusal = null;
+    const focused = box.contains(document.activeElement);
+    box.remove();
+    card.classList.remove("refused");
+    if ((refocus || focused) && card.isConnected) card.focus({ preventScroll: true });
+  }
+  SB.clearRefusal = clearRefusal;
+  document.addEventListener("sb:board-replaced", () => { refusal = null; });
 
   /* --- override dialog --------------------------------------------------------------- */
   const dialog = document.getElementById("override-dialog");
@@ -65,6 +108,13 @@
   });
   dialog.querySelector("textarea[name=reason]").addEventListener("input", (e) => e.target.setCustomValidity(""));
   dialog.querySelector("[data-cancel]").addEventListener("click", () => { pendingOverride = null; dialog.close(); });
+  // Closed without overriding (Cancel, Escape): back to the card, whose refusal still shows.
+  dialog.addEventListener("close", function () {
+    if (refusal && refusal.card.isConnected) {
+      const again = refusal.box.querySelector("[data-refusal-override]");
+      (again || refusal.card).focus({ preventScroll: true });
+    }
+  });
 
   /* --- "Move to…" menu: one menu element, moved into the card that opens it --------- */
   const menu = document.createElement("div");
@@ -72,35 +122,80 @@
   menu.setAttribute("role", "menu");
   let menuButton = null;
 
+  // What a marked target means, read out after its name (aria-describedby).
+  const NOTES = {
+    current: "The card is in this column now.",
+    override: "At its WIP limit: moving the card here asks you for a reason to override it.",
+    refused: "At its WIP limit: only a lead can move a card in; finish something first.",
+    soft: "At its WIP limit: the card may still go in; the breach is recorded.",
+  };
+  const notes = SB.el("div", "visually-hidden");
+  for (const [name, text] of Object.entries(NOTES)) {
+    const note = SB.el("span", "", text);
+    note.id = "move-note-" + name;
+    notes.append(note);
+  }
+  menu.append(notes);
+
+  /** The menu item for a column: its name, and whether it is the card's own or full. */
+  function menuItem(id, name, here) {
+    const item = SB.button("", "", { moveTo: String(id) });
+    item.setAttribute("role", "menuitem");
+    item.append(SB.el("span", "move-name", name));
+    let note = null;
+    if (id === here) {
+      item.append(SB.el("span", "move-state", " — current"));
+      item.setAttribute("aria-current", "true");
+      item.setAttribute("aria-disabled", "true");
+      note = "current";
+    } else {
+      const col = SB.column(id);
+      const raw = col ? col.dataset.wipLimit : undefined;
+      const limit = raw === undefined || raw === "" ? null : Number(raw);
+      const count = col ? col.querySelectorAll(".card").length : 0;
+      if (limit !== null && count >= limit) {
+        item.append(SB.el("span", "move-state", " — full (" + count + "/" + limit + ")"));
+        item.classList.add("full");
+        if (col.dataset.wipPolicy === "soft") note = "soft";
+        else if (SB.canOverride) note = "override";
+        else { note = "refused"; item.setAttribute("aria-disabled", "true"); }
+      }
+    }
+    if (note) item.setAttribute("aria-describedby", "move-note-" + note);
+    return item;
+  }
+
   function openMenu(button) {
+    if (!SB.canWork) return;
     const card = button.closest(".card");
     const here = Number(card.dataset.columnId);
     const meta = SB.meta();
-    menu.textContent = "";
+    for (const item of menu.querySelectorAll("button[data-move-to]")) item.remove();
     menu.setAttribute("aria-label", "Move “" + card.querySelector(".title").textContent + "” to");
-    meta.columns.forEach((id, i) => {
-      if (id === here) return;
-      const item = document.createElement("button");
-      item.type = "button";
-      item.setAttribute("role", "menuitem");
-      item.dataset.moveTo = id;
-      item.textContent = meta.column_names[i];
-      menu.append(item);
-    });
-    if (!menu.children.length) return;
+    meta.columns.forEach((id, i) => menu.append(menuItem(id, meta.column_names[i], here)));
+    if (meta.columns.length < 2) return; // nowhere else to go
     closeMenu();
+    clearRefusal(false);
     card.append(menu);
     card.classList.add("menu-open"); // above the cards below it, which the menu overlaps
     // The board scrolls sideways, so it also clips below: open upwards when the menu
     // does not fit under the card but fits better above it.
+    // Where neither fits whole (a short board above a full toast strip), it takes the
+    // larger side and scrolls inside itself.
     menu.classList.remove("up");
+    menu.style.maxHeight = "";
     const box = boardEl.getBoundingClientRect();
     const at = card.getBoundingClientRect();
     const below = box.bottom - at.bottom;
-    if (menu.offsetHeight > below && at.top - box.top > below) menu.classList.add("up");
+    const above = at.top - box.top;
+    if (menu.offsetHeight > below && above > below) menu.classList.add("up");
+    const room = Math.max(above, below) - 8;
+    if (menu.offsetHeight > room) menu.style.maxHeight = Math.max(120, room) + "px";
     menuButton = button;
     button.setAttribute("aria-expanded", "true");
-    menu.firstElementChild.focus();
+    const first = menu.querySelector('button[data-move-to]:not([aria-current])') ||
+      menu.querySelector("button[data-move-to]");
+    first.focus();
   }
 
   function closeMenu(refocus) {
@@ -131,11 +226,20 @@
   boardEl.addEventListener("click", function (event) {
     const item = event.target.closest("button[data-move-to]");
     if (item) {
+      // The card's own column, or a full one this role may not override: nothing to do.
+      if (item.getAttribute("aria-disabled") === "true") return;
       const card = item.closest(".card");
       closeMenu(true);
       SB.moveCard(card.dataset.cardId, { columnId: Number(item.dataset.moveTo) });
       return;
     }
+    if (event.target.closest("button[data-refusal-dismiss]")) { clearRefusal(true); return; }
+    if (event.target.closest("button[data-refusal-override]")) {
+      const job = refusal;
+      if (job && job.target) openOverride(job.card.dataset.cardId, job.target, job.box.querySelector(".card-refusal-text").textContent);
+      return;
+    }
+    if (event.target.closest(".card-refusal")) return;
     const button = event.target.closest("button.move-menu");
     if (button) {
       if (menuButton === button) closeMenu(true);
@@ -148,6 +252,11 @@
 
   boardEl.addEventListener("keydown", function (event) {
     if (menu.contains(event.target)) { menuKeys(event); return; }
+    if (refusal && event.key === "Escape" && refusal.card.contains(event.target)) {
+      event.preventDefault();
+      clearRefusal(true);
+      return;
+    }
     const card = event.target.classList && event.target.classList.contains("card") ? event.target : null;
     if (card && event.key === "Enter" && SB.openDrawer) {
       event.preventDefault();

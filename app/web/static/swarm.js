@@ -1,6 +1,7 @@
 /* Swarmboard board page, part 5: swarms. The swarm badge on cards, the drawer's swarm
  * panel (ask for help, members and invitations, join, leave, resolve, cancel, reopen),
- * invitation toasts with Accept and Decline, and the "Swarms needing help" list.
+ * invitation toasts with Accept and Decline (and the top bar's "Invitations (N)" list,
+ * which keeps them reachable once a toast is dismissed), and the "Swarms needing help" list.
  *
  * Everything is read from the JSON API and kept current by the board's event stream:
  * live.js hands every swarm.* event to SB.swarmEvent, which updates the badge at once
@@ -66,95 +67,199 @@
     badge.dataset.swarmId = String(swarmId);
   };
 
-  /* --- invitation toasts -------------------------------------------------------------- */
-  const toasts = document.getElementById("swarm-toasts");
+  /* --- invitations: a toast each, and the top bar's "Invitations (N)" list ------------ */
+  // Every pending invitation is in the list behind the top bar's button, so one whose
+  // toast was dismissed (or went) stays reachable; answered ones leave both.
+  const stack = document.getElementById("toasts");
+  const invites = new Map(); // invitation id -> invitation, pending and not answered here
+  const toasts = new Map(); // invitation id -> its toast's handle (SB.toast)
+  const dismissed = new Set(); // invitation ids whose toast was put away: the list has them
+  const answered = new Set(); // answered here: a list fetched just before still has them
+  const inviteToggle = document.getElementById("invitations-toggle");
+  const invitePanel = document.getElementById("invitations-panel");
+  const inviteList = invitePanel.querySelector(".invitations-list");
+  const inviteEmpty = invitePanel.querySelector(".invitations-empty");
 
-  function buildToast(inv) {
-    const toast = el("div", "toast");
-    toast.setAttribute("role", "group");
-    const titleId = "invite-title-" + Number(inv.invitation_id);
-    toast.setAttribute("aria-labelledby", titleId);
-    toast.dataset.invitationId = String(inv.invitation_id);
-    toast.dataset.swarmId = String(inv.swarm_id);
-    toast.dataset.cardId = String(inv.card_id);
-    const title = el("p", "toast-title");
-    title.id = titleId;
-    title.append(el("strong", "", "You are asked to help"), " on “", el("span", "toast-card", inv.card_title), "”");
-    const skills = el("p", "toast-skills", "Your skills wanted: " + (inv.skills || []).join(", "));
-    const question = el("p", "toast-question", inv.question);
-    const error = el("p", "form-error");
-    error.setAttribute("role", "alert");
-    error.hidden = true;
-    const actions = el("div", "toast-actions");
-    actions.append(button("Accept", "primary", { inviteAccept: "" }), button("Decline", "quiet", { inviteDecline: "" }));
+  /** Accept, Decline and the way to the card: the same in a toast and in the list. */
+  function inviteActions(inv) {
+    const title = "“" + inv.card_title + "”";
+    const out = [];
+    // A read-only role on this board may not join here (the server refuses it too).
+    if (inv.board_id !== SB.boardId || SB.canWork) {
+      const accept = button("Accept", "primary", { inviteAccept: "" });
+      accept.setAttribute("aria-label", "Accept the invitation to help on " + title);
+      out.push(accept);
+    }
+    const decline = button("Decline", "quiet", { inviteDecline: "" });
+    decline.setAttribute("aria-label", "Decline the invitation to help on " + title);
+    out.push(decline);
     if (inv.board_id === SB.boardId) {
-      actions.append(button("Open card", "quiet", { openCard: String(inv.card_id) }));
+      out.push(button("Open card", "quiet", { openCard: String(inv.card_id) }));
     } else {
       const link = el("a", "toast-link", "Open its board");
       link.href = "/boards/" + Number(inv.board_id);
-      actions.append(link);
+      out.push(link);
     }
-    toast.append(title, skills, question, error, actions);
-    return toast;
+    return out;
   }
 
-  // Invitations this page answered: a list fetched just before the answer still has them.
-  const answered = new Set();
+  function inviteError() {
+    const error = el("p", "form-error");
+    error.setAttribute("role", "alert");
+    error.hidden = true;
+    return error;
+  }
 
-  function dropToast(invitationId) {
+  function markInvite(node, inv) {
+    node.dataset.invitationId = String(inv.invitation_id);
+    node.dataset.swarmId = String(inv.swarm_id);
+    node.dataset.cardId = String(inv.card_id);
+  }
+
+  function showInviteToast(inv) {
+    const id = String(inv.invitation_id);
+    const handle = SB.toast({
+      kind: "invite", className: "invite-toast",
+      title: [el("strong", "", "You are asked to help"), " on “", el("span", "toast-card", inv.card_title), "”"],
+      content: [el("p", "toast-skills", "Your skills wanted: " + (inv.skills || []).join(", ")),
+        el("p", "toast-question", inv.question), inviteError()],
+      buttons: inviteActions(inv),
+      returnFocus: inviteToggle,
+      onDismiss(reason) {
+        toasts.delete(id);
+        // Put away, not answered: the top bar's list keeps it.
+        if (reason === "dismissed" || reason === "expired") dismissed.add(id);
+      },
+    });
+    markInvite(handle.el, inv);
+    toasts.set(id, handle);
+  }
+
+  function buildInviteItem(inv) {
+    const li = el("li", "invitation-item");
+    markInvite(li, inv);
+    const head = el("p", "invitation-head");
+    head.append(el("strong", "", "Help on "), inv.board_id === SB.boardId
+      ? button(inv.card_title, "link", { openCard: String(inv.card_id) })
+      : el("span", "", "“" + inv.card_title + "” (another board)"));
+    const actions = el("div", "toast-actions");
+    actions.append(...inviteActions(inv).filter((b) => !b.dataset.openCard));
+    li.append(head, el("p", "invitation-skills muted", "Your skills wanted: " + (inv.skills || []).join(", ")),
+      el("p", "invitation-question", inv.question), inviteError(), actions);
+    return li;
+  }
+
+  function renderInvitations() {
+    const pending = Array.from(invites.values());
+    for (const li of inviteList.children) {
+      // Gone while its refusal showed (answered elsewhere, the swarm ended): keep the why.
+      const error = li.querySelector(".form-error");
+      if (!invites.has(li.dataset.key) && !error.hidden) SB.flash(error.textContent);
+    }
+    const hadFocus = invitePanel.contains(document.activeElement);
+    syncList(inviteList, pending, (inv) => inv.invitation_id, buildInviteItem);
+    const n = pending.length;
+    inviteToggle.querySelector(".invitations-count").textContent = String(n);
+    inviteToggle.hidden = n === 0;
+    inviteEmpty.hidden = n > 0;
+    if (!n && !invitePanel.hidden) closeInvitations(hadFocus);
+    else if (hadFocus && !invitePanel.contains(document.activeElement)) {
+      const next = inviteList.querySelector("button");
+      (next || invitePanel).focus();
+    }
+  }
+
+  function dropInvite(invitationId) {
+    const id = String(invitationId);
     answered.add(Number(invitationId));
-    const toast = toasts.querySelector('.toast[data-invitation-id="' + Number(invitationId) + '"]');
-    if (toast) toast.remove();
+    invites.delete(id);
+    renderInvitations();
+    const handle = toasts.get(id);
+    if (handle) handle.dismiss("answered");
   }
 
-  /** Show a toast per unanswered invitation; drop the toasts of those answered or ended. */
+  /** Fetch the pending invitations: a toast for each new one, the list for them all. */
   const refreshInvitations = serial(async function () {
     const res = await SB.api("GET", "/api/users/me/invitations");
     if (!res.ok || !Array.isArray(res.body)) return;
     const pending = res.body.filter((inv) => !answered.has(Number(inv.invitation_id)));
     const keys = new Set(pending.map((inv) => String(inv.invitation_id)));
-    for (const toast of toasts.querySelectorAll(".toast")) {
+    for (const [id, handle] of Array.from(toasts)) {
       // A toast busy answering keeps its place until the answer is in.
-      if (keys.has(toast.dataset.invitationId) || toast.classList.contains("busy")) continue;
-      // Gone while its refusal showed (answered elsewhere, the swarm ended): keep the why.
-      const error = toast.querySelector(".form-error");
+      if (keys.has(id) || handle.el.classList.contains("busy")) continue;
+      const error = handle.el.querySelector(".form-error");
       if (!error.hidden) SB.flash(error.textContent);
-      toast.remove();
+      handle.dismiss("ended");
     }
+    invites.clear();
+    for (const inv of pending) invites.set(String(inv.invitation_id), inv);
     for (const inv of pending) {
-      const id = Number(inv.invitation_id);
-      if (!toasts.querySelector('.toast[data-invitation-id="' + id + '"]')) toasts.append(buildToast(inv));
+      const id = String(inv.invitation_id);
+      if (!toasts.has(id) && !dismissed.has(id)) showInviteToast(inv);
     }
+    renderInvitations();
   });
 
-  toasts.addEventListener("click", async function (event) {
+  /** Accept or decline from a toast or a list item (``box`` has the invitation's ids). */
+  async function answer(box, accept) {
+    const error = box.querySelector(".form-error");
+    const buttons = box.querySelectorAll("button");
+    const path = "/api/swarms/" + Number(box.dataset.swarmId) + "/invitations/" +
+      Number(box.dataset.invitationId) + (accept ? "/accept" : "/decline");
+    box.classList.add("busy");
+    buttons.forEach((b) => { b.disabled = true; });
+    const res = await SB.api("POST", path, accept ? { role: "helper" } : undefined);
+    box.classList.remove("busy");
+    buttons.forEach((b) => { b.disabled = false; });
+    if (!res.ok) {
+      // The reason stays where the button was; if the invitation no longer stands
+      // (answered elsewhere, the swarm ended) the fresh list takes it away.
+      showError(error, problem(res));
+      refreshInvitations.soon();
+      return;
+    }
+    const inv = invites.get(box.dataset.invitationId);
+    const title = inv ? inv.card_title : cardTitle(Number(box.dataset.cardId));
+    dropInvite(box.dataset.invitationId);
+    if (accept) SB.flash("You joined the swarm on “" + title + "”.", "info");
+    showSwarm(res.body);
+    refreshHelp.soon();
+  }
+
+  function onInviteClick(event) {
     const open = event.target.closest("button[data-open-card]");
     if (open) { SB.openDrawer(Number(open.dataset.openCard)); return; }
     const accept = event.target.closest("button[data-invite-accept]");
     const decline = event.target.closest("button[data-invite-decline]");
     if (!accept && !decline) return;
-    const toast = event.target.closest(".toast");
-    const error = toast.querySelector(".form-error");
-    const buttons = toast.querySelectorAll("button");
-    const path = "/api/swarms/" + Number(toast.dataset.swarmId) + "/invitations/" +
-      Number(toast.dataset.invitationId) + (accept ? "/accept" : "/decline");
-    toast.classList.add("busy");
-    buttons.forEach((b) => { b.disabled = true; });
-    const res = await SB.api("POST", path, accept ? { role: "helper" } : undefined);
-    toast.classList.remove("busy");
-    buttons.forEach((b) => { b.disabled = false; });
-    if (!res.ok) {
-      // The toast stays with the reason; if the invitation no longer stands (answered
-      // elsewhere, the swarm ended) the fresh list takes the toast away.
-      showError(error, problem(res));
-      refreshInvitations.soon();
-      return;
-    }
-    const title = toast.querySelector(".toast-card").textContent;
-    dropToast(toast.dataset.invitationId);
-    if (accept) SB.flash("You joined the swarm on “" + title + "”.", "info");
-    showSwarm(res.body);
-    refreshHelp.soon();
+    const box = event.target.closest("[data-invitation-id]");
+    if (box) answer(box, !!accept);
+  }
+  stack.addEventListener("click", onInviteClick);
+  inviteList.addEventListener("click", onInviteClick);
+
+  function openInvitations() {
+    invitePanel.hidden = false;
+    inviteToggle.setAttribute("aria-expanded", "true");
+    const first = inviteList.querySelector("button");
+    (first || invitePanel).focus();
+  }
+  function closeInvitations(refocus) {
+    invitePanel.hidden = true;
+    inviteToggle.setAttribute("aria-expanded", "false");
+    if (refocus) (inviteToggle.hidden ? document.getElementById("alerts-toggle") : inviteToggle).focus();
+  }
+  inviteToggle.addEventListener("click", function () {
+    if (invitePanel.hidden) openInvitations(); else closeInvitations(true);
+  });
+  invitePanel.addEventListener("click", function (event) {
+    if (event.target.closest("[data-close-invitations]")) closeInvitations(true);
+  });
+  invitePanel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { event.preventDefault(); closeInvitations(true); }
+  });
+  document.addEventListener("click", function (event) {
+    if (!invitePanel.hidden && !event.target.closest(".invitations-menu")) closeInvitations(false);
   });
 
   /* --- "Swarms needing help" ---------------------------------------------------------- */
@@ -440,7 +545,7 @@
       const mine = (state.swarms || []).find((s) => s.id === swarmId);
       const invite = mine && mine.invitations.find((i) => i.user_id === me && i.state === "pending");
       const path = invite ? base + "/invitations/" + invite.id + "/accept" : base + "/join";
-      if ((await act(path, { role }, form)) && invite) dropToast(invite.id);
+      if ((await act(path, { role }, form)) && invite) dropInvite(invite.id);
     } else if (form.classList.contains("swarm-resolve")) {
       const outcome = text(form, "outcome");
       const knowledge = text(form, "knowledge");
@@ -461,7 +566,7 @@
       const swarm = (state.swarms || []).find((s) => s.id === openSwarmId());
       const invite = swarm && swarm.invitations.find((i) => i.user_id === me && i.state === "pending");
       if (invite && (await act("/api/swarms/" + swarm.id + "/invitations/" + invite.id + "/decline"))) {
-        dropToast(invite.id);
+        dropInvite(invite.id);
       }
     } else if (target.closest("button[data-swarm-reopen]")) {
       const li = target.closest("li");
@@ -489,7 +594,7 @@
     if (state.cardId !== null && d.card_id === state.cardId) loadPanel.soon();
     refreshHelp.soon();
     const aboutMe = d.user_id === me;
-    const shown = toasts.querySelector('.toast[data-swarm-id="' + Number(d.swarm_id) + '"]');
+    const shown = Array.from(invites.values()).some((inv) => Number(inv.swarm_id) === Number(d.swarm_id));
     if (aboutMe || shown || ev.type === "swarm.reopened") refreshInvitations.soon();
     return ok;
   };
