@@ -9,7 +9,8 @@ of them (and confirm imports neither alerts nor tickets):
 * **subscribers**, run in the change's transaction after its own events: SLA policy
   assignment, clearing the "customer said no" alert when the card is finished again,
   asking the customer when a card enters done (withdrawing the question when it leaves),
-  and raising the alert on a "no".
+  raising the alert on a "no", and, when a card is archived, cancelling its open swarm
+  and resolving its alerts.
 
 Where several subscribers react to one event type they run in the order registered
 below, and their events follow in that order: finishing a card again logs the alert's
@@ -36,6 +37,7 @@ from app.events.service import ActorRef
 from app.insights import gate
 from app.realtime import access as realtime_access
 from app.swarm import load as swarm_load
+from app.swarm import reactions as swarm_reactions
 from app.tickets import service as tickets
 
 __all__ = ["install"]
@@ -70,6 +72,10 @@ def install() -> None:
         for kind in ("card.created", "card.moved", "card.reopened"):
             reactions.subscribe(kind, ask)
         reactions.subscribe("customer.rejected", alert_reactions.raise_on_rejection)
+        # Archiving a card ends its open swarm (freeing its members' WIP), then resolves
+        # its alerts (the swarm-unanswered one included).
+        reactions.subscribe("card.archived", swarm_reactions.cancel_on_archive)
+        reactions.subscribe("card.archived", alert_reactions.resolve_on_archive)
         # Auth imports only core: its access changes and "shares a board" come from here.
         auth_hooks.on_access_changed(_announce_access)
         auth_hooks.set_colleague_check(board_service.share_a_board)

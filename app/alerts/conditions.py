@@ -54,6 +54,8 @@ members = table_of(SwarmMember)
 
 # An SLA warning fires at this share of the target.
 WARN_AT = 0.8
+# Archived cards have left the board: no alert is about them, and no column counts them.
+_live = cards.c.archived_at.is_(None)
 
 
 # Per-scan thresholds, as absolute cut-off times per column, board or SLA policy: the
@@ -164,7 +166,7 @@ def _stalled(ctx: Context, only_alerted: bool) -> Select[Any]:
             cards,
             and_(cards.c.column_id == cut.c.key, cards.c.column_entered_at < cut.c.cutoff),
         )
-        .where(cut.c.kind == "stall")
+        .where(cut.c.kind == "stall", _live)
     )
     return stmt.where(_alerted("stalled", cards.c.id, "card:")) if only_alerted else stmt
 
@@ -195,6 +197,7 @@ def _blocked(ctx: Context, only_alerted: bool) -> Select[Any]:
             cards.c.blocked_since < bindparam("blocked_bound", ctx.blocked_bound, UTCDateTime()),
             cards.c.blocked.is_(True),
             columns.c.stage != "done",
+            _live,
         )
     )
     return stmt.where(_alerted("blocked", cards.c.id, "card:")) if only_alerted else stmt
@@ -223,6 +226,7 @@ def _swarm_unanswered(ctx: Context, only_alerted: bool) -> Select[Any]:
             swarms.c.state == "open",
             swarms.c.requested_at < cut.c.cutoff,
             columns.c.stage != "done",  # a finished card needs no helpers any more
+            _live,
             ~answered,
         )
     )
@@ -234,7 +238,7 @@ def _swarm_unanswered(ctx: Context, only_alerted: bool) -> Select[Any]:
 def column_fill() -> ColumnElement[Any]:
     return (
         select(func.count())
-        .where(cards.c.column_id == columns.c.id)
+        .where(cards.c.column_id == columns.c.id, _live)
         .correlate(columns)
         .scalar_subquery()
     )
@@ -325,7 +329,7 @@ def _sla(ctx: Context, kind: str, only_alerted: bool) -> Select[Any]:
                 and_(cards.c.sla_policy_id == cut.c.key, cards.c.created_at <= cut.c.cutoff),
             )
             .join(columns, columns.c.id == cards.c.column_id)
-            .where(cut.c.kind == target, columns.c.stage != "done")
+            .where(cut.c.kind == target, columns.c.stage != "done", _live)
         )
         if target == "frt":  # FRT ends at the first response
             stmt = stmt.where(cards.c.first_response_at.is_(None))

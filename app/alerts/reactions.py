@@ -1,4 +1,6 @@
-"""The customer's "no" raises an alert, and finishing the card again clears it.
+"""The customer's "no" raises an alert, and finishing the card again clears it;
+archiving a card resolves its active alerts (restoring does not bring them back: the
+scan raises what still holds).
 
 Subscribers to the board's events (registered in app/wiring.py), so neither board nor
 confirm calls into alerts: they run in the transaction that appended the event.
@@ -13,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.alerts import service
 from app.board.reactions import CardFacts
 
-__all__ = ["clear_rejection_on_done", "raise_on_rejection"]
+__all__ = ["clear_rejection_on_done", "raise_on_rejection", "resolve_on_archive"]
 
 REJECTED = "customer_rejected"
 
@@ -33,3 +35,9 @@ def clear_rejection_on_done(session: Session, event: dict[str, Any], card: CardF
     """Finished again after a "no": the rejection alert has done its job."""
     if card.entered_done:
         service.clear_for_card(session, card_id=card.card_id, kind=REJECTED)
+
+
+def resolve_on_archive(session: Session, event: dict[str, Any], card: CardFacts) -> None:
+    """``card.archived``: every active alert about the card is resolved (reason
+    ``archived``); the scan leaves archived cards alone from now on."""
+    service.resolve_for_card(session, card_id=card.card_id, reason="archived")

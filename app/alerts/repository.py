@@ -42,6 +42,7 @@ __all__ = [
     "policy_targets",
     "replace_cutoffs",
     "resolve_active",
+    "resolve_card",
     "resolve_cleared",
     "track_soft_limits",
     "try_scan_lock",
@@ -128,6 +129,18 @@ def resolve_active(
         alerts.c.id, alerts.c.board_id, alerts.c.card_id, alerts.c.column_id
     )
     return list(session.execute(stmt).all())
+
+
+def resolve_card(session: Session, *, card_id: int, at: Any) -> list[Row[Any]]:
+    """Resolve every active alert about one card; returns (id, board_id, kind,
+    column_id) rows, by id."""
+    stmt = (
+        update(alerts)
+        .where(alerts.c.card_id == card_id, alerts.c.state.in_(ACTIVE_STATES))
+        .values(state="resolved", resolved_at=at)
+        .returning(alerts.c.id, alerts.c.board_id, alerts.c.kind, alerts.c.column_id)
+    )
+    return sorted(session.execute(stmt).all(), key=lambda r: r.id)
 
 
 def active_on_board(session: Session, board_id: int) -> list[Any]:

@@ -35,6 +35,7 @@ __all__ = [
     "list_policies",
     "raise_for_card",
     "resolve",
+    "resolve_for_card",
     "update_policy",
 ]
 
@@ -194,6 +195,26 @@ def clear_for_card(session: Session, *, card_id: int, kind: str) -> None:
                 "card_id": card_id,
                 "column_id": a.column_id,
                 "reason": "cleared",
+            },
+        )
+
+
+def resolve_for_card(session: Session, *, card_id: int, reason: str) -> None:
+    """Resolve every active alert about a card, whatever its kind (the card has gone).
+
+    Not "by" anyone: should the card come back, the scan may raise what still holds."""
+    for a in repository.resolve_card(session, card_id=card_id, at=utcnow()):
+        events.append(
+            session,
+            board_id=a.board_id,
+            type="alert.resolved",
+            actor=events.SYSTEM,
+            data={
+                "alert_id": a.id,
+                "kind": a.kind,
+                "card_id": card_id,
+                "column_id": a.column_id,
+                "reason": reason,
             },
         )
 

@@ -20,6 +20,7 @@ from app.auth.service import Principal
 from app.board import reactions, repository, wip
 from app.board.access import WORK, board_role, effective_role, may_read, require_role
 from app.board.exceptions import (
+    CardArchived,
     CardNotFound,
     InvalidReference,
     StaleIfMatch,
@@ -32,7 +33,16 @@ from app.core.models import utcnow
 from app.events import service as events
 from app.events.service import ActorRef
 
-__all__ = ["create_card", "get_card", "insert_card", "move", "move_card", "update_card"]
+__all__ = [
+    "create_card",
+    "get_card",
+    "insert_card",
+    "load",
+    "move",
+    "move_card",
+    "require_live",
+    "update_card",
+]
 
 _cols = repository.columns
 
@@ -193,11 +203,19 @@ def insert_card(
     return _card({"id": card_id, **values})
 
 
-def _load(session: Session, *, actor: Principal, card_id: int, lock: bool) -> tuple[Row[Any], str]:
+def load(session: Session, *, actor: Principal, card_id: int, lock: bool) -> tuple[Row[Any], str]:
+    """The card (with its column's stage) and the caller's role on its board; 404 when
+    they may not read it."""
     row = repository.card_with_access(session, card_id=card_id, user_id=actor.id, lock=lock)
     if row is None or not may_read(actor, is_member=row.member_id is not None):
         raise CardNotFound(f"Card {card_id} does not exist or you are not on its board.")
     return row, effective_role(actor, row.member_role)
+
+
+def require_live(row: Row[Any]) -> None:
+    """An archived card is not edited, moved or assigned: 409 until it is restored."""
+    if row.archived_at is not None:
+        raise CardArchived(f"Card {row.id} is archived. Restore the card first.", card_id=row.id)
 
 
 def _check_version(row: Row[Any], *, version: int | None, if_match: str | None) -> None:
@@ -225,7 +243,7 @@ def _card(fields: dict[str, Any]) -> CardPublic:
 
 def get_card(session: Session, *, actor: Principal, card_id: int) -> CardPublic:
     """One card, for any member of its board."""
-    row, _ = _load(session, actor=actor, card_id=card_id, lock=False)
+    row, _ = load(session, actor=actor, card_id=card_id, lock=False)
     return _card(_card_fields(row))
 
 
@@ -233,8 +251,9 @@ def move_card(
     session: Session, *, actor: Principal, card_id: int, data: CardMove, if_match: str | None = None
 ) -> CardPublic:
     """Move a card to a column (and lane/position), enforcing every WIP limit."""
-    row, role = _load(session, actor=actor, card_id=card_id, lock=True)
+    row, role = load(session, actor=actor, card_id=card_id, lock=True)
     require_role(role, WORK, "move cards")
+    require_live(row)
     _check_version(row, version=data.version, if_match=if_match)
     lane_id = data.lane_id if "lane_id" in data.model_fields_set else row.lane_id
     if data.column_id == row.column_id and lane_id == row.lane_id and data.position is None:
@@ -268,6 +287,7 @@ def move(
     role: str | None = None,
     reason: str | None = None,
     reopen: bool = False,
+    restore: bool = False,
 ) -> dict[str, Any]:
     """The one move path: admit ``row`` (a card read locked by ``card_with_access``) into
     ``target`` and lane ``lane_id`` at ``index`` (None: the top, or where it is), write it,
@@ -276,8 +296,12 @@ def move(
     ``principal`` and ``role`` are the person moving it (for :attr:`Enforcement.REFUSE`);
     a system move records its breaches instead and is not refused by the insight gate.
     ``reopen`` makes it a ``card.reopened`` (with ``reason``) that counts as a reopen.
+    ``restore`` brings an archived card back into its column (``target``) at the bottom,
+    admitted as if it entered the column anew, with a ``card.restored`` event.
     """
     board_id, card_id = row.board_id, row.id
+    if not restore:
+        require_live(row)
     person = enforcement is wip.Enforcement.REFUSE
     if person and target.requires_insight and target.id != row.column_id:
         reactions.check_ready(session, card_id=card_id, card=row._mapping, column_name=target.name)
@@ -291,14 +315,17 @@ def move(
         card_id=card_id,
         target=target,
         lane_id=lane_id,
-        from_column_id=row.column_id,
-        from_lane_id=row.lane_id,
-        from_stage=row.column_stage,
+        # A restored card re-enters its column, lane and stage: every limit applies.
+        from_column_id=None if restore else row.column_id,
+        from_lane_id=None if restore else row.lane_id,
+        from_stage=None if restore else row.column_stage,
         assignee_ids=list(row.assignee_ids or []),
         reason=reason,
         enforcement=enforcement,
     )
-    if index is not None:
+    if restore:
+        position = (adm.top_position or 0.0) + 1.0
+    elif index is not None:
         position = _position_at(
             session, column_id=target.id, index=index, card_id=card_id, top=adm.top_position
         )
@@ -316,6 +343,8 @@ def move(
     }
     if reopen:
         changes["reopen_count"] = row.reopen_count + 1
+    if restore:
+        changes["archived_at"] = None
     if target.id != row.column_id:
         changes["column_entered_at"] = now
         if row.column_waits:  # the customer answered: stop the pause
@@ -345,6 +374,15 @@ def move(
     if reopen:
         data["reason"] = reason
     kind = "card.reopened" if reopen else "card.moved"
+    if restore:
+        kind = "card.restored"
+        data = {
+            "card_id": card_id,
+            "column_id": target.id,
+            "lane_id": lane_id,
+            "position": position,
+            "stage": target.stage,
+        }
     appended = [
         events.append(session, board_id=board_id, type=kind, actor=actor, data=data),
         *_record(session, board_id=board_id, actor=actor, adm=adm, card_id=card_id),
@@ -375,8 +413,9 @@ def update_card(
     if_match: str | None = None,
 ) -> CardPublic:
     """Edit a card's fields; new assignees are checked against their personal WIP limits."""
-    row, role = _load(session, actor=actor, card_id=card_id, lock=True)
+    row, role = load(session, actor=actor, card_id=card_id, lock=True)
     require_role(role, WORK, "edit cards")
+    require_live(row)
     _check_version(row, version=data.version, if_match=if_match)
     board_id = row.board_id
     changes = data.model_dump(exclude_unset=True, exclude={"version", "override_reason"})

@@ -6,6 +6,7 @@ from app.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, V
 
 __all__ = [
     "BoardNotFound",
+    "CardArchived",
     "CardNotFound",
     "ColumnNotFound",
     "InvalidReference",
@@ -52,6 +53,11 @@ class WipLimitExceeded(Conflict):
 class PersonWipLimitExceeded(Conflict):
     type = "person-wip-limit-exceeded"
     title = "Personal WIP limit exceeded"
+
+
+class CardArchived(Conflict):
+    type = "card-archived"
+    title = "The card is archived"
 
 
 class VersionConflict(Conflict):

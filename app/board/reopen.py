@@ -25,11 +25,14 @@ def reopen_column(session: Session, *, board_id: int) -> int | None:
 
 def reopen_card(session: Session, *, card_id: int, actor: ActorRef, reason: str) -> bool:
     """Move a card back into the reopen column with a ``card.reopened`` event; False when
-    it is there already (or the board has no column to reopen into)."""
+    it is there already, or archived (the team restores it), or the board has no column
+    to reopen into."""
     # No one's membership is looked up (user id 0 is nobody): the customer is not a user.
     row = repository.card_with_access(session, card_id=card_id, user_id=0, lock=True)
     if row is None:
         raise CardNotFound(f"Card {card_id} does not exist.")
+    if row.archived_at is not None:
+        return False
     column_id = reopen_column(session, board_id=row.board_id)
     if column_id is None or column_id == row.column_id:
         return False

@@ -87,6 +87,9 @@ assignees = table_of(CardAssignee)
 users = table_of(User)
 stays = table_of(CardStay)
 
+# An archived card has left the board and every WIP count (metrics and exports keep it).
+_live = cards.c.archived_at.is_(None)
+
 
 def member_role(session: Session, *, board_id: int, user_id: int) -> tuple[bool, str | None]:
     """(board exists, the member's board role or None when not a member)."""
@@ -153,9 +156,10 @@ def lanes_of(session: Session, *, board_id: int) -> list[Any]:
 
 
 def column_counts(session: Session, *, board_id: int) -> dict[int, int]:
+    """Cards per column, archived ones left out (they have left the board)."""
     stmt = (
         select(cards.c.column_id, func.count())
-        .where(cards.c.board_id == board_id)
+        .where(cards.c.board_id == board_id, _live)
         .group_by(cards.c.column_id)
     )
     return {int(cid): int(n) for cid, n in session.execute(stmt).all()}
@@ -194,7 +198,7 @@ _LOCK_COLUMN = (
 _LOCK_LANE = select(lanes).where(lanes.c.id == bindparam("lane_id")).with_for_update(key_share=True)
 # Card ids start at 1, so excluding id 0 excludes nothing.
 _COLUMN_FILL = select(func.count(), func.max(cards.c.position)).where(
-    cards.c.column_id == bindparam("column_id"), cards.c.id != bindparam("exclude")
+    cards.c.column_id == bindparam("column_id"), cards.c.id != bindparam("exclude"), _live
 )
 _LANE_ACTIVE = (
     select(func.count())
@@ -203,6 +207,7 @@ _LANE_ACTIVE = (
         cards.c.lane_id == bindparam("lane_id"),
         columns.c.stage == "active",
         cards.c.id != bindparam("exclude"),
+        _live,
     )
 )
 
@@ -216,7 +221,7 @@ def _load_pairs(user_filter: Any, exclude: Any, sources: Sequence[LoadSource]) -
         select(assignees.c.user_id, assignees.c.card_id)
         .join(cards, cards.c.id == assignees.c.card_id)
         .join(columns, columns.c.id == cards.c.column_id)
-        .where(user_filter(assignees.c.user_id), columns.c.stage == "active")
+        .where(user_filter(assignees.c.user_id), columns.c.stage == "active", _live)
         .where(cards.c.id != exclude)
     )
     return union(assigned, *(source(user_filter, exclude) for source in sources)).subquery()
@@ -338,7 +343,7 @@ def neighbour_positions(
     start = max(index - 1, 0)
     stmt = (
         select(cards.c.position)
-        .where(cards.c.column_id == column_id, cards.c.id != exclude_card)
+        .where(cards.c.column_id == column_id, cards.c.id != exclude_card, _live)
         .order_by(cards.c.position, cards.c.id)
         .offset(start)
         .limit(2 if index > 0 else 1)
@@ -374,7 +379,12 @@ def replace_assignees(session: Session, *, card_id: int, user_ids: list[int]) ->
 def boards_with_card_counts(session: Session, *, user_id: int | None, limit: int) -> list[Any]:
     """(id, name, cards) of the boards ``user_id`` is a member of (``None``: every
     board), by name (case-insensitive), then id."""
-    counts = select(cards.c.board_id, func.count().label("n")).group_by(cards.c.board_id).subquery()
+    counts = (
+        select(cards.c.board_id, func.count().label("n"))
+        .where(_live)
+        .group_by(cards.c.board_id)
+        .subquery()
+    )
     stmt = (
         select(boards.c.id, boards.c.name, func.coalesce(counts.c.n, 0).label("cards"))
         .outerjoin(counts, counts.c.board_id == boards.c.id)
@@ -439,11 +449,12 @@ def members_of(session: Session, *, board_id: int) -> list[Any]:
 
 
 def cards_of(session: Session, *, board_id: int) -> list[Any]:
-    """The board's cards, column by column (left to right), each column top to bottom."""
+    """The board's cards, column by column (left to right), each column top to bottom;
+    archived cards have left the board."""
     stmt = (
         select(cards)
         .join(columns, columns.c.id == cards.c.column_id)
-        .where(cards.c.board_id == board_id)
+        .where(cards.c.board_id == board_id, _live)
         .order_by(columns.c.position, cards.c.position, cards.c.id)
     )
     return list(session.execute(stmt).all())
@@ -551,7 +562,8 @@ def _flag(present: Any, wanted: bool) -> Any:
 
 
 def _search_where(board_id: int, query: CardQuery) -> list[Any]:
-    where: list[Any] = [cards.c.board_id == board_id]
+    archived = cards.c.archived_at.is_not(None) if query.archived else _live
+    where: list[Any] = [cards.c.board_id == board_id, archived]
     if query.q is not None:
         customers = select(_customers.c.id).where(
             _customers.c.board_id == board_id,

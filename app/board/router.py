@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from app.auth.deps import CurrentUser
-from app.board import cards, service
+from app.board import archive, cards, service
 from app.board.schemas import (
     BoardCreate,
     BoardDetail,
@@ -15,6 +15,7 @@ from app.board.schemas import (
     CardCreate,
     CardMove,
     CardPublic,
+    CardRestore,
     CardUpdate,
     ColumnCreate,
     ColumnPublic,
@@ -151,5 +152,30 @@ async def move_card(
     """Move a card; the server enforces column, lane and personal WIP limits."""
     card = await db.write(
         cards.move_card, actor=user, card_id=card_id, data=body, if_match=if_match
+    )
+    return _etag(response, card)
+
+
+@router.post("/cards/{card_id}/archive", response_model=CardPublic)
+async def archive_card(
+    card_id: PathId, user: CurrentUser, db: Db, response: Response
+) -> CardPublic:
+    """Archive a card: off the board and every WIP count (idempotent); its open swarm is
+    cancelled and its alerts resolved."""
+    return _etag(response, await db.write(archive.archive_card, actor=user, card_id=card_id))
+
+
+@router.post("/cards/{card_id}/restore", response_model=CardPublic)
+async def restore_card(
+    card_id: PathId,
+    user: CurrentUser,
+    db: Db,
+    response: Response,
+    body: CardRestore | None = None,
+) -> CardPublic:
+    """Restore an archived card to the bottom of its column, under the usual WIP limits
+    (idempotent)."""
+    card = await db.write(
+        archive.restore_card, actor=user, card_id=card_id, data=body or CardRestore()
     )
     return _etag(response, card)

@@ -24,6 +24,7 @@ __all__ = [
     "CardMove",
     "CardPublic",
     "CardQuery",
+    "CardRestore",
     "CardSearchPage",
     "CardUpdate",
     "ColumnCreate",
@@ -159,6 +160,12 @@ class CardMove(InputModel):
     version: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
+class CardRestore(InputModel):
+    """Restoring is admitted like a move: a lead or admin may override a hard limit."""
+
+    override_reason: str | None = Field(default=None, min_length=1, max_length=500)
+
+
 class ColumnPublic(BaseModel):
     id: int
     board_id: int
@@ -225,6 +232,8 @@ class CardPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     column_entered_at: datetime
+    # Set while the card is archived: off the board and out of every WIP count.
+    archived_at: datetime | None = None
 
 
 class CardSearchPage(BaseModel):
@@ -253,6 +262,8 @@ class CardQuery:
     blocked: bool | None = None
     alerted: bool | None = None
     swarmed: bool | None = None
+    # False: the cards on the board; True: only the archived ones.
+    archived: bool = False
 
 
 class BoardSummary(BaseModel):

@@ -84,15 +84,11 @@ def build_query(
     owner: str | None,
     **filters: Any,
 ) -> CardQuery:
-    """The filters of a search request; ``archived=true`` is refused until archiving exists."""
-    if archived:
-        raise ValidationFailed(
-            "Invalid value for: archived (archiving is not available yet)",
-            errors=[{"field": "archived", "in": "query", "message": "not available yet"}],
-        )
+    """The filters of a search request (``archived``: only archived cards, else none)."""
     return CardQuery(
         assignee=parse_person(assignee, field="assignee", actor=actor),
         owner=parse_person(owner, field="owner", actor=actor),
+        archived=archived,
         **filters,
     )
 

@@ -53,7 +53,7 @@ async def search_cards(
     alerted: Annotated[bool | None, Query(description="Has an open or acknowledged alert")] = None,
     swarmed: Annotated[bool | None, Query(description="Has an open swarm")] = None,
     archived: Annotated[
-        bool, Query(description="Only `false`: cards cannot be archived yet")
+        bool, Query(description="`false`: cards on the board; `true`: only archived cards")
     ] = False,
     limit: PageLimit = 50,
     cursor: Annotated[

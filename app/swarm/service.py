@@ -24,6 +24,7 @@ from app.board.access import (
     may_work,
     require_role,
 )
+from app.board.cards import require_live
 from app.board.exceptions import CardNotFound
 from app.board.service import actor_ref
 from app.core.models import utcnow
@@ -170,6 +171,7 @@ def request_swarm(
     skills; the card keeps its owner."""
     card, role = _card(session, actor=actor, card_id=card_id, lock=True)
     require_role(role, WORK, "ask for a swarm")
+    require_live(card)
     if (existing := repository.open_swarm_id(session, card_id)) is not None:
         raise SwarmAlreadyOpen(
             f"Card {card_id} already has open swarm {existing}; join it instead.",
@@ -374,9 +376,13 @@ def reopen_swarm(session: Session, *, actor: Principal, swarm_id: int) -> SwarmP
     """Reopen a resolved or cancelled swarm; members now at their WIP limit are let go."""
     peek, _ = _swarm(session, actor=actor, swarm_id=swarm_id, lock=False)
     # Lock the card first: the same order a new request takes, so the two serialise.
-    board_repository.card_with_access(session, card_id=peek.card_id, user_id=actor.id, lock=True)
+    card = board_repository.card_with_access(
+        session, card_id=peek.card_id, user_id=actor.id, lock=True
+    )
     swarm, role = _swarm(session, actor=actor, swarm_id=swarm_id, lock=True)
     _may_end(session, swarm, actor=actor, role=role)
+    if card is not None:
+        require_live(card)
     if swarm.state == "open":
         raise SwarmAlreadyOpen(f"Swarm {swarm_id} is already open.", swarm_id=swarm_id)
     other = repository.open_swarm_id(session, swarm.card_id)

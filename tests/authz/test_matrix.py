@@ -154,6 +154,17 @@ async def _move(w: World, role: str) -> Call:
     return Call(f"/api/cards/{card_id}/move", json={"column_id": w.columns["doing"]})
 
 
+async def _archive(w: World, role: str) -> Call:
+    return Call(f"/api/cards/{await w.fresh_card()}/archive")
+
+
+async def _restore(w: World, role: str) -> Call:
+    card_id = await w.fresh_card()
+    r = await w.admin.post(f"/api/cards/{card_id}/archive")
+    assert r.status_code == 200, r.text
+    return Call(f"/api/cards/{card_id}/restore")
+
+
 async def _take_in(w: World, role: str) -> Call:
     return Call(
         f"/api/boards/{w.board_id}/tickets",
@@ -342,6 +353,8 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], Prep]] = {
         fixed("/api/cards/{card_id}", json={"description": "Smoke seen"}),
     ),
     ("POST", "/api/cards/{card_id}/move"): (work(200), _move),
+    ("POST", "/api/cards/{card_id}/archive"): (work(200), _archive),
+    ("POST", "/api/cards/{card_id}/restore"): (work(200), _restore),
     # --- tickets, interactions, links ---
     ("POST", B + "/tickets"): (work(201), _take_in),
     ("POST", "/api/cards/{card_id}/interactions"): (

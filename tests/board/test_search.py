@@ -253,12 +253,27 @@ async def test_bad_filters_are_422_problems_naming_the_parameter(client):
         ("q", ""),
         ("q", "x" * 201),
         ("product", ""),
+        ("archived", "maybe"),
     ):
         r = await client.get(url, params={field: value})
         _bad(r, field)
-    r = await client.get(url, params={"archived": "true"})
-    _bad(r, "archived")
-    assert "not available yet" in r.json()["detail"]
+
+
+async def test_archived_cards_are_left_out_unless_asked_for_alone(client):
+    board = await create_board(client)
+    bid = board["id"]
+    kept = await create_card(client, bid, title="Printer jam")
+    gone = await create_card(client, bid, title="Printer smoke")
+    r = await client.post(f"/api/cards/{gone['id']}/archive")
+    assert r.status_code == 200, r.text
+
+    assert await _search(client, bid) == [kept["id"]]
+    assert await _search(client, bid, q="printer") == [kept["id"]]
+    assert await _search(client, bid, archived="false") == [kept["id"]]
+    assert await _search(client, bid, archived="true") == [gone["id"]]
+    # The other filters apply to archived cards too.
+    assert await _search(client, bid, archived="true", q="smoke") == [gone["id"]]
+    assert await _search(client, bid, archived="true", q="jam") == []
 
 
 async def test_members_search_and_everyone_else_gets_404(client, as_user):
