@@ -1,7 +1,9 @@
 /* Swarmboard board page: the drawer's comments and activity, and mention toasts.
  *
- * Comments come oldest first, a page at a time ("Show older comments" fetches the page
- * before); a body is always shown as text (textContent), never as HTML. People who may
+ * The API lists comments oldest first and its cursor leads on to newer ones, so the
+ * drawer reads the thread to its end (a few pages at most), shows the newest and keeps
+ * "Show older comments" for the rest; a live refresh reads on from the last page only.
+ * A body is always shown as text (textContent), never as HTML. People who may
  * work add comments and edit or delete their own; everyone reads them. The activity is
  * the card's own event log, newest first ("Show more" pages on). Both follow the drawer
  * (sb:drawer-open, sb:drawer-closed) and the board's event stream (sb:board-event from
@@ -12,7 +14,9 @@
   const SB = window.SB;
   const { el, button, showError } = SB;
   const me = Number(document.body.dataset.userId);
-  const PAGE = 20;
+  const PAGE = 20; // comments shown at first, and per "Show older comments"
+  const FETCH = 100; // comments per request
+  const MAX_PAGES = 20; // a thread longer than this many requests shows its start only
   const REFRESH_DELAY_MS = 60;
 
   function problem(res) {
@@ -61,8 +65,9 @@
   };
   const textarea = c.form.elements.body;
   const addButton = c.form.querySelector("button:not([type])");
-  // byId: every comment loaded, by id; cursor: where the older ones start (null: none).
-  const comments = { cardId: null, byId: new Map(), cursor: null, loaded: false };
+  // byId: every comment read, by id; tail: the cursor that read the last page (null: the
+  // first page), where a refresh reads on from; floor: the oldest id shown (null: all).
+  const comments = { cardId: null, byId: new Map(), tail: null, floor: null, loaded: false };
 
   function buildComment() {
     const li = el("li", "comment");
@@ -107,7 +112,8 @@
   }
 
   function renderComments() {
-    const items = Array.from(comments.byId.values()).sort((a, b) => a.id - b.id);
+    const all = Array.from(comments.byId.values()).sort((a, b) => a.id - b.id);
+    const items = comments.floor === null ? all : all.filter((item) => item.id >= comments.floor);
     const old = new Map();
     for (const li of Array.from(c.list.children)) old.set(li.dataset.commentId, li);
     let previous = null;
@@ -124,39 +130,49 @@
     for (const li of old.values()) li.remove();
     c.loading.hidden = comments.loaded;
     c.empty.hidden = !comments.loaded || items.length > 0;
-    c.older.hidden = !comments.cursor;
+    c.older.hidden = items.length === all.length;
+  }
+
+  /** Show the newest PAGE comments of those read (the first time), or PAGE more. */
+  function lowerFloor() {
+    const ids = Array.from(comments.byId.keys()).sort((a, b) => a - b);
+    const shown = comments.floor === null ? ids.length : ids.filter((id) => id >= comments.floor).length;
+    const want = comments.loaded ? shown + PAGE : PAGE;
+    comments.floor = ids.length > want ? ids[ids.length - want] : null;
   }
 
   function merge(items) {
     for (const item of items || []) comments.byId.set(item.id, item);
   }
 
-  /** The newest page: on opening, and whenever a comment event names the card. */
+  /** Read the thread on from the last page read to its end: on opening (from the start),
+   *  and whenever a comment event names the card. */
   const refreshComments = SB.serial(async function () {
     const cardId = comments.cardId;
     if (cardId === null) return;
-    const res = await SB.api("GET", url("/api/cards/" + cardId + "/comments", { limit: PAGE }));
-    if (comments.cardId !== cardId) return;
-    if (!res.ok) { c.loading.hidden = true; showError(c.error, problem(res)); return; }
+    let cursor = comments.tail;
+    for (let pages = 0; pages < MAX_PAGES; pages += 1) {
+      const res = await SB.api("GET", url("/api/cards/" + cardId + "/comments", { limit: FETCH, cursor }));
+      if (comments.cardId !== cardId) return;
+      if (!res.ok) { c.loading.hidden = true; showError(c.error, problem(res)); return; }
+      merge(res.body.items);
+      comments.tail = cursor;
+      if (!res.body.next_cursor) break;
+      cursor = res.body.next_cursor;
+    }
     showError(c.error, "");
-    if (!comments.loaded) comments.cursor = res.body.next_cursor || null;
+    if (!comments.loaded) lowerFloor();
     comments.loaded = true;
-    merge(res.body.items);
     renderComments();
   }, REFRESH_DELAY_MS);
 
-  c.older.addEventListener("click", async function () {
-    const cardId = comments.cardId;
-    if (cardId === null || !comments.cursor) return;
-    c.older.setAttribute("aria-disabled", "true");
-    const res = await SB.api("GET", url("/api/cards/" + cardId + "/comments", { limit: PAGE, cursor: comments.cursor }));
-    c.older.removeAttribute("aria-disabled");
-    if (comments.cardId !== cardId) return;
-    if (!res.ok) { showError(c.error, problem(res)); return; }
-    comments.cursor = res.body.next_cursor || null;
-    merge(res.body.items);
+  c.older.addEventListener("click", function () {
+    const first = c.list.firstElementChild;
+    lowerFloor();
     renderComments();
-    if (c.older.hidden && c.list.firstElementChild) c.list.firstElementChild.setAttribute("tabindex", "-1");
+    // Keep the reader's place: the comment that was first is still there, below the new ones.
+    if (first) first.scrollIntoView({ block: "nearest" });
+    if (c.older.hidden) { c.list.tabIndex = -1; c.list.focus({ preventScroll: true }); }
   });
 
   c.form.addEventListener("submit", async function (event) {
@@ -309,7 +325,8 @@
   function resetComments(cardId) {
     comments.cardId = cardId;
     comments.byId = new Map();
-    comments.cursor = null;
+    comments.tail = null;
+    comments.floor = null;
     comments.loaded = false;
     c.list.textContent = "";
     c.loading.hidden = false;
@@ -462,12 +479,25 @@
     });
   }
 
+  /** An edit or a delete may be of a comment older than the last page: apply it here. */
+  function applyCommentEvent(ev) {
+    const d = ev.data || {};
+    const item = comments.byId.get(Number(d.comment_id));
+    if (!item) return;
+    if (ev.type === "comment.edited" && typeof d.body === "string") Object.assign(item, { body: d.body, edited_at: ev.at });
+    if (ev.type === "comment.deleted") Object.assign(item, { deleted: true, body: "" });
+    renderComments();
+  }
+
   document.addEventListener("sb:board-event", function (event) {
     const ev = event.detail || {};
     if (ev.type === "card.commented") mentionToast(ev);
     const cardId = comments.cardId;
     if (cardId === null || !names(ev.data, cardId)) return;
-    if (COMMENT_EVENTS.has(ev.type)) refreshComments.soon();
+    if (COMMENT_EVENTS.has(ev.type)) {
+      if (comments.loaded) applyCommentEvent(ev);
+      refreshComments.soon();
+    }
     refreshActivity.soon();
   });
 

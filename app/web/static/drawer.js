@@ -281,12 +281,13 @@
   drawer.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.preventDefault(); closeDrawer(); } });
 
   /* --- saving ------------------------------------------------------------------------- */
-  /** PATCH the open card with the version it was loaded at. The refusal goes in ``box``;
-   *  a version conflict reloads the card and says so there. */
+  /** PATCH the open card with the version it was loaded at (or ``opts.version``). The
+   *  refusal goes in ``box``; a version conflict reloads the card and says so there. */
   async function patch(changes, box, opts) {
     const c = state.current;
     if (!c || !SB.canWork) return null;
-    const res = await SB.api("PATCH", "/api/cards/" + c.id, Object.assign({ version: c.version }, changes));
+    const version = opts && opts.version ? opts.version : c.version;
+    const res = await SB.api("PATCH", "/api/cards/" + c.id, Object.assign({ version }, changes));
     if (drawer.dataset.cardId !== String(c.id)) return null;
     if (!res.ok) {
       if (isVersionConflict(res)) {
@@ -322,10 +323,15 @@
     return !parts(name).form.hidden;
   }
 
+  // The version each in-place edit started from: a save is refused if the card changed
+  // since (the live refresh keeps the drawer's copy current, but not what is being typed).
+  const editBase = {};
+
   function startEdit(name) {
     const c = state.current;
     if (!c || !SB.canWork) return;
     const p = parts(name);
+    editBase[name] = c.version;
     p.input.value = c[name] || "";
     p.view.hidden = true;
     p.form.hidden = false;
@@ -358,9 +364,11 @@
     const value = name === "title" ? raw.trim() : raw.replace(/\s+$/, "");
     if (!value && LIMITS[name]) { showError(p.error, LIMITS[name]); p.input.focus(); return; }
     if (value === (c[name] || "")) { showError(p.error, ""); stopEdit(name, true); return; }
-    const saved = await patch({ [name]: value }, p.error);
-    if (saved) stopEdit(name, true);
-    else p.input.focus();
+    const saved = await patch({ [name]: value }, p.error, { version: editBase[name] });
+    if (saved) { stopEdit(name, true); return; }
+    // Refused: a second Save is made against what the drawer now shows.
+    if (state.current) editBase[name] = state.current.version;
+    p.input.focus();
   }
 
   for (const name of ["title", "description"]) {
@@ -499,7 +507,6 @@
     showError(archiveError, "");
     const card = SB.card(c.id);
     if (card) SB.removeCard(card);
-    const title = c.title;
     if (SB.drawerCardId() === c.id) closeDrawer();
     SB.notify({
       text: "Card archived",
@@ -507,7 +514,6 @@
       actionText: "Undo",
       onAction: () => restore(c.id, null),
       timeoutMs: 10000,
-      title: title,
     });
   });
 
