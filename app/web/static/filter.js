@@ -16,7 +16,8 @@
  *
  * The filter lives in the query string (history.replaceState), beside the #card-{id}
  * hash. Each application dispatches `sb:filter-applied` on document with
- * {detail: {ms, shown, hidden, total, cause}} (ms: from the triggering event). */
+ * {detail: {ms, at, shown, hidden, total, cause}}: `at` is the triggering event's time
+ * (performance.now() scale) and `ms` the time from it to the end of the update. */
 "use strict";
 (function () {
   const SB = window.SB;
@@ -74,8 +75,16 @@
 
   /* --- matching ---------------------------------------------------------------------- */
   let needle = ""; // state.q, lower case
-  let hits = null; // ids (strings) the server found for hitsFor
+  // The server's answer for the text hitsFor: card id -> its description and external
+  // ref, lower case. While a longer text waits for its own answer, a card stays found
+  // if that text is in them (the customer's ref is not sent, so only it may lag).
+  let hits = null;
   let hitsFor = null;
+
+  function found(id) {
+    const text = hits === null ? undefined : hits.get(id);
+    return text !== undefined && (hitsFor === needle || text.includes(needle));
+  }
 
   function active() {
     return needle !== "" || state.priority !== "" || state.channel !== "" || FLAGS.some((f) => state[f]);
@@ -88,7 +97,7 @@
     if (state.swarmed && !e.swarmed) return false;
     if (state.priority && e.priority !== state.priority) return false;
     if (state.channel && e.channel !== state.channel) return false;
-    if (needle && !e.text.includes(needle) && !(hits && hits.has(e.id))) return false;
+    if (needle && !e.text.includes(needle) && !found(e.id)) return false;
     return true;
   }
 
@@ -146,8 +155,9 @@
     const text = !on ? "" : shown.toLocaleString("en") + " of " + total.toLocaleString("en") + (total === 1 ? " card" : " cards");
     if (summary.textContent !== text) summary.textContent = text;
     summary.classList.toggle("is-searching", on && searching);
-    const ms = since === undefined ? 0 : performance.now() - since;
-    document.dispatchEvent(new CustomEvent("sb:filter-applied", { detail: { ms, shown, hidden, total, cause } }));
+    const at = since === undefined ? performance.now() : since;
+    const ms = performance.now() - at;
+    document.dispatchEvent(new CustomEvent("sb:filter-applied", { detail: { ms, at, shown, hidden, total, cause } }));
   }
 
   function applyAll(cause, since) {
@@ -193,8 +203,8 @@
     const next = state.q.trim().toLowerCase();
     if (next === needle) return false;
     needle = next;
-    // The server's hits for a shorter text still cover this one (a superset): keep them
-    // until the new answer replaces them, so matches do not blink while typing.
+    // An answer for a shorter text covers this one (a superset, narrowed in found()):
+    // keep it until the new answer replaces it, so matches do not blink while typing.
     if (!(hitsFor !== null && needle && needle.includes(hitsFor))) { hits = null; hitsFor = null; }
     return true;
   }
@@ -226,7 +236,7 @@
     const mine = asking;
     const q = state.q.trim().slice(0, 200);
     const wanted = needle;
-    const found = new Set();
+    const answer = new Map();
     let cursor = null;
     for (let page = 0; page < MAX_PAGES; page += 1) {
       const params = new URLSearchParams({ q: q, limit: String(PAGE) });
@@ -234,11 +244,13 @@
       const res = await SB.api("GET", "/api/boards/" + SB.boardId + "/cards?" + params.toString());
       if (mine !== asking || wanted !== needle) return; // stale: a newer question is out
       if (!res.ok) { searching = false; apply([], "server"); return; } // the local match stands
-      for (const item of res.body.items || []) found.add(String(item.id));
+      for (const item of res.body.items || []) {
+        answer.set(String(item.id), ((item.description || "") + "\n" + (item.external_ref || "")).toLowerCase());
+      }
       cursor = res.body.next_cursor;
       if (!cursor) break;
     }
-    hits = found;
+    hits = answer;
     hitsFor = wanted;
     searching = false;
     applyAll("server");
