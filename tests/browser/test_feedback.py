@@ -42,10 +42,12 @@ MEASURE = """() => {
     what: el.dataset.cardId ? 'card ' + el.dataset.cardId
       : (el.tagName + ' ' + (el.name || el.getAttribute('aria-label') || el.textContent.trim()).slice(0, 40))});
   const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  // The stack scrolls when full: a toast shows as far as the stack does.
+  const stack = clip(document.querySelector('#toasts').getBoundingClientRect(), screen);
   return {
     board,
     toasts: [...document.querySelectorAll('#toasts .toast')].filter(shown)
-      .map(el => box(el, screen)).filter(real),
+      .map(el => box(el, stack)).filter(real),
     cards: [...document.querySelectorAll('#board article.card')].filter(shown)
       .map(el => box(el, board)).filter(real),
     controls: drawer.hidden ? [] : [...drawer.querySelectorAll('input, select, textarea, button')]

@@ -113,7 +113,7 @@
   function markInvite(node, inv) {
     node.dataset.invitationId = String(inv.invitation_id);
     node.dataset.swarmId = String(inv.swarm_id);
-    node.dataset.cardId = String(inv.card_id);
+    node.dataset.inviteCard = String(inv.card_id); // not data-card-id: that names a card
   }
 
   function showInviteToast(inv) {
@@ -219,7 +219,7 @@
       return;
     }
     const inv = invites.get(box.dataset.invitationId);
-    const title = inv ? inv.card_title : cardTitle(Number(box.dataset.cardId));
+    const title = inv ? inv.card_title : cardTitle(Number(box.dataset.inviteCard));
     dropInvite(box.dataset.invitationId);
     if (accept) SB.flash("You joined the swarm on “" + title + "”.", "info");
     showSwarm(res.body);

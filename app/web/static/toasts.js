@@ -110,6 +110,8 @@
     handles.set(el, handle);
     if (o.key) byKey.set(o.key, handle);
     stack.insertBefore(el, before);
+    // A full strip scrolls: the newest toast comes into view (the strip only, not the page).
+    if (!before && stack.scrollHeight > stack.clientHeight) stack.scrollTop = stack.scrollHeight;
     arm();
     return handle;
   };
