@@ -237,7 +237,9 @@ def scatter_chart(
             f"<title>{escape(tip)}</title></circle>"
         )
     said = ", ".join(
-        f"{k[1:]}% within {_fmt(v)} days" for k in LEVELS if (v := levels.get(k)) is not None
+        f"{k[1:]}% within {_fmt(v)} day{'' if v == 1 else 's'}"
+        for k in LEVELS
+        if (v := levels.get(k)) is not None
     )
     summary = f"{len(points)} finished card{'s' if len(points) != 1 else ''}; {said}."
     label = f"Cycle-time scatterplot: {summary}"
@@ -482,11 +484,14 @@ def _as_datetime(value: object) -> datetime:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
-def _table(caption: str, head: list[str], rows: list[list[str]]) -> dict[str, object]:
+def _table(
+    caption: str, head: list[str], rows: list[list[str]], *, day_rows: bool = False
+) -> dict[str, object]:
+    """A chart's data as a table; ``day_rows``: each row is a day (its label never wraps)."""
     if len(rows) > MAX_TABLE_ROWS:
         caption += f" (the first {MAX_TABLE_ROWS} of {len(rows)})"
         rows = rows[:MAX_TABLE_ROWS]
-    return {"caption": caption, "head": head, "rows": rows}
+    return {"caption": caption, "head": head, "rows": rows, "day_rows": day_rows}
 
 
 def _sampled(rows: list[list[str]]) -> list[list[str]]:
@@ -561,11 +566,13 @@ def flow_charts(flow: Mapping[str, Any], *, start: date, end: date) -> FlowChart
                 "Cards in each column at the end of the day",
                 ["Day", *(n for _, n in columns)],
                 _sampled(cfd_rows),
+                day_rows=True,
             ),
             "run": _table(
                 "Cards finished" + (" each week" if len(per_day) > 62 else " each day"),
                 ["Week of" if len(per_day) > 62 else "Day", "Finished"],
                 run_rows,
+                day_rows=True,
             ),
         },
     )
