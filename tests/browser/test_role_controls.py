@@ -23,30 +23,34 @@ DOING = {"name": "Doing", "stage": "active", "wip_limit": 5}
 DONE = {"name": "Resolved", "stage": "done"}
 
 
+async def _raise(settings: Settings, board_id: int, card_id: int) -> None:
+    db = Database(settings)
+    db.start()
+    try:
+        await db.write(
+            alerts.raise_for_card,
+            board_id=board_id,
+            card_id=card_id,
+            kind="customer_rejected",
+            data={"reason": "still broken"},
+        )
+    finally:
+        await db.dispose()
+
+
 @pytest.fixture
 async def watched_board(new_board, add_card, api, settings: Settings) -> dict[str, Any]:
     """Two cards, one with an open alert, so the alerts panel has an item to act on."""
     board = await new_board(columns=[TRIAGE, DOING, DONE])
     triage = board["columns"][0]["id"]
     cards = [await add_card(board["id"], column_id=triage) for _ in range(2)]
-    db = Database(settings)
-    db.start()
-    try:
-        await db.write(
-            alerts.raise_for_card,
-            board_id=board["id"],
-            card_id=cards[0]["id"],
-            kind="customer_rejected",
-            data={"reason": "still broken"},
-        )
-    finally:
-        await db.dispose()
+    await _raise(settings, board["id"], cards[0]["id"])
     return {"board": board, "cards": cards}
 
 
 @pytest.mark.parametrize("role", ["viewer", "facilitator"])
 async def test_read_only_roles_see_no_move_edit_or_alert_controls(
-    role, watched_board, open_board, new_person, people, api, add_card
+    role, watched_board, open_board, new_person, people, api, add_card, settings
 ):
     board, cards = watched_board["board"], watched_board["cards"]
     triage, doing = board["columns"][0]["id"], board["columns"][1]["id"]
@@ -66,6 +70,23 @@ async def test_read_only_roles_see_no_move_edit_or_alert_controls(
     await page.expect_card_in(triage, fresh["id"], within_ms=LIVE_TIMEOUT_MS)
     await expect(page.card(fresh["id"]).locator("button.move-menu")).to_have_count(0)
     await expect(page.card(fresh["id"])).not_to_have_attribute("draggable", "true")
+
+    # Live marks on a card with no owner (so no initials, and no "Move to…" to go before):
+    # an alert's flag and a swarm's badge still find their place, without a script error.
+    plain = cards[1]["id"]
+    fragments: list[str] = []  # a board re-render would hide a failure to apply an event
+    page.page.on("request", lambda q: fragments.append(q.url) if "/fragment" in q.url else None)
+    await _raise(settings, board["id"], plain)
+    r = await api.patch(f"/api/cards/{fresh['id']}", json={"priority": "high"})
+    assert r.status_code == 200, r.text  # the next event brings the alert along
+    await expect(page.card(plain).locator(".alert-flag")).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+    r = await api.post(
+        f"/api/cards/{plain}/swarms",
+        json={"skills": ["Payments"], "question": "Why twice?", "tried": "Logs"},
+    )
+    assert r.status_code == 201, r.text
+    await expect(page.card(plain).locator(".swarm-badge")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    assert page.errors == [] and fragments == [], fragments
 
     # Even a card made draggable by hand does not start a move: no request is sent.
     moves: list[str] = []

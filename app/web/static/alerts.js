@@ -129,7 +129,9 @@
       if (!badge) {
         badge = el("span", "alert-badge");
         badge.title = "Active alerts";
-        card.querySelector(".swarm-badge, .owner, .move-menu").before(badge);
+        // Before the swarm badge, the initials or "Move to…"; read-only roles may have none.
+        const next = card.querySelector(".swarm-badge, .owner, .move-menu");
+        if (next) next.before(badge); else card.querySelector(".meta").append(badge);
       }
       badge.append(buildFlag(d.alert_id, d.kind, "open"));
       return true;

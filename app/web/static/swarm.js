@@ -62,7 +62,9 @@
     if (!badge) {
       badge = el("span", "swarm-badge", "Swarm");
       badge.title = "A swarm is helping on this card";
-      card.querySelector(".owner, .move-menu").before(badge);
+      // Before the initials or "Move to…"; read-only roles may have neither.
+      const next = card.querySelector(".owner, .move-menu");
+      if (next) next.before(badge); else card.querySelector(".meta").append(badge);
     }
     badge.dataset.swarmId = String(swarmId);
   };
