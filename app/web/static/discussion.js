@@ -357,9 +357,12 @@
     return personName(actor.id, "Someone");
   }
 
+  /** "Moved from Triage to Investigating · Maya Okafor · 3 min ago". */
   function buildEntry() {
     const li = el("li", "activity-item");
-    li.append(el("span", "activity-actor"), " ", el("span", "activity-summary"), " ", el("span", "activity-when muted"));
+    const meta = el("span", "activity-meta muted");
+    meta.append(" · ", el("span", "activity-actor"), " · ", el("span", "activity-when"));
+    li.append(el("span", "activity-summary"), meta);
     return li;
   }
 
