@@ -275,3 +275,54 @@ async def test_move_to_marks_a_full_column_and_a_refusal_shows_on_the_card_witho
     await expect(theirs).to_have_attribute("aria-disabled", "true")
     await expect(theirs).to_have_accessible_description(re.compile("only a lead"))
     assert resolved  # the third column is an ordinary target (checked above)
+
+
+async def test_the_toast_api_action_link_dismiss_and_timeout_that_waits_for_the_reader(
+    new_board, open_board
+):
+    """``SB.toast`` as the drawer and others call it ("Card archived · Undo", mentions)."""
+    board = await new_board()
+
+    async def fake_clock(context) -> None:
+        await context.clock.install()
+
+    page = await open_board("agent", board["id"], setup=fake_clock)
+    stack = page.page.get_by_role("region", name="Notifications")
+    await page.page.evaluate(
+        """() => {
+          window.__undone = 0;
+          SB.toast({text: 'Card archived', kind: 'success', actionText: 'Undo',
+                    onAction() { window.__undone += 1; }, timeoutMs: 10000});
+          SB.toast({text: 'Ana mentioned you', href: '#card-1', linkText: 'Open card',
+                    timeoutMs: 5000});
+          SB.toast({text: 'Stays until dismissed'});
+        }"""
+    )
+    archived = stack.locator(".toast").filter(has_text="Card archived")
+    mention = stack.locator(".toast").filter(has_text="Ana mentioned you")
+    stays = stack.locator(".toast").filter(has_text="Stays until dismissed")
+    await expect(archived.get_by_role("button", name="Undo")).to_be_visible()
+    await expect(archived.get_by_role("button", name="Dismiss")).to_be_visible()
+    await expect(mention.get_by_role("link", name="Open card")).to_have_attribute("href", "#card-1")
+    await expect(archived).to_have_attribute("role", "group")
+    await expect(archived).to_have_accessible_name("Card archived")
+
+    # A timed toast waits while the pointer is on it; the others run out.
+    await archived.hover()
+    await page.page.clock.run_for(12_000)
+    await expect(mention).to_have_count(0)
+    await expect(archived).to_be_visible()
+    await expect(stays).to_be_visible()
+    # The action runs once and takes its toast away.
+    await archived.get_by_role("button", name="Undo").click()
+    await expect(archived).to_have_count(0)
+    assert await page.page.evaluate("() => window.__undone") == 1
+    # Dismiss, or Escape on a toast, puts it away.
+    await stays.get_by_role("button", name="Dismiss").focus()
+    await page.page.keyboard.press("Escape")
+    await expect(stays).to_have_count(0)
+
+    # SB.flash: a page-level message is a toast too, one at a time, an error as an alert.
+    await page.page.evaluate("() => { SB.flash('First problem'); SB.flash('Second problem'); }")
+    await expect(page.flash).to_have_text("Second problem")
+    await expect(stack.locator(".toast")).to_have_count(1)
