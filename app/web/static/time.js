@@ -91,12 +91,13 @@
     for (const a of root.querySelectorAll(".age[data-since]")) ageTooltip(a);
   }
 
+  /** Every minute: the relative texts move on (a card age's tooltip never changes). */
   function refresh() {
-    renderWithin(document.body);
+    for (const t of document.querySelectorAll("time[data-relative]")) render(t);
   }
 
   function start() {
-    refresh();
+    renderWithin(document.body);
     setInterval(refresh, MINUTE);
     // Fragments the page fetches (a refreshed webhook endpoint, a re-read board) and
     // cards built live carry server-printed dates: render them as they arrive.
