@@ -19,6 +19,7 @@ from app.alerts.scheduler import AlertScheduler
 from app.auth import service as auth_service
 from app.auth import session as web_session
 from app.auth.router import router as auth_router
+from app.board.activity_router import router as activity_router
 from app.board.log_router import router as events_router
 from app.board.router import router as board_router
 from app.board.search_router import router as search_router
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(board_router)
     app.include_router(search_router)
+    app.include_router(activity_router)
     app.include_router(events_router)
     app.include_router(realtime_router)
     app.include_router(swarm_router)

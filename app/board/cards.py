@@ -465,13 +465,18 @@ def update_card(
         for k, v in changes.items()
         if k not in ("version", "updated_at", "blocked_since", "blocked_seconds")
     }
+    updated: dict[str, Any] = {"card_id": card_id, "changes": public_changes}
+    if "assignee_ids" in changes:  # who joined and left the card, for its activity
+        before, after = list(row.assignee_ids or []), changes["assignee_ids"]
+        updated["assigned"] = [u for u in after if u not in before]
+        updated["unassigned"] = [u for u in before if u not in after]
     appended = [
         events.append(
             session,
             board_id=board_id,
             type="card.updated",
             actor=actor_ref(actor),
-            data={"card_id": card_id, "changes": public_changes},
+            data=updated,
         )
     ]
     if "blocked" in changes:

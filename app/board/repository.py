@@ -21,6 +21,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     not_,
     or_,
     select,
@@ -70,12 +71,14 @@ __all__ = [
     "neighbour_positions",
     "next_position",
     "person_loads",
+    "place_names",
     "record_stay",
     "reopen_column_id",
     "replace_assignees",
     "search_cards",
     "share_a_board",
     "update_card",
+    "user_names",
 ]
 
 boards = table_of(Board)
@@ -417,6 +420,30 @@ def board_ids(session: Session, *, member: int | None) -> list[int]:
         else select(members.c.board_id).where(members.c.user_id == member)
     )
     return [int(i) for i in session.execute(stmt).scalars()]
+
+
+def user_names(session: Session, user_ids: set[int]) -> dict[int, str]:
+    """Names of these people (any that exist), in one statement."""
+    if not user_ids:
+        return {}
+    stmt = select(users.c.id, users.c.name).where(users.c.id.in_(sorted(user_ids)))
+    return {int(i): str(n) for i, n in session.execute(stmt).all()}
+
+
+def place_names(session: Session, *, board_id: int) -> tuple[dict[int, str], dict[int, str]]:
+    """(column id -> name, lane id -> name) of a board, in one statement."""
+    stmt = union(
+        select(literal("column").label("kind"), columns.c.id, columns.c.name).where(
+            columns.c.board_id == board_id
+        ),
+        select(literal("lane").label("kind"), lanes.c.id, lanes.c.name).where(
+            lanes.c.board_id == board_id
+        ),
+    )
+    found: dict[str, dict[int, str]] = {"column": {}, "lane": {}}
+    for kind, id_, name in session.execute(stmt).all():
+        found[kind][int(id_)] = str(name)
+    return found["column"], found["lane"]
 
 
 def has_membership(session: Session, *, user_id: int) -> bool:

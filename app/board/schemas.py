@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, Field
 
@@ -15,6 +15,9 @@ __all__ = [
     "CHANNELS",
     "PRIORITIES",
     "SEGMENTS",
+    "ActivityActor",
+    "ActivityItem",
+    "ActivityPage",
     "BoardCreate",
     "BoardDetail",
     "BoardPage",
@@ -240,6 +243,32 @@ class CardSearchPage(BaseModel):
     """One page of a board's cards in board order; ``next_cursor`` fetches the next."""
 
     items: list[CardPublic]
+    next_cursor: str | None
+
+
+class ActivityActor(BaseModel):
+    """Who did it: a person (``user``), Swarmboard itself (``system``) or the customer."""
+
+    id: int | None
+    kind: str
+    name: str
+
+
+class ActivityItem(BaseModel):
+    """One event of a card's history, with a one-line summary in human terms."""
+
+    seq: int
+    type: str
+    at: str
+    actor: ActivityActor
+    summary: str
+    data: dict[str, Any]
+
+
+class ActivityPage(BaseModel):
+    """A page of a card's activity, newest first; ``next_cursor`` fetches older items."""
+
+    items: list[ActivityItem]
     next_cursor: str | None
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "insert_event",
     "insert_events",
     "list_events",
+    "list_for_card",
     "log_bounds",
     "next_seq",
     "reserve_seqs",
@@ -104,6 +105,16 @@ def list_events(session: Session, *, board_id: int, since: int, limit: int) -> l
         .order_by(_events.c.seq)
         .limit(limit)
     )
+    return list(session.execute(stmt).all())
+
+
+def list_for_card(session: Session, *, card_id: int, before: int | None, limit: int) -> list[Any]:
+    """A card's events, newest first, with ``seq < before``: a range of the (card_id,
+    seq) index (a card stays on one board, so its seq order is its history's order)."""
+    stmt = select(_events).where(_events.c.card_id == card_id)
+    if before is not None:
+        stmt = stmt.where(_events.c.seq < before)
+    stmt = stmt.order_by(_events.c.seq.desc()).limit(limit)
     return list(session.execute(stmt).all())
 
 

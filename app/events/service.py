@@ -17,6 +17,7 @@ __all__ = [
     "append",
     "append_many",
     "envelope_from_row",
+    "list_for_card",
     "list_since",
     "log_bounds",
 ]
@@ -126,6 +127,15 @@ def list_since(
 ) -> tuple[list[dict[str, Any]], bool]:
     """Events with ``seq > since`` in order, and whether more follow."""
     rows = repository.list_events(session, board_id=board_id, since=since, limit=limit + 1)
+    return [envelope_from_row(r) for r in rows[:limit]], len(rows) > limit
+
+
+def list_for_card(
+    session: Session, *, card_id: int, before: int | None, limit: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """A card's events with ``seq < before`` (None: from the newest), newest first, and
+    whether older ones follow."""
+    rows = repository.list_for_card(session, card_id=card_id, before=before, limit=limit + 1)
     return [envelope_from_row(r) for r in rows[:limit]], len(rows) > limit
 
 

@@ -355,6 +355,7 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], Prep]] = {
     ("POST", "/api/cards/{card_id}/move"): (work(200), _move),
     ("POST", "/api/cards/{card_id}/archive"): (work(200), _archive),
     ("POST", "/api/cards/{card_id}/restore"): (work(200), _restore),
+    ("GET", "/api/cards/{card_id}/activity"): (read(), fixed("/api/cards/{card_id}/activity")),
     # --- tickets, interactions, links ---
     ("POST", B + "/tickets"): (work(201), _take_in),
     ("POST", "/api/cards/{card_id}/interactions"): (
