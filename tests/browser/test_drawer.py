@@ -433,3 +433,33 @@ async def test_archive_removes_the_card_and_undo_restores_it(
     await page.expect_wip(col["Investigating"], 2, 5)
     r = await api.get(f"/api/boards/{board['id']}")
     assert card["id"] in [c["id"] for c in r.json()["cards"]]
+
+
+async def test_undo_into_a_full_column_says_why_and_the_card_stays_archived(
+    new_board, add_card, open_board, api, people
+):
+    columns = [
+        {"name": "Triage", "stage": "backlog"},
+        {"name": "Investigating", "stage": "active", "wip_limit": 1},
+        {"name": "Resolved", "stage": "done"},
+    ]
+    board = await new_board(columns=columns)
+    col = _ids(board)
+    card = await add_card(board["id"], title="Login page loads slowly", column_id=col["Investigating"])
+    page = await open_board("agent", board["id"])
+    view = DrawerView(page)
+    await view.open(card["id"])
+    await view.button("Archive card").click()
+    await expect(page.card(card["id"])).to_have_count(0)
+    # Meanwhile the column fills up again.
+    await add_card(board["id"], column_id=col["Investigating"])
+    await page.expect_wip(col["Investigating"], 1, 1)
+    async with as_person(api, people["agent"]) as agent_api:
+        probe = await agent_api.post(f"/api/cards/{card['id']}/restore")
+    assert probe.status_code == 409, probe.text
+
+    await page.page.get_by_role("button", name="Undo").click()
+
+    await expect(page.page.get_by_text(probe.json()["detail"])).to_be_visible()
+    await expect(page.card(card["id"])).to_have_count(0)
+    await page.expect_wip(col["Investigating"], 1, 1)
