@@ -43,7 +43,8 @@ async def audit(page: Page) -> tuple[list[str], list[str]]:
     if not await page.evaluate("() => typeof window.axe === 'object'"):
         await page.evaluate(AXE_SOURCE)
     result: dict[str, Any] = await page.evaluate(RUN, TAGS)
-    failing, other = [], []
+    failing: list[str] = []
+    other: list[str] = []
     for v in result["violations"]:
         targets = "; ".join(" ".join(map(str, n["target"])) for n in v["nodes"][:12])
         more = f" (+{len(v['nodes']) - 12} more)" if len(v["nodes"]) > 12 else ""

@@ -34,13 +34,13 @@ from tests.browser.conftest import Person
 from tests.factories import create_board
 
 DAY = 86_400.0
-COLUMNS = [
+COLUMNS: list[dict[str, Any]] = [
     {"name": "Triage", "stage": "backlog"},
     {"name": "Investigating", "stage": "active", "wip_limit": 8},
     {"name": "Waiting on customer", "stage": "active"},
     {"name": "Resolved", "stage": "done"},
 ]
-LANES = [{"name": "Enterprise", "wip_limit": 12}, {"name": "Self-serve"}]
+LANES: list[dict[str, Any]] = [{"name": "Enterprise", "wip_limit": 12}, {"name": "Self-serve"}]
 LONG = (
     "Customer on the Enterprise annual plan reports that invoice PDFs generated after the "
     "November price change show the old VAT rate for Austrian and Belgian entities, and the "
