@@ -101,7 +101,9 @@ async def test_the_sections_come_in_order_no_version_shows_and_the_insight_folds
         product="Billing",
         channel="email",
     )
-    heading = await add_card(board["id"], title="Voucher refunds fail", column_id=col["Investigating"])
+    heading = await add_card(
+        board["id"], title="Voucher refunds fail", column_id=col["Investigating"]
+    )
     page = await open_board("lead", board["id"])
     view = DrawerView(page)
 
@@ -148,9 +150,7 @@ async def test_the_sections_come_in_order_no_version_shows_and_the_insight_folds
     await expect(view.insight_fold).to_have_js_property("open", False)
 
 
-async def test_a_move_refused_for_an_incomplete_insight_unfolds_it(
-    new_board, add_card, open_board
-):
+async def test_a_move_refused_for_an_incomplete_insight_unfolds_it(new_board, add_card, open_board):
     columns = [
         {"name": "Triage", "stage": "backlog"},
         {"name": "Investigating", "stage": "active"},
@@ -175,7 +175,9 @@ async def test_the_title_and_description_are_edited_in_place(
     new_board, add_card, open_board, api, web
 ):
     board = await new_board(columns=COLUMNS)
-    card = await add_card(board["id"], title="Refund shows twice", description="Seen by one customer.")
+    card = await add_card(
+        board["id"], title="Refund shows twice", description="Seen by one customer."
+    )
     page = await open_board("agent", board["id"])
     view = DrawerView(page)
     await view.open(card["id"])
@@ -378,7 +380,9 @@ async def test_a_viewers_drawer_is_read_only_but_shows_comments_and_activity(
     new_board, add_card, open_board, api, people, new_person
 ):
     board = await new_board(columns=COLUMNS)
-    card = await add_card(board["id"], title="Partner dashboard times out", owner_id=people["agent"].id)
+    card = await add_card(
+        board["id"], title="Partner dashboard times out", owner_id=people["agent"].id
+    )
     viewer = await new_person("Vera Viewer", role="viewer")
     r = await api.post(
         f"/api/boards/{board['id']}/members", json={"user_id": people[viewer].id, "role": "viewer"}
@@ -406,12 +410,12 @@ async def test_a_viewers_drawer_is_read_only_but_shows_comments_and_activity(
     await expect(view.comment_items.get_by_role("button")).to_have_count(0)
 
 
-async def test_archive_removes_the_card_and_undo_restores_it(
-    new_board, add_card, open_board, api
-):
+async def test_archive_removes_the_card_and_undo_restores_it(new_board, add_card, open_board, api):
     board = await new_board(columns=COLUMNS)
     col = _ids(board)
-    card = await add_card(board["id"], title="Duplicate account after social login", column_id=col["Investigating"])
+    card = await add_card(
+        board["id"], title="Duplicate account after social login", column_id=col["Investigating"]
+    )
     await add_card(board["id"], column_id=col["Investigating"])
     page = await open_board("agent", board["id"])
     view = DrawerView(page)
@@ -445,7 +449,9 @@ async def test_undo_into_a_full_column_says_why_and_the_card_stays_archived(
     ]
     board = await new_board(columns=columns)
     col = _ids(board)
-    card = await add_card(board["id"], title="Login page loads slowly", column_id=col["Investigating"])
+    card = await add_card(
+        board["id"], title="Login page loads slowly", column_id=col["Investigating"]
+    )
     page = await open_board("agent", board["id"])
     view = DrawerView(page)
     await view.open(card["id"])

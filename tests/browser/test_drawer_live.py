@@ -40,7 +40,9 @@ async def test_a_comment_an_assignment_and_a_new_title_reach_the_other_open_draw
     await expect(b.comments.locator(".comments-empty")).to_be_visible()
 
     # A comments: B's open drawer shows it, with its author.
-    await a.comments.get_by_label("Comment", exact=True).fill("The gateway log shows two refund calls.")
+    await a.comments.get_by_label("Comment", exact=True).fill(
+        "The gateway log shows two refund calls."
+    )
     await a.button("Add comment").click()
     await expect(a.comment_items).to_have_count(1)
     shown = b.comment_items.filter(has_text="The gateway log shows two refund calls.")
@@ -58,14 +60,18 @@ async def test_a_comment_an_assignment_and_a_new_title_reach_the_other_open_draw
         [people["agent"].name]
     )
     await expect(b_page.card(card["id"]).locator(".owner")).to_have_text("AM")
-    await expect(b_page.card(card["id"])).to_have_attribute("data-assignees", str(people["agent"].id))
+    await expect(b_page.card(card["id"])).to_have_attribute(
+        "data-assignees", str(people["agent"].id)
+    )
 
     # A renames the card: B's drawer title and B's board card follow.
     await a.button("Edit title").click()
     title_box = a.drawer.get_by_role("textbox", name="Title", exact=True)
     await title_box.fill("Refund shows twice in the statement")
     await title_box.press("Enter")
-    await expect(b.title).to_have_text("Refund shows twice in the statement", timeout=LIVE_TIMEOUT_MS)
+    await expect(b.title).to_have_text(
+        "Refund shows twice in the statement", timeout=LIVE_TIMEOUT_MS
+    )
     await expect(b_page.card(card["id"]).locator(".title")).to_have_text(
         "Refund shows twice in the statement"
     )
