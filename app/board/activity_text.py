@@ -101,6 +101,11 @@ def _number(value: Any) -> str:
     return f"{value:,.0f}" if float(value) == int(value) else f"{value:,.2f}"
 
 
+def _join(parts: list[str]) -> str:
+    """Several changes as one line: "Renamed to “X”; set priority to High"."""
+    return "; ".join(parts[:1] + [p[0].lower() + p[1:] for p in parts[1:]])
+
+
 def _field_change(key: str, value: Any, data: dict[str, Any], n: Names) -> str | None:
     if key == "title":
         return f"Renamed to {_quote(value)}"
@@ -134,7 +139,7 @@ def _assignment(value: Any, data: dict[str, Any], n: Names) -> str:
         parts.append(f"Assigned {_list([n.person(u) for u in data['assigned']])}")
     if data["unassigned"]:
         parts.append(f"Unassigned {_list([n.person(u) for u in data['unassigned']])}")
-    return "; ".join(parts) or "Reordered the assignees"
+    return _join(parts) or "Reordered the assignees"
 
 
 def _updated(data: dict[str, Any], n: Names) -> str:
@@ -147,7 +152,7 @@ def _updated(data: dict[str, Any], n: Names) -> str:
         return f"Changed the blocked reason: {changes['blocked_reason']}"
     if not lines:
         return "Edited the card"
-    return "; ".join(lines[:1] + [p[0].lower() + p[1:] for p in lines[1:]])
+    return _join(lines)
 
 
 def _moved(data: dict[str, Any], n: Names) -> str:

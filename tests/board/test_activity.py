@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from tests.alerts.helpers import later, listed, scan
 from tests.confirm.helpers import BLANK, path_of
@@ -247,3 +250,45 @@ async def test_a_linked_ticket_and_insight_fields_read_in_human_terms(client):
         "set the effort to 6 hours; set owning team to Billing",
         f"No longer a repeat of card #{older['id']}",
     ]
+
+
+async def test_a_page_names_its_people_and_columns_in_as_many_statements_as_a_short_one(
+    client,
+):
+    board = await create_board(client)
+    bid, cols = board["id"], [c["id"] for c in board["columns"]]
+    card = await create_card(client, bid)
+    people = []
+    for n in range(8):
+        someone, _ = await create_user(client, role="agent", name=f"Agent {n}")
+        await add_member(client, bid, someone["id"])
+        people.append(someone)
+        r = await client.patch(f"/api/cards/{card['id']}", json={"assignee_ids": [someone["id"]]})
+        assert r.status_code == 200, r.text
+        r = await client.post(f"/api/cards/{card['id']}/move", json={"column_id": cols[n % 3]})
+        assert r.status_code == 200, r.text
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        # Only statements that read people, columns or lanes (the listener is global).
+        if re.search(r"\b(users|board_columns|lanes)\b", statement):
+            statements.append(statement)
+
+    async def page(limit: int) -> tuple[int, list[dict]]:
+        before = len(statements)
+        r = await client.get(f"/api/cards/{card['id']}/activity", params={"limit": limit})
+        assert r.status_code == 200, r.text
+        return len(statements) - before, r.json()["items"]
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        short, few = await page(1)
+        long, many = await page(20)
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+
+    assert len(few) == 1 and len(many) == 20
+    lines = " / ".join(i["summary"] for i in many)
+    assert "Assigned Agent 7; unassigned Agent 6" in lines
+    assert len({n for n in range(8) if f"Agent {n}" in lines}) >= 6  # many people named
+    assert short == long, statements
