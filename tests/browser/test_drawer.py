@@ -469,3 +469,29 @@ async def test_undo_into_a_full_column_says_why_and_the_card_stays_archived(
     await expect(page.page.get_by_text(probe.json()["detail"])).to_be_visible()
     await expect(page.card(card["id"])).to_have_count(0)
     await page.expect_wip(col["Investigating"], 1, 1)
+
+
+async def test_a_link_to_an_archived_card_says_so_and_offers_it_back(
+    new_board, add_card, open_board, api
+):
+    board = await new_board(columns=COLUMNS)
+    col = _ids(board)
+    card = await add_card(board["id"], title="Chatbot hands over without the conversation")
+    page = await open_board("agent", board["id"])
+    r = await api.post(f"/api/cards/{card['id']}/archive")
+    assert r.status_code == 200, r.text
+    await expect(page.card(card["id"])).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+
+    await page.page.evaluate(f"location.hash = '#card-{card['id']}'")
+    view = DrawerView(page)
+    await expect(view.title).to_have_text(card["title"])
+    notice = view.drawer.locator(".drawer-archived")
+    await expect(notice).to_contain_text("This card is archived")
+    await expect(view.button("Archive card")).to_be_hidden()
+    await expect(view.button("Edit title")).to_be_hidden()
+
+    await view.button("Restore card").click()
+
+    await page.expect_card_in(col["Triage"], card["id"])
+    await expect(notice).to_be_hidden()
+    await expect(view.button("Archive card")).to_be_visible()

@@ -215,6 +215,9 @@
     fillFields(c, force);
     for (const edit of drawer.querySelectorAll("[data-edit]")) edit.hidden = !SB.canWork || isEditing(edit.dataset.edit);
     archiveSection.hidden = !SB.canWork;
+    // Archived (a link to it, or archived while open): say so, and offer it back.
+    if (!c.archived_at) setArchived(null);
+    else if (archived.box.hidden) setArchived("This card is archived: it is not on the board.", true);
     placeInsight();
     loading.hidden = true;
     details.hidden = false;
