@@ -40,8 +40,10 @@ MEASURE = """() => {
   const inDrawer = clip(drawer.getBoundingClientRect(), screen);
   const box = (el, k) => Object.assign(clip(el.getBoundingClientRect(), k), {
     what: el.dataset.cardId ? 'card ' + el.dataset.cardId
-      : (el.tagName + ' ' + (el.name || el.getAttribute('aria-label') || el.textContent.trim()).slice(0, 40))});
-  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+      : (el.tagName + ' ' + (el.name || el.getAttribute('aria-label')
+                             || el.textContent.trim()).slice(0, 40))});
+  const shown = (el) => el.getClientRects().length > 0
+    && getComputedStyle(el).visibility !== 'hidden';
   // The stack scrolls when full: a toast shows as far as the stack does.
   const stack = clip(document.querySelector('#toasts').getBoundingClientRect(), screen);
   return {
@@ -57,7 +59,7 @@ MEASURE = """() => {
 
 
 def _meets(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return (
+    return bool(
         a["left"] < b["right"] - 0.5
         and b["left"] < a["right"] - 0.5
         and a["top"] < b["bottom"] - 0.5
