@@ -7,8 +7,9 @@
  * (GET /api/boards/{id}/cards?q=) adds the cards whose description or customer ref
  * matches; a response for anything but the current text is dropped.
  *
- * Speed (2,000 cards): the cards' facts are read once into an index, on first use; a
- * change re-evaluates the index and touches only the cards whose state flips (the
+ * Speed (2,000 cards): the cards' facts are read once into an index, on first use (then
+ * kept up to date, filter on or off, until a resync replaces the board); a change
+ * re-evaluates the index and touches only the cards whose state flips (the
  * `hidden` attribute), then recounts hidden cards per column from the index, so nothing
  * reads layout. Live changes (live.js, swarm.js, alerts.js, a resync's SB.replaceBoard,
  * the drawer's sb:card-updated) reach the index through one MutationObserver on #board,
@@ -163,7 +164,6 @@
   function applyAll(cause, since) {
     if (!entries && active()) build();
     apply(entries ? entries.values() : [], cause, since);
-    if (!active()) entries = null; // nothing is hidden now: rebuilt on next use, no upkeep while off
   }
 
   /* --- the state, the controls and the query string ----------------------------------- */
