@@ -204,7 +204,7 @@ async def test_blocked_alerted_and_swarmed(
 
 
 async def test_a_card_matching_only_by_its_description_is_found_through_the_server(
-    new_board, add_card, open_board
+    new_board, add_card, open_board, api: httpx.AsyncClient
 ):
     board = await new_board(columns=[TRIAGE, DONE])
     described = await add_card(
@@ -220,6 +220,14 @@ async def test_a_card_matching_only_by_its_description_is_found_through_the_serv
     await bar.search.fill("chargeback")
     await bar.expect_shown(titled["id"], described["id"])
     await bar.expect_hidden(other["id"])
+
+    # Live: a description edited to match, and a new card matching only by its
+    # description, show once the server is asked again (the page cannot see descriptions).
+    r = await api.patch(f"/api/cards/{other['id']}", json={"description": "A chargeback too."})
+    assert r.status_code == 200, r.text
+    born = await add_card(board["id"], title="Phone call", description="About a CHARGEBACK.")
+    await expect(page.card(other["id"])).to_be_visible(timeout=5_000)
+    await expect(page.card(born["id"])).to_be_visible(timeout=5_000)
 
 
 async def test_the_filter_is_in_the_address_and_a_reload_restores_it(

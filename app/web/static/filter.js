@@ -222,18 +222,39 @@
   let asking = 0; // bumps on every new question; older answers are stale
   let searching = false; // a question is waiting or out
   let waiting = false; // a question is waiting for its delay
+  let answering = 0; // the question being answered (its `asking`), 0 when none
+  let again = false; // the board changed while the current question was out
 
   function askServer(delay) {
     clearTimeout(serverTimer);
     asking += 1;
+    again = false;
     searching = needle !== "";
     waiting = searching;
     if (!needle) return;
     serverTimer = setTimeout(() => { waiting = false; fetchHits(); }, delay);
   }
 
+  /** The board changed under a text filter: ask again, without dropping an answer that
+   *  is on its way (on a busy board a new change would otherwise always overtake it). */
+  function askAgain() {
+    if (!needle || waiting) return;
+    if (answering === asking) { again = true; return; }
+    askServer(REFRESH_DELAY_MS);
+  }
+
   async function fetchHits() {
     const mine = asking;
+    answering = mine;
+    try {
+      await fetchPages(mine);
+    } finally {
+      if (answering === mine) answering = 0;
+    }
+    if (mine === asking && again) askServer(REFRESH_DELAY_MS);
+  }
+
+  async function fetchPages(mine) {
     const q = state.q.trim().slice(0, 200);
     const wanted = needle;
     const answer = new Map();
@@ -331,7 +352,7 @@
     dirty.clear();
     apply(touched, "live");
     // A new card or a changed one may match the text by its description: ask again.
-    if (needle && (added || contentChanged) && !waiting) askServer(REFRESH_DELAY_MS);
+    if (added || contentChanged) askAgain();
     contentChanged = false;
   }
 
@@ -340,7 +361,7 @@
     if (!active()) { entries = null; return; }
     build();
     apply(entries.values(), "live");
-    if (needle) askServer(REFRESH_DELAY_MS);
+    askAgain();
   }
 
   const isCard = (n) => n.nodeType === 1 && n.classList.contains("card");
