@@ -566,6 +566,7 @@
     const ev = event.detail || {};
     const d = ev.data || {};
     const open = SB.drawerCardId();
+    if (open !== null && ev.type === "column.updated") placeInsight(); // a gate set or lifted
     if (open === null || Number(d.card_id) !== open) return;
     if (CARD_EVENTS.has(ev.type)) {
       if (ev.type === "card.moved" || ev.type === "card.reopened") needsInsight.delete(open);
