@@ -128,7 +128,7 @@
       col.chip = chip;
     }
     const pill = col.chip.firstChild;
-    const text = hidden + " hidden";
+    const text = hidden.toLocaleString("en") + " hidden";
     if (pill.textContent !== text) pill.textContent = text;
   }
 
