@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from tests.alerts.helpers import later, listed, scan
+from tests.confirm.helpers import BLANK, path_of
 from tests.exports import helpers as exports
 from tests.factories import add_member, create_board, create_card, create_user, events
 from tests.swarm.helpers import ask, person
@@ -314,3 +315,25 @@ async def test_members_who_may_not_work_cannot_archive_and_outsiders_get_404(cli
     r = await as_user(outsider_token).post(f"/api/cards/{card['id']}/archive")
     assert r.status_code == 404
     assert (await client.get(f"/api/cards/{card['id']}")).json()["archived_at"] is None
+
+
+async def test_a_customer_saying_no_to_an_archived_card_alerts_without_reopening_it(
+    client, as_user
+):
+    board = await _board(client, limit=5)
+    bid, doing, done = board["id"], board["columns"][1]["id"], board["columns"][2]["id"]
+    card = await create_card(client, bid, column_id=doing)
+    r = await client.post(f"/api/cards/{card['id']}/move", json={"column_id": done})
+    assert r.status_code == 200, r.text
+    [asked] = [e for e in await events(client, bid) if e["type"] == "confirmation.requested"]
+    await _archive(client, card["id"])
+
+    r = await as_user(None).post(path_of(asked["data"]["url"]), data={**BLANK, "solved": "no"})
+
+    assert r.status_code == 303, r.text
+    still = (await client.get(f"/api/cards/{card['id']}")).json()
+    assert still["archived_at"] is not None and still["column_id"] == done
+    assert still["reopen_count"] == 0
+    # The team hears of it: the alert names the card, which they may restore.
+    [alert] = await listed(client, bid)
+    assert (alert["kind"], alert["card_id"]) == ("customer_rejected", card["id"])
