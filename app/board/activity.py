@@ -12,7 +12,6 @@ exactly as in the event log (:mod:`app.events.redaction`).
 from __future__ import annotations
 
 import base64
-import binascii
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -42,7 +41,7 @@ def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
         text = raw.decode("ascii")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (binascii.Error), not ASCII, not text
         text = ""
     digits = text.removeprefix(_PREFIX)
     if text.startswith(_PREFIX) and digits.isdigit() and 1 <= int(digits) <= MAX_ID:

@@ -182,7 +182,7 @@ async def test_activity_pages_by_cursor_and_refuses_a_forged_one(client, app, as
     assert first["next_cursor"] is not None
     assert await _activity(agent, cid, limit=5) == everything
     assert await _activity(agent, cid, limit=200) == everything
-    for bad in ("nope", "c2VxOi0x", "c2VxOmFiYw", "Zm9v"):
+    for bad in ("nope", "c2VxOi0x", "c2VxOmFiYw", "Zm9v", "\x7f§s!iô", "c2VxOjk5OTk5OTk5OTk5"):
         r = await agent.get(f"/api/cards/{cid}/activity", params={"cursor": bad})
         assert r.status_code == 422, (bad, r.text)
         assert r.headers["content-type"].startswith(PROBLEM)
