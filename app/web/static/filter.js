@@ -188,7 +188,19 @@
     form.classList.toggle("is-active", active());
   }
 
+  // history.replaceState costs a same-document navigation (about 15 ms with 2,000
+  // cards): it waits until the typing pauses, off the keystroke's path.
+  const URL_DELAY_MS = 300;
+  let urlTimer = null;
+  function writeUrlSoon() {
+    clearTimeout(urlTimer);
+    urlTimer = setTimeout(writeUrl, URL_DELAY_MS);
+  }
+  // Leaving or reloading the page right after a change still keeps it in the address.
+  window.addEventListener("pagehide", () => { if (urlTimer) { clearTimeout(urlTimer); writeUrl(); } });
+
   function writeUrl() {
+    urlTimer = null;
     const p = new URLSearchParams(location.search);
     const q = state.q.trim();
     if (q) p.set("q", q); else p.delete("q");
@@ -213,7 +225,7 @@
     const textChanged = setNeedle();
     showState();
     applyAll(cause, since);
-    writeUrl();
+    writeUrlSoon();
     if (textChanged) askServer(SERVER_DELAY_MS);
   }
 
