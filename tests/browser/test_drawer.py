@@ -495,3 +495,19 @@ async def test_a_link_to_an_archived_card_says_so_and_offers_it_back(
     await page.expect_card_in(col["Triage"], card["id"])
     await expect(notice).to_be_hidden()
     await expect(view.button("Archive card")).to_be_visible()
+
+
+async def test_the_open_drawer_leaves_the_top_bar_in_reach(new_board, add_card, open_board):
+    board = await new_board(columns=COLUMNS)
+    card = await add_card(board["id"], title="Refund shows twice in the statement")
+    page = await open_board("lead", board["id"])
+    view = DrawerView(page)
+    await view.open(card["id"])
+    bar = await page.page.locator("header.topbar").bounding_box()
+    drawer = await view.drawer.bounding_box()
+    assert bar is not None and drawer is not None
+    assert drawer["y"] >= bar["y"] + bar["height"] - 1, "the drawer covers the top bar"
+    # The alerts button on the right of the bar still takes the click with a card open.
+    await page.page.get_by_role("button", name=re.compile(r"^Alerts")).click()
+    await expect(page.page.locator("#alerts-panel")).to_be_visible()
+    await expect(view.drawer).to_be_visible()

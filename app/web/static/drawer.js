@@ -241,6 +241,14 @@
   }, REFRESH_DELAY_MS);
 
   /* --- opening and closing ------------------------------------------------------------ */
+  /* The drawer starts under the top bar, so Alerts, Invitations and Sign out stay in reach
+   * while a card is open (the bar's height depends on fonts and wrapping: measured). */
+  function placeBelowTopbar() {
+    const bar = document.querySelector(".topbar");
+    drawer.style.top = (bar ? Math.max(0, Math.round(bar.getBoundingClientRect().bottom)) : 0) + "px";
+  }
+  window.addEventListener("resize", () => { if (!drawer.hidden) placeBelowTopbar(); });
+
   SB.openDrawer = function (cardId) {
     const card = SB.card(cardId);
     if (drawer.dataset.cardId !== String(cardId)) {
@@ -259,6 +267,7 @@
     loading.textContent = "Loading…";
     loading.hidden = false;
     details.hidden = true;
+    placeBelowTopbar();
     drawer.hidden = false;
     drawer.focus();
     document.dispatchEvent(new CustomEvent("sb:drawer-open", { detail: { cardId: Number(cardId) } }));
