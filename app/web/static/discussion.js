@@ -179,8 +179,15 @@
     event.preventDefault();
     const cardId = comments.cardId;
     if (cardId === null || !SB.canWork || addButton.getAttribute("aria-disabled")) return;
+    if (!textarea.value.trim()) {
+      // Nothing to send: say so in words rather than relay the server's field error.
+      showError(c.formError, "Write your comment first.");
+      textarea.setAttribute("aria-invalid", "true");
+      textarea.focus();
+      return;
+    }
     addButton.setAttribute("aria-disabled", "true");
-    // The server judges the body (empty, too long) and says why beside the box.
+    // The server judges the body (too long, a card gone meanwhile) and says why beside the box.
     const res = await SB.api("POST", "/api/cards/" + cardId + "/comments", { body: textarea.value });
     addButton.removeAttribute("aria-disabled");
     if (comments.cardId !== cardId) return;
