@@ -155,7 +155,11 @@ async def test_the_webhooks_page_shows_relative_dates_with_local_tooltips(
     # The attempts the page builds itself, and a fragment it fetches (Refresh).
     await failed.get_by_role("button", name="Attempts").click()
     await expect(ok.locator("li.attempt time").first).to_have_text(RELATIVE)
+    # Refresh replaces the endpoint's article with the server's fragment: mark the old one
+    # and wait for the new one.
+    await down.evaluate("el => { el.dataset.before = 'refresh'; }")
     await down.get_by_role("button", name="Refresh").click()
+    await expect(down.and_(page.locator("article:not([data-before])"))).to_have_count(1)
     await expect(down.locator("tr.delivery")).to_have_count(3)
     for article in (down, ok):
         times = list(await article.evaluate(VISIBLE_TIMES))
