@@ -104,7 +104,7 @@ async def test_the_board_page_follows_the_dom_contract(client, person, signed_in
     assert body.attrs["data-role"] == "lead"
     logout_csrf = page.find("form", "logout").find("input", name="csrf_token").attrs["value"]
     assert body.attrs["data-csrf"] == logout_csrf and len(logout_csrf) > 20
-    assert page.find("span", id="board-name").text() == "Support <Tier 2>"
+    assert page.find("h1", id="board-name").text() == "Support <Tier 2>"
     assert page.find("span", id="live-status")
     assert page.find("form", id="create-card").find("input", name="title")
     assert page.find("aside", id="card-drawer")

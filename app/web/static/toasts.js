@@ -1,5 +1,5 @@
 /* Swarmboard board page: the toast stack. Every toast on the page lives in one region,
- * #toasts: alert toasts (alerts.js), swarm invitations (swarm.js), page-level messages
+ * #toasts: alert toasts (alerts.js), swarm invitations (invitations.js), page-level messages
  * (SB.flash) and whatever else calls SB.toast ("Card archived · Undo", mentions).
  *
  * The stack is a strip at the bottom of the page layout, not an overlay: while it holds
