@@ -426,10 +426,8 @@ async def measure_filter(url: str, cookies: list[dict[str, Any]]) -> FilterTimes
             await page.evaluate(FILTER_PROBE)
             search = page.get_by_role("searchbox", name="Search cards")
             await search.focus()
-            n = 0
-            for key in [*TYPED, *["Backspace"] * BACKSPACES]:
+            for n, key in enumerate([*TYPED, *["Backspace"] * BACKSPACES], start=1):
                 await page.keyboard.press("Space" if key == " " else key)
-                n += 1
                 await page.wait_for_function(FILTER_DONE, arg=n)
                 await page.wait_for_timeout(150)
             typing = await page.evaluate("() => window.__filter.slice()")
@@ -488,8 +486,15 @@ def report(cards: int, render: Render, browser: Browser, filt: FilterTimes) -> b
         ("filter: keystroke", filt.typing_ms, filt.typing_frame_ms),
         ("filter: Mine toggle", filt.mine_ms, filt.mine_frame_ms),
     ):
-        rows.append((f"{name} -> board updated", f"{pct(done, 0.5):.1f} ms",
-                     f"p95 {pct(done, 0.95):.1f} ms", "", ""))
+        rows.append(
+            (
+                f"{name} -> board updated",
+                f"{pct(done, 0.5):.1f} ms",
+                f"p95 {pct(done, 0.95):.1f} ms",
+                "",
+                "",
+            )
+        )
         rows.append((f"{name} -> next frame", f"{pct(frame, 0.5):.1f} ms",
                      f"p95 {pct(frame, 0.95):.1f} ms", "< 100 ms",
                      verdict(pct(frame, 0.95) < TARGET_FILTER_MS)))  # fmt: skip
@@ -503,7 +508,8 @@ def report(cards: int, render: Render, browser: Browser, filt: FilterTimes) -> b
         f"(mean of a sample): {browser.listeners_per_card:.1f}; "
         f"clicks until the menu opened: {browser.attempts}"
     )
-    head = f"{'measure (verdict on p50; filter: p95)':42} {'p50':>10} {'max or p95':>14} {'target':>9} {'':>5}"
+    label = "measure (verdict on p50; filter: p95)"
+    head = f"{label:42} {'p50':>10} {'max or p95':>14} {'target':>9} {'':>5}"
     print(head)
     print("-" * len(head))
     for name, p50, worst, target, ok in rows:

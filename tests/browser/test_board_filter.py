@@ -256,7 +256,10 @@ async def test_the_filter_is_in_the_address_and_a_reload_restores_it(
     await bar.expect_hidden(wrong_channel["id"], wrong_priority["id"])
     await expect(page.page).to_have_url(re.compile(r"[?&]channel=email"))
     assert _query(page.page) == {
-        "q": ["refund"], "mine": ["1"], "priority": ["high"], "channel": ["email"]
+        "q": ["refund"],
+        "mine": ["1"],
+        "priority": ["high"],
+        "channel": ["email"],
     }
 
     await page.page.reload()
@@ -340,7 +343,9 @@ async def test_a_viewer_has_the_search_box_and_the_filters(
     await bar.expect_hidden(other["id"])
     # A card with an owner built live on a page without "Move to…" buttons.
     owned = await add_card(board["id"], title="Owned live", owner_id=people["lead"].id)
-    await expect(page.card(owned["id"]).locator(".owner")).to_have_count(1, timeout=OWNER_TIMEOUT_MS)
+    await expect(page.card(owned["id"]).locator(".owner")).to_have_count(
+        1, timeout=OWNER_TIMEOUT_MS
+    )
     await bar.expect_hidden(owned["id"])
 
 

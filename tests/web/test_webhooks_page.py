@@ -113,7 +113,9 @@ async def test_the_page_shows_why_an_endpoint_was_disabled(client, person, signe
     assert failing.attrs["datetime"] == "2025-03-01T14:05:09Z"
     # The one date format: relative in the browser (time.js), this text without scripts.
     assert failing.text() == "1 Mar 2025, 14:05 UTC"
-    assert "data-relative" in failing.attrs and failing.attrs["title"] == "Sat 1 Mar 2025, 14:05 UTC"
+    assert (
+        "data-relative" in failing.attrs and failing.attrs["title"] == "Sat 1 Mar 2025, 14:05 UTC"
+    )
     assert article.find("dd", "endpoint-board").text() == "Payments <desk>"
     events = [c.text() for c in article.find("dd", "endpoint-events").find_all("code")]
     assert events == ["card.*", "alert.raised"]
