@@ -55,9 +55,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_card_comments")),
     )
-    op.create_index(
-        "ix_card_comments_card_id_id", "card_comments", ["card_id", "id"], unique=False
-    )
+    op.create_index("ix_card_comments_card_id_id", "card_comments", ["card_id", "id"], unique=False)
     with op.batch_alter_table("cards", schema=None) as batch_op:
         batch_op.add_column(sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("board_events", schema=None) as batch_op:
@@ -72,9 +70,7 @@ def upgrade() -> None:
             "UPDATE board_events SET card_id = json_extract(data, '$.card_id') "
             "WHERE json_type(data, '$.card_id') = 'integer'"
         )
-    op.create_index(
-        "ix_board_events_card_id_seq", "board_events", ["card_id", "seq"], unique=False
-    )
+    op.create_index("ix_board_events_card_id_seq", "board_events", ["card_id", "seq"], unique=False)
 
 
 def downgrade() -> None:
