@@ -30,9 +30,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
-from app.board import repository as board_repository
+from app.board import cards as board_cards
 from app.board.access import WORK, effective_role, may_manage, may_read, require_role
-from app.board.exceptions import CardNotFound
 from app.board.service import actor_ref
 from app.comments import mentions, repository
 from app.comments.exceptions import CommentDeleted, CommentNotFound, NotCommentAuthor
@@ -89,10 +88,8 @@ def decode_cursor(cursor: str) -> int:
 
 
 def _card(session: Session, *, actor: Principal, card_id: int) -> tuple[Row[Any], str]:
-    row = board_repository.card_with_access(session, card_id=card_id, user_id=actor.id, lock=False)
-    if row is None or not may_read(actor, is_member=row.member_id is not None):
-        raise CardNotFound(f"Card {card_id} does not exist or you are not on its board.")
-    return row, effective_role(actor, row.member_role)
+    """The card and the caller's role on its board (404 when they may not read it)."""
+    return board_cards.load(session, actor=actor, card_id=card_id, lock=False)
 
 
 def _comment(session: Session, *, actor: Principal, comment_id: int) -> tuple[Row[Any], str]:

@@ -19,8 +19,7 @@ from app.auth.service import Principal
 from app.board import cards as board_cards
 from app.board import repository as board_repository
 from app.board import wip
-from app.board.access import WORK, board_role, effective_role, may_read, require_role
-from app.board.exceptions import CardNotFound
+from app.board.access import WORK, board_role, require_role
 from app.board.service import actor_ref
 from app.core.models import iso, utcnow
 from app.events import service as events
@@ -51,10 +50,8 @@ _ACTOR_FOR = {
 
 
 def _card(session: Session, *, actor: Principal, card_id: int, lock: bool) -> tuple[Row[Any], str]:
-    row = board_repository.card_with_access(session, card_id=card_id, user_id=actor.id, lock=lock)
-    if row is None or not may_read(actor, is_member=row.member_id is not None):
-        raise CardNotFound(f"Card {card_id} does not exist or you are not on its board.")
-    return row, effective_role(actor, row.member_role)
+    """The card and the caller's role on its board (404 when they may not read it)."""
+    return board_cards.load(session, actor=actor, card_id=card_id, lock=lock)
 
 
 def _ticket(session: Session, card: Row[Any]) -> dict[str, Any]:
