@@ -21,7 +21,7 @@ from tests.insights.helpers import png
 
 # Board roles, in the order the matrix lists them, then the two outsiders.
 MEMBER_ROLES = ("admin", "lead", "agent", "facilitator", "viewer")
-ROLES = (*MEMBER_ROLES, "nonmember", "anonymous")
+ROLES = (*MEMBER_ROLES, "nonmember", "removed", "anonymous")
 # Nothing listens there. Subscribed (on a board that already exists) to the one event
 # that board never sends again, so only pings go out; unknown types are refused.
 HOOK_URL = "http://127.0.0.1:9/authz-hook"
@@ -159,6 +159,14 @@ async def build_world(
         admin, role="agent", skills=[{"name": "billing", "level": 3}]
     )
     users["nonmember"], tokens["nonmember"] = outsider, outsider_token
+    # An agent who worked on the board and was removed from it: a stranger from then on.
+    former, former_token = await create_user(
+        admin, role="agent", skills=[{"name": "billing", "level": 3}]
+    )
+    await add_member(admin, board["id"], former["id"], "agent")
+    r = await admin.delete(f"/api/boards/{board['id']}/members/{former['id']}")
+    assert r.status_code == 204, r.text
+    users["removed"], tokens["removed"] = former, former_token
     helper, _ = await create_user(admin, role="agent", skills=[{"name": "billing", "level": 3}])
     await add_member(admin, board["id"], helper["id"], "agent")
 

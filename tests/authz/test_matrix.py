@@ -1,8 +1,9 @@
 """One authorization matrix: every API route and the board websocket, as every role.
 
 Roles: the admin and the board's lead, agent, facilitator and viewer (their global role
-matches their board role), a signed-up agent who is not on the board, and nobody at all.
-Non-members get 404 and never the board's data; anonymous callers get 401. Reads are
+matches their board role), a signed-up agent who is not on the board, an agent who was
+on it and has been removed, and nobody at all. Non-members and removed members get 404
+and never the board's data; anonymous callers get 401. Reads are
 open to every member; writes follow ``WORK`` / ``MANAGE`` in ``app/board/service.py``
 or a "yourself" rule. A route added without an entry here fails ``test_every_route_has_an_entry``.
 """
@@ -41,7 +42,8 @@ Prep = Callable[[World, str], Awaitable[Call]]
 
 
 def _expect(member: dict[str, int], nonmember: int = 404) -> dict[str, int]:
-    return {**member, "nonmember": nonmember, "anonymous": 401}
+    # A removed member is a non-member in every respect.
+    return {**member, "nonmember": nonmember, "removed": nonmember, "anonymous": 401}
 
 
 def read(ok: int = 200) -> dict[str, int]:
@@ -510,7 +512,12 @@ WEBSOCKET = "/ws/boards/{board_id}"
 # A refused websocket is closed before it is accepted (4401 anonymous, 4404 non-member),
 # which the server answers as HTTP 403 at the handshake; members get the 101 upgrade.
 # 101: streams the log; otherwise the close code (4404 not a member, 4401 no credentials).
-WS_EXPECT = {**dict.fromkeys(MEMBER_ROLES, 101), "nonmember": 4404, "anonymous": 4401}
+WS_EXPECT = {
+    **dict.fromkeys(MEMBER_ROLES, 101),
+    "nonmember": 4404,
+    "removed": 4404,
+    "anonymous": 4401,
+}
 
 # Routes outside the matrix, and why.
 NOT_BOARD_SCOPED = {
@@ -604,7 +611,8 @@ async def test_authorization_matrix(world: World, as_user: Any) -> None:
                     f"{method} {route} as {role}: got {r.status_code}, "
                     f"expected {expected[role]}: {r.text[:160]}"
                 )
-            if role in ("nonmember", "anonymous") and r.status_code >= 400 and secret in r.text:
+            outside = role in ("nonmember", "removed", "anonymous")
+            if outside and r.status_code >= 400 and secret in r.text:
                 leaks.append(f"{method} {route} as {role} shows the board's name")
     assert not leaks, "\n".join(leaks)
     assert not wrong, f"{len(wrong)} of {len(MATRIX) * len(ROLES)} cells differ:\n" + "\n".join(
