@@ -119,14 +119,14 @@ def resolve_active(
     session: Session, *, kind: str, at: Any, subject: str | None = None, keep: Any = None
 ) -> list[Row[Any]]:
     """Resolve the active alerts of ``kind`` (for one ``subject``, or those whose subject
-    is not in the ``keep`` subquery); returns (id, board_id, card_id, column_id) rows."""
+    is not in the ``keep`` subquery); returns (id, board_id, kind, card_id, column_id) rows."""
     stmt = update(alerts).where(alerts.c.kind == kind, alerts.c.state.in_(ACTIVE_STATES))
     if subject is not None:
         stmt = stmt.where(alerts.c.subject == subject)
     if keep is not None:
         stmt = stmt.where(alerts.c.subject.not_in(keep))
     stmt = stmt.values(state="resolved", resolved_at=at).returning(
-        alerts.c.id, alerts.c.board_id, alerts.c.card_id, alerts.c.column_id
+        alerts.c.id, alerts.c.board_id, alerts.c.kind, alerts.c.card_id, alerts.c.column_id
     )
     return list(session.execute(stmt).all())
 

@@ -183,40 +183,37 @@ def clear_for_card(session: Session, *, card_id: int, kind: str) -> None:
     if kind not in DIRECT_KINDS:
         raise ValueError(f"{kind!r} is cleared by the scan, not directly")
     cleared = repository.resolve_active(session, kind=kind, at=utcnow(), subject=f"card:{card_id}")
-    for a in cleared:
-        events.append(
-            session,
-            board_id=a.board_id,
-            type="alert.resolved",
-            actor=events.SYSTEM,
-            data={
-                "alert_id": a.id,
-                "kind": kind,
-                "card_id": card_id,
-                "column_id": a.column_id,
-                "reason": "cleared",
-            },
-        )
+    _announce_resolved(session, cleared, card_id=card_id, reason="cleared")
 
 
 def resolve_for_card(session: Session, *, card_id: int, reason: str) -> None:
     """Resolve every active alert about a card, whatever its kind (the card has gone).
 
     Not "by" anyone: should the card come back, the scan may raise what still holds."""
-    for a in repository.resolve_card(session, card_id=card_id, at=utcnow()):
-        events.append(
-            session,
-            board_id=a.board_id,
-            type="alert.resolved",
-            actor=events.SYSTEM,
-            data={
-                "alert_id": a.id,
-                "kind": a.kind,
-                "card_id": card_id,
-                "column_id": a.column_id,
-                "reason": reason,
-            },
-        )
+    resolved = repository.resolve_card(session, card_id=card_id, at=utcnow())
+    _announce_resolved(session, resolved, card_id=card_id, reason=reason)
+
+
+def _announce_resolved(session: Session, alerts: Any, *, card_id: int, reason: str) -> None:
+    """One ``alert.resolved`` per alert the system resolved on a card (one insert)."""
+    events.append_many(
+        session,
+        [
+            (
+                a.board_id,
+                "alert.resolved",
+                events.SYSTEM,
+                {
+                    "alert_id": a.id,
+                    "kind": a.kind,
+                    "card_id": card_id,
+                    "column_id": a.column_id,
+                    "reason": reason,
+                },
+            )
+            for a in alerts
+        ],
+    )
 
 
 def list_policies(session: Session, *, actor: Principal, board_id: int) -> list[SlaPolicyPublic]:
