@@ -1,0 +1,408 @@
+/* Swarmboard board settings page: the board, its columns, lanes, members and SLA
+ * policies (/boards/{id}/settings).
+ *
+ * Every form saves when it is submitted (Enter or its Save button), never on blur: a
+ * PATCH form sends only the fields that differ from what the server rendered, an add
+ * form sends them all. Fields say how their text becomes JSON with data-kind (text,
+ * nullable, int, bool, duration with its unit select, person). A refusal is shown next
+ * to the field it names (the problem's errors[]) and on the form (its detail), with
+ * aria-invalid and aria-describedby; nothing uses alert().
+ *
+ * After a change the section is re-read from the server (/boards/{id}/settings/fragment
+ * ?section=…) and swapped in, keeping what the person is typing in other forms and their
+ * focus; settings_live.js does the same when the board's websocket announces a change
+ * someone else made. The page's parts meet on window.SBSettings. */
+"use strict";
+(function () {
+  const body = document.body;
+  const csrf = body.dataset.csrf || "";
+  const boardId = Number(body.dataset.boardId);
+  const notice = document.getElementById("settings-notice");
+  const dialog = document.getElementById("settings-dialog");
+  const main = document.querySelector("main.settings");
+  const GONE = "Your session has ended. Reload the page and sign in again.";
+
+  /* --- talking to the server ------------------------------------------------------- */
+  async function api(method, url, data) {
+    const headers = { Accept: "application/json" };
+    if (data !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET") headers["X-CSRF-Token"] = csrf;
+    let res;
+    try {
+      res = await fetch(url, {
+        method, headers, credentials: "same-origin",
+        body: data === undefined ? undefined : JSON.stringify(data),
+      });
+    } catch (err) {
+      return { ok: false, status: 0, body: { detail: "The server could not be reached. Check your connection and try again." } };
+    }
+    let payload = {};
+    if (res.status !== 204) {
+      try { payload = (await res.json()) || {}; } catch (err) { payload = {}; }
+    }
+    if (res.status === 401) payload.detail = GONE;
+    if (!res.ok && !payload.detail) payload.detail = "The server refused the change (" + res.status + ").";
+    return { ok: res.ok, status: res.status, body: payload };
+  }
+
+  function say(message) { notice.textContent = message || ""; }
+
+  /* --- re-reading a section ---------------------------------------------------------- */
+  const queues = new Map(); // section -> the refresh in progress (one at a time)
+
+  /** What the person is in the middle of in a form: its field values and messages. */
+  function keep(form) {
+    const fields = Array.from(form.querySelectorAll("input, select, textarea")).map((f) => ({
+      id: f.id, value: f.value, checked: f.checked, invalid: f.getAttribute("aria-invalid"),
+    }));
+    const messages = Array.from(form.querySelectorAll(".field-error, .form-error")).map((p) => ({
+      field: p.dataset.fieldError || null, text: p.textContent, hidden: p.hidden,
+    }));
+    return { fields, messages };
+  }
+
+  function restore(form, kept) {
+    for (const f of kept.fields) {
+      const el = f.id && form.querySelector("#" + CSS.escape(f.id));
+      if (!el) continue;
+      if (el.type === "checkbox") el.checked = f.checked; else el.value = f.value;
+      if (f.invalid) el.setAttribute("aria-invalid", f.invalid);
+    }
+    const boxes = Array.from(form.querySelectorAll(".field-error, .form-error"));
+    kept.messages.forEach((msg, i) => {
+      const box = boxes[i];
+      if (box && (box.dataset.fieldError || null) === msg.field) { box.textContent = msg.text; box.hidden = msg.hidden; }
+    });
+    form.dataset.dirty = "1";
+  }
+
+  async function reload(section) {
+    const old = document.getElementById("settings-" + section);
+    if (!old) return false;
+    let res;
+    try {
+      res = await fetch("/boards/" + boardId + "/settings/fragment?section=" + section, {
+        credentials: "same-origin", headers: { Accept: "text/html" },
+      });
+    } catch (err) {
+      return false;
+    }
+    if (!res.ok) {
+      const text = res.status === 401 ? GONE : await res.text();
+      say(res.status === 404 ? "This board is gone, or you are no longer a member of it." : text);
+      if (SBSettings.onRefused) SBSettings.onRefused(res.status);
+      return false;
+    }
+    const tpl = document.createElement("template");
+    tpl.innerHTML = await res.text();
+    const fresh = tpl.content.querySelector("section[data-section]");
+    const current = document.getElementById("settings-" + section);
+    if (!fresh || !current) return false;
+    // What the person is typing elsewhere in the section survives someone else's change.
+    const kept = new Map();
+    current.querySelectorAll("form.set-form[data-dirty]").forEach((f) => kept.set(f.dataset.key, keep(f)));
+    const active = document.activeElement;
+    const focusId = active && current.contains(active) ? active.id : null;
+    const focusAction = !focusId && active && current.contains(active) && active.dataset.action
+      ? [active.closest(".set-row") && active.closest(".set-row").dataset.id, active.dataset.action] : null;
+    current.replaceWith(fresh);
+    for (const [key, state] of kept) {
+      const form = fresh.querySelector('form.set-form[data-key="' + CSS.escape(key) + '"]');
+      if (form) restore(form, state);
+    }
+    let again = focusId && fresh.querySelector("#" + CSS.escape(focusId));
+    if (!again && focusAction) {
+      const row = fresh.querySelector('.set-row[data-id="' + CSS.escape(String(focusAction[0])) + '"]');
+      again = row && row.querySelector('[data-action="' + focusAction[1] + '"]:not([disabled])');
+    }
+    if (again) again.focus({ preventScroll: true });
+    if (section === "board") {
+      const name = fresh.querySelector("#board-name");
+      if (name && name.defaultValue) {
+        document.getElementById("settings-board-name").textContent = name.defaultValue;
+        document.getElementById("board-link").textContent = name.defaultValue;
+        document.title = "Settings · " + name.defaultValue + " · Swarmboard";
+      }
+    }
+    return true;
+  }
+
+  /** Re-read a section from the server (queued: one refresh of a section at a time). */
+  function refresh(section) {
+    const next = (queues.get(section) || Promise.resolve()).then(() => reload(section)).catch(() => false);
+    queues.set(section, next);
+    next.then(() => { if (queues.get(section) === next) queues.delete(section); });
+    return next;
+  }
+
+  /* --- reading a form ------------------------------------------------------------------ */
+  const number = (text) => (/^\s*-?\d+(\.\d+)?\s*$/.test(text) ? Number(text) : NaN);
+
+  /** A field's JSON value; with ``initial``, the value the server rendered. */
+  function valueOf(field, initial) {
+    const kind = field.dataset.kind || "text";
+    if (kind === "bool") return initial ? field.defaultChecked : field.checked;
+    let text;
+    if (field.tagName === "SELECT") {
+      const opts = Array.from(field.options);
+      const chosen = initial ? opts.find((o) => o.defaultSelected) || opts[0] : field.options[field.selectedIndex];
+      text = chosen ? chosen.value : "";
+    } else {
+      text = initial ? field.defaultValue : field.value;
+    }
+    text = text.trim();
+    if (kind === "text") return text;
+    if (text === "") return null;
+    if (kind === "nullable") return text;
+    if (kind === "int") { const n = number(text); return Number.isFinite(n) ? n : text; }
+    if (kind === "duration") {
+      const unit = document.getElementById(field.dataset.unit);
+      const opts = Array.from(unit.options);
+      const chosen = initial ? opts.find((o) => o.defaultSelected) || opts[0] : unit.options[unit.selectedIndex];
+      const n = number(text);
+      // Not a number: sent as typed, so the server's refusal names the field.
+      return Number.isFinite(n) ? Math.round(n * Number(chosen.value)) : text;
+    }
+    return text;
+  }
+
+  function payloadOf(form) {
+    const patch = form.dataset.method === "PATCH";
+    const out = {};
+    form.querySelectorAll("[name][data-kind]").forEach((field) => {
+      if (field.dataset.kind === "person") return;
+      const value = valueOf(field, false);
+      if (patch && value === valueOf(field, true)) return;
+      if (!patch && value === null) return;
+      out[field.name] = value;
+    });
+    return out;
+  }
+
+  /* --- showing what the server said ----------------------------------------------------- */
+  function clearErrors(form) {
+    form.querySelectorAll(".field-error, .form-error").forEach((p) => { p.textContent = ""; p.hidden = true; });
+    form.querySelectorAll("[aria-invalid]").forEach((f) => f.removeAttribute("aria-invalid"));
+  }
+
+  function fieldError(form, field, message) {
+    const box = form.querySelector('[data-field-error="' + CSS.escape(field) + '"]');
+    if (!box) return false;
+    box.textContent = message;
+    box.hidden = false;
+    const input = form.querySelector('[name="' + CSS.escape(field) + '"]');
+    if (input) input.setAttribute("aria-invalid", "true");
+    return true;
+  }
+
+  function formError(form, message) {
+    const box = form.querySelector(".form-error");
+    box.textContent = message || "";
+    box.hidden = !message;
+  }
+
+  function showProblem(form, res) {
+    clearErrors(form);
+    let first = null;
+    for (const e of res.body.errors || []) {
+      const field = String(e.field || "").split(".").pop();
+      if (fieldError(form, field, e.message || "Not a valid value.") && !first) {
+        first = form.querySelector('[name="' + CSS.escape(field) + '"]');
+      }
+    }
+    formError(form, res.body.detail);
+    if (first) first.focus();
+  }
+
+  function saved(form, message) {
+    const box = form.querySelector(".saved");
+    if (box) box.textContent = message;
+  }
+
+  /* --- submitting ------------------------------------------------------------------------ */
+  const sectionOf = (node) => node.closest("section[data-section]").dataset.section;
+  const busy = new WeakSet();
+
+  async function submit(form) {
+    if (busy.has(form)) return;
+    clearErrors(form);
+    let payload = payloadOf(form);
+    if (form.dataset.key === "add-member") {
+      const found = await SBSettings.resolvePerson(form);
+      if (!found) return;
+      payload = Object.assign(payload, { user_id: found });
+    }
+    if (form.dataset.method === "PATCH" && !Object.keys(payload).length) {
+      saved(form, "Nothing changed.");
+      return;
+    }
+    busy.add(form);
+    const button = form.querySelector("button[type=submit]");
+    button.setAttribute("aria-disabled", "true");
+    const res = await api(form.dataset.method, form.dataset.url, payload);
+    button.removeAttribute("aria-disabled");
+    busy.delete(form);
+    if (!res.ok) { showProblem(form, res); return; }
+    delete form.dataset.dirty;
+    const section = sectionOf(form);
+    const adding = form.dataset.method === "POST";
+    await refresh(section);
+    say(adding ? "Added." : "Saved.");
+    if (adding) {
+      const again = document.querySelector('form.set-form[data-key="' + form.dataset.key + '"] input');
+      if (again) again.focus();
+    }
+  }
+
+  main.addEventListener("submit", function (event) {
+    const form = event.target.closest("form.set-form");
+    if (!form) return;
+    event.preventDefault();
+    submit(form);
+  });
+  main.addEventListener("input", function (event) {
+    const form = event.target.closest("form.set-form");
+    if (!form) return;
+    form.dataset.dirty = "1";
+    saved(form, "");
+  });
+  main.addEventListener("change", function (event) {
+    const form = event.target.closest("form.set-form");
+    if (form) form.dataset.dirty = "1";
+  });
+
+  /* --- the confirm dialog (remove, with "where do its cards go?") ------------------- */
+  let pending = null; // {confirm: async (choice) => true | false}
+
+  function openDialog(opts) {
+    const form = dialog.querySelector("form");
+    dialog.querySelector("#settings-dialog-title").textContent = opts.title;
+    dialog.querySelector(".dialog-text").textContent = opts.text;
+    dialog.querySelector("[data-confirm]").textContent = opts.confirm;
+    formError(form, "");
+    setChoices(null);
+    pending = opts;
+    dialog.showModal();
+  }
+
+  /** Offer where the cards go: radio buttons, the first one chosen. */
+  function setChoices(choices, legend) {
+    const box = dialog.querySelector(".dialog-choices");
+    const list = box.querySelector(".choices");
+    list.textContent = "";
+    box.hidden = !choices;
+    if (!choices) return;
+    box.querySelector("legend").textContent = legend;
+    choices.forEach((c, i) => {
+      const label = document.createElement("label");
+      label.className = "check";
+      const radio = document.createElement("input");
+      radio.type = "radio";
+      radio.name = "target";
+      radio.value = String(c.id);
+      radio.checked = i === 0;
+      label.append(radio, " " + c.name);
+      list.append(label);
+    });
+  }
+
+  dialog.querySelector("[data-cancel]").addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => { pending = null; });
+  dialog.querySelector("form").addEventListener("submit", async function (event) {
+    event.preventDefault();
+    if (!pending) return;
+    const form = event.currentTarget;
+    const chosen = form.querySelector('input[name="target"]:checked');
+    const button = form.querySelector("[data-confirm]");
+    if (button.getAttribute("aria-disabled")) return;
+    button.setAttribute("aria-disabled", "true");
+    const done = await pending.run(chosen ? Number(chosen.value) : null);
+    button.removeAttribute("aria-disabled");
+    if (done) dialog.close();
+  });
+
+  /* --- row actions: move, remove -------------------------------------------------------- */
+  const URLS = {
+    column: (id) => "/api/columns/" + Number(id),
+    lane: (id) => "/api/lanes/" + Number(id),
+    member: (id) => "/api/boards/" + boardId + "/members/" + Number(id),
+    policy: (id) => "/api/boards/" + boardId + "/sla-policies/" + Number(id),
+  };
+  const WORDS = { column: "column", lane: "lane", member: "member", policy: "SLA policy" };
+
+  async function move(row, button) {
+    const res = await api("PATCH", URLS[row.dataset.kind](row.dataset.id), { position: Number(button.dataset.to) });
+    const form = row.querySelector("form.set-form");
+    if (!res.ok) { showProblem(form, res); return; }
+    await refresh(sectionOf(row));
+    say(row.dataset.name + " moved.");
+  }
+
+  function others(row) {
+    return Array.from(row.parentElement.querySelectorAll(":scope > .set-row"))
+      .filter((r) => r !== row).map((r) => ({ id: r.dataset.id, name: r.dataset.name }));
+  }
+
+  function remove(row) {
+    const kind = row.dataset.kind;
+    const name = row.dataset.name;
+    const section = sectionOf(row);
+    const count = Number(row.dataset.cardCount || 0);
+    const holder = kind === "column" || kind === "lane";
+    // A lane's cards may also leave lanes altogether (no move_cards_to): they stay in
+    // their columns. A column's cards must go to another column.
+    const choices = kind === "lane" ? others(row).concat([{ id: "", name: "No lane (they stay in their columns)" }]) : others(row);
+    const ask = (n) => setChoices(choices, n === 1 ? "Move its card to" : n ? "Move its " + n + " cards to" : "Move its cards to");
+    const texts = {
+      column: "The column leaves the board; its history stays in the metrics and exports.",
+      lane: "The lane leaves the board.",
+      member: name + " loses access to this board.",
+      policy: "Cards that follow it fall back to the next policy that matches them.",
+    };
+    openDialog({
+      title: (kind === "policy" ? "Delete " : "Remove ") + name + "?",
+      text: texts[kind],
+      confirm: kind === "policy" ? "Delete" : "Remove",
+      run: async function (target) {
+        let url = URLS[kind](row.dataset.id);
+        if (holder && target) url += "?move_cards_to=" + target;
+        const res = await api("DELETE", url);
+        const form = dialog.querySelector("form");
+        if (res.ok || res.status === 404) {
+          await refresh(section);
+          say(name + (kind === "policy" ? " deleted." : " removed."));
+          return true;
+        }
+        if (holder && String(res.body.type || "").endsWith("column-not-empty")) {
+          const n = Number(res.body.card_count || 0);
+          ask(n);
+          formError(form, choices.length
+            ? (n === 1 ? "It still holds a card: choose where it goes." : "It still holds " + n + " cards: choose where they go.")
+            : res.body.detail);
+          return false;
+        }
+        formError(form, res.body.detail);
+        return false;
+      },
+    });
+    if ((kind === "column" && count > 0) || (kind === "lane" && choices.length > 1)) ask(kind === "column" ? count : 0);
+  }
+
+  main.addEventListener("click", function (event) {
+    const button = event.target.closest("button[data-action]");
+    if (!button || button.disabled) return;
+    const row = button.closest(".set-row");
+    if (!row) return;
+    if (button.dataset.action === "move") move(row, button);
+    else if (button.dataset.action === "remove") remove(row);
+  });
+
+  const SBSettings = (window.SBSettings = window.SBSettings || {});
+  SBSettings.api = api;
+  SBSettings.refresh = refresh;
+  SBSettings.say = say;
+  SBSettings.fieldError = fieldError;
+  SBSettings.formError = formError;
+  SBSettings.boardId = boardId;
+  SBSettings.sections = ["board", "columns", "lanes", "members", "policies"];
+})();
