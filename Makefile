@@ -3,18 +3,27 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+DEV_STAMP := $(VENV)/.installed-dev-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .PHONY: run test lint bench clean
 
-$(STAMP): pyproject.toml
+# Two stamps: `make run` installs only what serving needs; `make test` and `make lint`
+# add the test and lint tools (the dev extra). Either rebuilds when pyproject changes.
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
 
-## Start the server on SQLite with a demo board; prints the URL and an admin token.
+$(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(DEV_STAMP) $(STAMP)
+
+## Start the server on SQLite with a demo board; prints the URL, two sign-ins and an admin token.
 ## Plain lines for people (LOG_FORMAT=json for the JSON lines a server writes by default).
 LOG_FORMAT ?= text
 run: $(STAMP)
@@ -30,18 +39,18 @@ $(CHROMIUM):
 ## Run the whole test suite (SQLite by default; set SWARMBOARD_TEST_DATABASE_URL for PostgreSQL).
 ## PYTEST_ARGS passes options on, e.g. PYTEST_ARGS="-k webhooks".
 PYTEST_ARGS ?=
-test: $(STAMP) $(CHROMIUM)
+test: $(DEV_STAMP) $(CHROMIUM)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## ruff, mypy and the import-layer contracts (pyproject's [tool.importlinter]), as CI runs them.
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app migrations
 	$(BIN)/lint-imports
 
 ## The card-move benchmark on SQLite and PostgreSQL.
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python bench/moves.py --db both
 
 clean:

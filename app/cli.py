@@ -11,9 +11,11 @@ import socket
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
 from typing import Any, TypeVar, get_args
 
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from app.auth.schemas import Role
 from app.board.schemas import CHANNELS, PRIORITIES, SEGMENTS
@@ -45,6 +47,15 @@ def _run_write(settings: Settings, fn: Callable[..., T], **kwargs: Any) -> T:
     return asyncio.run(go())
 
 
+async def _read(settings: Settings, fn: Callable[..., T], **kwargs: Any) -> T:
+    db = Database(settings)
+    db.start()
+    try:
+        return await db.read(fn, **kwargs)
+    finally:
+        await db.dispose()
+
+
 def _migrate(settings: Settings) -> None:
     from app.core.migrate import upgrade_to_head
 
@@ -58,11 +69,23 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _password_unless_set(session: Session, *, user_id: int, password_hash: str) -> str:
+    """Give a person without a password (the demo admin) ``password_hash``; the person's
+    password hash afterwards (a password someone chose is kept)."""
+    from app.auth import service as auth_service
+
+    stored = auth_service.password_hash_of(session, user_id=user_id)
+    if stored is not None:
+        return stored
+    auth_service.set_password_hash(session, user_id=user_id, password_hash=password_hash)
+    return password_hash
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from app.auth import service as auth_service
-    from app.auth.password import hash_password
+    from app.auth.password import hash_password, verify_password
     from app.demo import DEMO_LOGIN, DEMO_PASSWORD, seed_demo
     from app.main import create_app
 
@@ -72,6 +95,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     _migrate(settings)
     token = settings.admin_token
     generated: str | None = None  # the only token ever printed: one made for the demo
+    # What a person needs to try Swarmboard: printed once the server listens, last.
+    banner: list[Callable[[], None]] = []
+    logins: list[tuple[str, str]] = []  # the demo's sign-ins (none in production)
     if args.demo:
         name = "admin-token"
         if token is None:
@@ -88,25 +114,47 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
                 hash_password(DEMO_PASSWORD) if settings.environment != "production" else None
             )
             board_id = _run_write(settings, seed_demo, admin_id=admin.id, password_hash=demo_hash)
+            if demo_hash is not None:
+                # The demo admin signs in too (unless someone gave it a password).
+                admin_hash = _run_write(
+                    settings, _password_unless_set, user_id=admin.id, password_hash=demo_hash
+                )
         except DomainError as exc:
             console.say(
                 f"error: could not seed the demo board: {exc.detail}", err=True, level=logging.ERROR
             )
             return 1
-        console.say(f"Demo board ready: board id {board_id}", board_id=board_id)
+        banner.append(
+            partial(console.say, f"Demo board ready: board id {board_id}", board_id=board_id)
+        )
         if demo_hash is not None:
-            console.say(f"Login: {DEMO_LOGIN} / {DEMO_PASSWORD}", login=DEMO_LOGIN)
+            if admin_hash == demo_hash or verify_password(admin_hash, DEMO_PASSWORD):
+                logins.append(("Admin", admin.email))
+            logins.append(("Lead", DEMO_LOGIN))
     url = f"http://{args.host}:{args.port}"
-    console.say(f"Swarmboard is starting on {url}  (API docs: {url}/docs)", url=url)
+    banner.append(
+        partial(console.say, f"Swarmboard is starting on {url}  (API docs: {url}/docs)", url=url)
+    )
+    for who, email in logins:
+        banner.append(partial(console.say, f"{who} login: {email} / {DEMO_PASSWORD}", login=email))
     if generated is not None:
         # A configured SWARMBOARD_ADMIN_TOKEN is never printed: the output ends up in
         # log collectors (docker compose logs). In JSON mode the token is in its own
         # field (the message, like every log line, hides anything token-shaped).
-        console.say(f"Admin token: {generated}", admin_token=generated)
+        banner.append(partial(console.say, f"Admin token: {generated}", admin_token=generated))
     app = create_app(settings)
 
     class Server(uvicorn.Server):
-        """uvicorn's server, telling the app the moment shutdown begins."""
+        """uvicorn's server, printing the banner once it listens and telling the app the
+        moment shutdown begins."""
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started and not self.should_exit:
+                # After the migrations', the app's and uvicorn's start-up lines, so the
+                # URL and logins are the last thing on the screen.
+                for say in banner:
+                    say()
 
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
             # The scan and the relay stop starting work now and finish what is in flight
@@ -179,6 +227,94 @@ def _users_create(args: argparse.Namespace, settings: Settings) -> int:
         file=sys.stderr,
     )
     print(token)
+    return 0
+
+
+def _user_id_by_email(session: Session, *, email: str) -> int | None:
+    # Auth has no "person by email" service yet; its repository's lookup is read-only.
+    from app.auth import repository as auth_repository
+
+    user = auth_repository.user_by_email(session, email)
+    return None if user is None else user.id
+
+
+def _reset_password(session: Session, *, user_id: int, password_hash: str) -> None:
+    """What ``POST /api/users/{id}/password`` does, with no one signed in to ask: the new
+    hash is stored and every browser session of the person ends (their open pages
+    reconnect through a fresh access check)."""
+    from app.auth import hooks as auth_hooks
+    from app.auth import repository as auth_repository
+    from app.auth import service as auth_service
+
+    user = auth_repository.get_user(session, user_id)
+    # Ends every session; UserNotFound if the person was removed meanwhile.
+    auth_service.set_password_hash(session, user_id=user_id, password_hash=password_hash)
+    assert user is not None
+    # The hook names a person as the actor; the command line has none but the person.
+    auth_hooks.access_changed(
+        session,
+        user_id=user_id,
+        reason="password-reset",
+        actor_id=user_id,
+        everywhere=user.role == "admin",
+    )
+
+
+def _read_new_password(email: str) -> str | None:
+    """The new password: asked twice on a terminal, else the first line of stdin. None
+    (after saying why) when the two typed differ."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        # Only the line break ends the line: spaces are part of a password.
+        return sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    first = getpass.getpass(f"New password for {email}: ")
+    if getpass.getpass("Type it again: ") != first:
+        print("error: the two passwords differ; nothing was changed.", file=sys.stderr)
+        return None
+    return first
+
+
+def _users_set_password(args: argparse.Namespace, settings: Settings) -> int:
+    from pydantic import TypeAdapter
+
+    from app.auth.password import MAX_LENGTH, MIN_LENGTH, hash_password
+    from app.auth.schemas import Password
+
+    email = args.email.strip().lower()  # as UserCreate stores it
+    _migrate(settings)
+    user_id = asyncio.run(_read(settings, _user_id_by_email, email=email))
+    if user_id is None:
+        print(f"error: no one has the email {email}; nothing was changed.", file=sys.stderr)
+        return 1
+    try:
+        new = _read_new_password(email)
+    except (EOFError, KeyboardInterrupt):
+        print("\nerror: no password given; nothing was changed.", file=sys.stderr)
+        return 2
+    if new is None:
+        return 2
+    try:
+        TypeAdapter(Password).validate_python(new)
+    except ValidationError:
+        print(
+            f"error: a password needs at least {MIN_LENGTH} characters (and at most "
+            f"{MAX_LENGTH}); nothing was changed.",
+            file=sys.stderr,
+        )
+        return 2
+    # ~50 ms of hashing, before the transaction opens.
+    password_hash = hash_password(new)
+    try:
+        _run_write(settings, _reset_password, user_id=user_id, password_hash=password_hash)
+    except DomainError as exc:  # removed meanwhile
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    print(
+        f"The password of {email} is set; they can sign in to the web pages with it. "
+        "Their other browser sessions have ended.",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -280,7 +416,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="seed a demo support board")
     serve.add_argument(
-        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+        "--log-level",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="default: info, or warning with --demo (a quiet console while you try it)",
     )
     serve.set_defaults(func=_serve)
 
@@ -301,6 +439,16 @@ def _parser() -> argparse.ArgumentParser:
         help="let them sign in to the web pages (at least 8 characters)",
     )
     create.set_defaults(func=_users_create)
+    set_password = users_sub.add_parser(
+        "set-password",
+        help="set a person's password for the web pages (asked twice, or read from stdin)",
+        description="Set the password a person signs in to the web pages with; their "
+        "browser sessions end. On a terminal it is asked for twice; otherwise the first "
+        'line of standard input is the password (echo "$PW" | swarmboard users '
+        "set-password EMAIL).",
+    )
+    set_password.add_argument("email", metavar="EMAIL")
+    set_password.set_defaults(func=_users_set_password)
     _add_export(sub)
     return parser
 
@@ -319,7 +467,10 @@ def _logs_for(args: argparse.Namespace) -> bool:
             console.say(f"configuration error: {err['msg']}", err=True, level=logging.ERROR)
         return False
     console = Console(settings.log_format)
-    configure_logging(settings.log_format, getattr(args, "log_level", "info"))
+    if getattr(args, "log_level", None) is None:
+        # The demo is for a person at a terminal: after the banner, only what goes wrong.
+        args.log_level = "warning" if getattr(args, "demo", False) else "info"
+    configure_logging(settings.log_format, args.log_level)
     args.trusted_proxies = settings.trusted_proxies
     return True
 
