@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,7 +23,9 @@ from app.board.schemas import (
     LaneCreate,
     MemberCreate,
 )
-from app.core.models import table_of
+from app.core.models import simulated_now, table_of
+from app.demo_history import DemoBoard, write_history
+from app.demo_history_plan import start_of
 from app.demo_loop import seed_customer_loop
 from app.swarm import service as swarm_service
 from app.swarm.schemas import SwarmCreate
@@ -132,10 +136,18 @@ def _give_passwords(session: Session, password_hash: str | None) -> None:
     session.flush()
 
 
-def seed_demo(session: Session, *, admin_id: int, password_hash: str | None = None) -> int:
-    """Create the demo board once (idempotent); return its id.
+def seed_demo(
+    session: Session,
+    *,
+    admin_id: int,
+    password_hash: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Create the demo board once (idempotent), with 90 days of history; return its id.
 
     ``password_hash`` (of :data:`DEMO_PASSWORD`) is given to demo people who have none.
+    ``now`` (default: the wall clock) is where the history ends: a fixed one gives the
+    same past on every fresh database.
     """
     install_wiring()  # the card moves below need board's reactions (idempotent)
     existing = _existing_demo_board(session)
@@ -143,6 +155,18 @@ def seed_demo(session: Session, *, admin_id: int, password_hash: str | None = No
         _give_passwords(session, password_hash)
         return existing
     admin = auth_service.Principal(id=admin_id, name="Admin", role="admin")
+    # The history ends a little before now, so the present-day cards come after it.
+    end = min(now or datetime.now(UTC), datetime.now(UTC)) - timedelta(minutes=10)
+    with simulated_now(start_of(end)):  # the team set the board up before its history
+        board = _seed_board(session, admin=admin)
+    write_history(session, board=board, end=end)
+    _seed_present(session, admin=admin, board=board)
+    _give_passwords(session, password_hash)
+    return board.board_id
+
+
+def _seed_board(session: Session, *, admin: auth_service.Principal) -> DemoBoard:
+    """The board, its people and its SLA policies."""
     board = board_service.create_board(
         session,
         actor=admin,
@@ -164,9 +188,7 @@ def seed_demo(session: Session, *, admin_id: int, password_hash: str | None = No
     )
     assert board.id is not None
     detail = board_service.board_detail(session, actor=admin, board_id=board.id)
-    column_ids = [c.id for c in detail.columns]
-    lane_ids = [lane.id for lane in detail.lanes]
-    people: list[int] = []
+    people: list[auth_service.Principal] = []
     for name, email, role, team, skills, wip in _PEOPLE:
         user = session.execute(
             select(User).where(table_of(User).c.email == email)
@@ -188,16 +210,31 @@ def seed_demo(session: Session, *, admin_id: int, password_hash: str | None = No
                 ),
             )
         assert user.id is not None
-        people.append(user.id)
+        people.append(auth_service.Principal(id=user.id, name=name, role=role))
         board_service.add_member(
             session, actor=admin, board_id=board.id, data=MemberCreate(user_id=user.id)
         )
+    for policy in _SLA_POLICIES:
+        alert_service.create_policy(session, actor=admin, board_id=board.id, data=policy)
+    return DemoBoard(
+        board_id=board.id,
+        admin=admin,
+        people=people,
+        column_ids=[c.id for c in detail.columns],
+        lane_ids=[lane.id for lane in detail.lanes],
+    )
+
+
+def _seed_present(session: Session, *, admin: auth_service.Principal, board: DemoBoard) -> None:
+    """Today's open cards, swarms, tickets, a confirmed answer and an insight."""
+    column_ids, lane_ids = board.column_ids, board.lane_ids
+    people = [p.id for p in board.people]
     card_ids: list[int] = []
     for title, col, lane, prio, channel, product, segment, who in _CARDS:
         card = cards.create_card(
             session,
             actor=admin,
-            board_id=board.id,
+            board_id=board.board_id,
             data=CardCreate.model_validate(
                 {
                     "title": title,
@@ -219,14 +256,10 @@ def seed_demo(session: Session, *, admin_id: int, password_hash: str | None = No
             cards.move_card(
                 session, actor=admin, card_id=card.id, data=CardMove(column_id=column_ids[step])
             )
-    for policy in _SLA_POLICIES:
-        alert_service.create_policy(session, actor=admin, board_id=board.id, data=policy)
     _seed_swarms(session, people=people, card_ids=card_ids)
     seed_customer_loop(
-        session, admin=admin, board_id=board.id, column_ids=column_ids, card_ids=card_ids
+        session, admin=admin, board_id=board.board_id, column_ids=column_ids, card_ids=card_ids
     )
-    _give_passwords(session, password_hash)
-    return board.id
 
 
 def _seed_swarms(session: Session, *, people: list[int], card_ids: list[int]) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +13,15 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
-__all__ = ["JSONType", "UTCDateTime", "iso", "metadata", "table_of", "utcnow"]
+__all__ = [
+    "JSONType",
+    "UTCDateTime",
+    "iso",
+    "metadata",
+    "simulated_now",
+    "table_of",
+    "utcnow",
+]
 
 # Stable constraint names, so Alembic can alter and drop them on every database.
 SQLModel.metadata.naming_convention = {
@@ -51,8 +62,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# The moment utcnow() answers instead of the wall clock, while simulated_now() holds one.
+_SIMULATED: ContextVar[datetime | None] = ContextVar("simulated_now", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC: the wall clock, or the moment :func:`simulated_now` set."""
+    return _SIMULATED.get() or datetime.now(UTC)
+
+
+@contextmanager
+def simulated_now(moment: datetime) -> Iterator[None]:
+    """Make :func:`utcnow` answer ``moment`` (timezone-aware) in this context.
+
+    For writing a past through the ordinary services: the demo history
+    (app/demo_history.py) walks a simulated clock forward, so every event, stay and
+    timestamp it writes is dated as if it had happened then. Nothing else uses it.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("simulated_now needs a timezone-aware moment")
+    token = _SIMULATED.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _SIMULATED.reset(token)
 
 
 def iso(value: datetime) -> str:
