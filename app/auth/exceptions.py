@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from app.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from app.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated
 
 __all__ = [
+    "AlreadyHasPassword",
     "CannotDeactivateSelf",
     "CsrfRejected",
     "EmailTaken",
     "InvalidToken",
+    "InvitationInvalid",
     "NotAllowed",
     "PasswordChangedMeanwhile",
     "TokenNotFound",
@@ -60,3 +62,14 @@ class CannotDeactivateSelf(Conflict):
 class PasswordChangedMeanwhile(Conflict):
     type = "password-changed-meanwhile"
     title = "Password changed meanwhile"
+
+
+class InvitationInvalid(DomainError):
+    """An invitation link that is unknown, used already or expired."""
+
+    status, type, title = 410, "invitation-invalid", "Invitation link not valid"
+
+
+class AlreadyHasPassword(Conflict):
+    type = "already-has-password"
+    title = "Person already has a password"

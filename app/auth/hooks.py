@@ -8,8 +8,11 @@ boards and sockets:
   check. Auth calls :func:`access_changed`; realtime's announcement is registered here.
 - **colleagues**: a person's profile is visible to the people they share a board with.
   Auth calls :func:`are_colleagues`; board's membership query is registered here.
+- **led people**: a lead manages the profiles of the people on the boards they lead
+  (their effective role there manages). Auth calls :func:`led_people`, which gives a
+  query of those people's ids; board's rule is registered here.
 
-:func:`app.wiring.install` registers both. Until it has run, these calls raise
+:func:`app.wiring.install` registers them. Until it has run, these calls raise
 :class:`HooksMissing` rather than skip the announcement or hide every profile.
 """
 
@@ -17,16 +20,20 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 __all__ = [
     "AccessListener",
     "ColleagueCheck",
     "HooksMissing",
+    "LedPeople",
     "access_changed",
     "are_colleagues",
+    "led_people",
     "on_access_changed",
     "set_colleague_check",
+    "set_led_people",
 ]
 
 
@@ -44,8 +51,13 @@ class ColleagueCheck(Protocol):
     def __call__(self, session: Session, user_a: int, user_b: int) -> bool: ...
 
 
+class LedPeople(Protocol):
+    def __call__(self, lead_id: int, *, led_only: bool) -> Select[tuple[int]]: ...
+
+
 _listeners: list[AccessListener] = []
 _colleagues: list[ColleagueCheck] = []
+_led: list[LedPeople] = []
 
 
 def on_access_changed(listener: AccessListener) -> None:
@@ -57,6 +69,12 @@ def on_access_changed(listener: AccessListener) -> None:
 def set_colleague_check(check: ColleagueCheck) -> None:
     """The rule that says whether two people share a board."""
     _colleagues[:] = [check]
+
+
+def set_led_people(query: LedPeople) -> None:
+    """The query of the people on the boards a person leads (or, with ``led_only``
+    false, shares)."""
+    _led[:] = [query]
 
 
 def access_changed(
@@ -75,3 +93,12 @@ def are_colleagues(session: Session, user_a: int, user_b: int) -> bool:
     if not _colleagues:
         raise HooksMissing("app.wiring.install() has not registered the colleague check.")
     return _colleagues[0](session, user_a, user_b)
+
+
+def led_people(lead_id: int, *, led_only: bool = True) -> Select[tuple[int]]:
+    """A query of the ids of the people on the boards ``lead_id`` leads (members of a
+    board where their effective role manages), or, with ``led_only`` false, of every
+    board they are on. It includes ``lead_id`` when they are on such a board."""
+    if not _led:
+        raise HooksMissing("app.wiring.install() has not registered the led-people query.")
+    return _led[0](lead_id, led_only=led_only)

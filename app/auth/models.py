@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 from app.auth.schemas import Role
 from app.core.models import JSONType, UTCDateTime, utcnow
 
-__all__ = ["ROLES", "ApiToken", "User", "WebSession"]
+__all__ = ["ROLES", "ApiToken", "User", "UserInvitation", "WebSession"]
 
 ROLES: tuple[Role, ...] = get_args(Role)
 
@@ -69,3 +69,24 @@ class WebSession(SQLModel, table=True):
         )
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class UserInvitation(SQLModel, table=True):
+    """A one-time link on which a new person chooses their password (app/auth/invitations.py).
+
+    Only the SHA-256 of the link's random token is stored; it works once (``used_at``)
+    and until ``expires_at``. A new link for the same person replaces the old ones.
+    """
+
+    __tablename__ = "user_invitations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.auth.models import ApiToken, User, WebSession
+from app.auth.models import ApiToken, User, UserInvitation, WebSession
 from app.core.models import table_of, utcnow
 
 _users = table_of(User)
 _tokens = table_of(ApiToken)
 _sessions = table_of(WebSession)
+_invitations = table_of(UserInvitation)
 
 __all__ = [
     "count_users",
+    "delete_invitations",
     "delete_session",
     "delete_sessions",
     "get_user",
     "insert_session",
+    "invitation_for_update",
     "list_users",
     "lock_user",
+    "people_filter",
     "revoke_all_tokens",
     "revoke_named_tokens",
     "revoke_token",
+    "skills_of",
     "user_by_email",
     "user_for_session",
     "user_for_token_hash",
@@ -122,13 +128,52 @@ def user_names(session: Session, ids: set[int]) -> dict[int, str]:
     return {int(r.id): str(r.name) for r in session.execute(stmt)}
 
 
-def list_users(session: Session, *, limit: int, offset: int) -> list[User]:
-    stmt = select(User).order_by(_users.c.id).limit(limit).offset(offset)
+def people_filter(*, q: str | None = None, among: Any = None) -> list[ColumnElement[bool]]:
+    """Conditions on ``users``: name or email contains ``q`` (any case; ``%`` and ``_``
+    are plain characters), and the id is one of the query ``among``."""
+    where: list[ColumnElement[bool]] = []
+    if q:
+        text = q.lower()
+        where.append(
+            or_(
+                func.lower(_users.c.name).contains(text, autoescape=True),
+                _users.c.email.contains(text, autoescape=True),
+            )
+        )
+    if among is not None:
+        where.append(_users.c.id.in_(among))
+    return where
+
+
+def list_users(
+    session: Session, *, limit: int, offset: int, where: list[ColumnElement[bool]] | None = None
+) -> list[User]:
+    stmt = select(User).where(*(where or [])).order_by(_users.c.id).limit(limit).offset(offset)
     return list(session.execute(stmt).scalars())
 
 
-def count_users(session: Session) -> int:
-    return int(session.execute(select(func.count()).select_from(_users)).scalar_one())
+def count_users(session: Session, *, where: list[ColumnElement[bool]] | None = None) -> int:
+    stmt = select(func.count()).select_from(_users).where(*(where or []))
+    return int(session.execute(stmt).scalar_one())
+
+
+def skills_of(session: Session, *, where: list[ColumnElement[bool]]) -> list[list[Any]]:
+    """The skill lists of the active people matching ``where``."""
+    stmt = select(_users.c.skills).where(_users.c.deactivated_at.is_(None), *where)
+    return [list(row.skills or []) for row in session.execute(stmt)]
+
+
+def delete_invitations(session: Session, *, user_id: int) -> None:
+    """Forget the person's invitation links (a new one replaces them; a used one has
+    done its work)."""
+    session.execute(delete(_invitations).where(_invitations.c.user_id == user_id))
+
+
+def invitation_for_update(session: Session, token_hash: str) -> UserInvitation | None:
+    """The invitation with this token hash, locked until the transaction ends, so two
+    tabs cannot both use it."""
+    stmt = select(UserInvitation).where(_invitations.c.token_hash == token_hash)
+    return session.execute(stmt.with_for_update()).scalar_one_or_none()
 
 
 def revoke_named_tokens(session: Session, *, user_id: int, name: str) -> None:

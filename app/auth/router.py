@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 
-from app.auth import lifecycle, password, service
+from app.auth import invitations, lifecycle, password, people, service
 from app.auth import session as web_session
 from app.auth.deps import CurrentUser
 from app.auth.exceptions import PasswordChangedMeanwhile, WrongPassword
 from app.auth.schemas import (
+    InvitationPublic,
     PasswordChange,
     PasswordReset,
+    SkillList,
     TokenCreate,
     TokenPublic,
     UserCreate,
@@ -28,9 +30,26 @@ from app.core.params import PageLimit, PageOffset, PathId
 router = APIRouter(prefix="/api", tags=["users"])
 
 
+def _invitation_url(request: Request, token: str) -> str:
+    # On the configured public address, like the customers' confirmation links.
+    return f"{request.app.state.settings.public_url}/invite/{token}"
+
+
 @router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserWithToken)
-async def create_user(body: UserCreate, user: CurrentUser, db: Db) -> dict[str, Any]:
-    """Create a person (admins only); the response carries their first API token."""
+async def create_user(
+    body: UserCreate, user: CurrentUser, db: Db, request: Request
+) -> dict[str, Any]:
+    """Create a person (admins only); the response carries their first API token and,
+    with ``"invite": true``, the one-time link on which they choose a password."""
+    if body.invite:
+        created, token, link = await db.write(invitations.create_invited, actor=user, data=body)
+        public = created.model_dump(exclude={"password_hash"})
+        return {
+            **public,
+            "token": token,
+            "invitation_url": _invitation_url(request, link.token),
+            "invitation_expires_at": link.expires_at,
+        }
     # Hash off the event loop and outside the write transaction (argon2 is ~50 ms CPU).
     hashed = await password.hash_password_async(body.password) if body.password else None
     created, token = await db.write(
@@ -40,12 +59,42 @@ async def create_user(body: UserCreate, user: CurrentUser, db: Db) -> dict[str, 
     return {**public, "token": token}
 
 
+@router.post("/users/{user_id:int}/invitation", status_code=201, response_model=InvitationPublic)
+async def invite_user(user_id: PathId, user: CurrentUser, db: Db, request: Request) -> Any:
+    """A new one-time sign-up link for someone without a password (admins only); their
+    earlier links stop working. It is shown once and expires in 7 days."""
+    link = await db.write(invitations.issue, actor=user, user_id=user_id)
+    return {
+        "user_id": link.user_id,
+        "invitation_url": _invitation_url(request, link.token),
+        "expires_at": link.expires_at,
+    }
+
+
+SearchText = Annotated[
+    str | None,
+    Query(max_length=200, description="Part of the name or email, in any case"),
+]
+
+
 @router.get("/users", response_model=UserPage)
 async def list_users(
-    user: CurrentUser, db: Db, limit: PageLimit = 50, offset: PageOffset = 0
+    user: CurrentUser,
+    db: Db,
+    limit: PageLimit = 50,
+    offset: PageOffset = 0,
+    q: SearchText = None,
 ) -> dict[str, Any]:
-    """People, oldest first."""
-    return await db.read(service.list_users, actor=user, limit=limit, offset=offset)
+    """People, oldest first; with ``q``, those whose name or email contains it."""
+    text = q.strip() if q else None
+    return await db.read(service.list_users, actor=user, limit=limit, offset=offset, q=text)
+
+
+@router.get("/skills", response_model=SkillList)
+async def list_skills(user: CurrentUser, db: Db) -> dict[str, Any]:
+    """Skill names in use among the people you see on the people page, with how many
+    people have each (suggestions for a skill's name)."""
+    return {"skills": await db.read(people.skill_suggestions, actor=user)}
 
 
 @router.get("/users/me", response_model=UserPublic)

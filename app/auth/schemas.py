@@ -5,17 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from app.auth.password import MAX_LENGTH, MIN_LENGTH
 from app.core.schemas import InputModel
 
 __all__ = [
+    "Availability",
+    "InvitationPublic",
     "Password",
     "PasswordChange",
     "PasswordReset",
     "Role",
     "Skill",
+    "SkillCount",
+    "SkillList",
     "TokenCreate",
     "TokenPublic",
     "UserCreate",
@@ -24,6 +28,8 @@ __all__ = [
     "UserUpdate",
     "UserWithToken",
 ]
+
+_EMAIL = r"^[^@\s]+@[^@\s]+$"
 
 Role = Literal["admin", "lead", "agent", "facilitator", "viewer"]
 # Taken exactly as typed: spaces are part of a password, unlike other input.
@@ -40,26 +46,54 @@ class Skill(InputModel):
 
 class UserCreate(InputModel):
     name: str = Field(min_length=1, max_length=200)
-    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: str = Field(min_length=3, max_length=320, pattern=_EMAIL)
     role: Role = "agent"
     team: str | None = Field(default=None, max_length=100)
     skills: list[Skill] = Field(default_factory=list, max_length=50)
     wip_limit: int | None = Field(default=None, ge=0, le=1000)
     # Lets the person sign in to the web pages; stored only as an argon2id hash.
     password: Password | None = Field(default=None, repr=False)
+    # Instead of a password: a one-time link (7 days) on which they choose their own.
+    invite: bool = False
 
     @field_validator("email")
     @classmethod
     def _lower(cls, value: str) -> str:
         return value.strip().lower()
 
+    @field_validator("skills")
+    @classmethod
+    def _unique_skills(cls, value: list[Skill]) -> list[Skill]:
+        return _unique(value)
 
-Availability = Literal["available", "away"]
+    @model_validator(mode="after")
+    def _one_way_in(self) -> UserCreate:
+        if self.invite and self.password is not None:
+            raise ValueError("send either a password or invite, not both")
+        return self
+
+
+def _unique(value: list[Skill]) -> list[Skill]:
+    names = [" ".join(s.name.split()).casefold() for s in value]
+    if len(set(names)) != len(names):
+        raise ValueError("each skill may be listed once")
+    return value
+
+
+# busy: at work but taking no new cards (swarm matching asks only "available" people).
+Availability = Literal["available", "busy", "away"]
 
 
 class UserUpdate(InputModel):
-    """A profile change; only the fields sent are changed (``null`` clears team and limit)."""
+    """A profile change; only the fields sent are changed (``null`` clears team and limit).
 
+    Name, email and role are an admin's to change; skills, team, availability and the
+    personal WIP limit the person's own, their board's lead's, or an admin's.
+    """
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: str | None = Field(default=None, min_length=3, max_length=320, pattern=_EMAIL)
+    role: Role | None = None
     skills: list[Skill] | None = Field(default=None, max_length=50)
     team: str | None = Field(default=None, max_length=100)
     availability: Availability | None = None
@@ -68,11 +102,12 @@ class UserUpdate(InputModel):
     @field_validator("skills")
     @classmethod
     def _unique_skills(cls, value: list[Skill] | None) -> list[Skill] | None:
-        if value is not None:
-            names = [" ".join(s.name.split()).casefold() for s in value]
-            if len(set(names)) != len(names):
-                raise ValueError("each skill may be listed once")
-        return value
+        return None if value is None else _unique(value)
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str | None) -> str | None:
+        return None if value is None else value.lower()
 
 
 class UserPublic(BaseModel):
@@ -107,6 +142,28 @@ class PasswordReset(InputModel):
 
 class UserWithToken(UserPublic):
     token: str
+    # Only with "invite": the link to send, shown once (only its hash is stored).
+    invitation_url: str | None = None
+    invitation_expires_at: datetime | None = None
+
+
+class InvitationPublic(BaseModel):
+    """A new one-time sign-up link for a person who has no password yet."""
+
+    user_id: int
+    invitation_url: str
+    expires_at: datetime
+
+
+class SkillCount(BaseModel):
+    name: str
+    people: int
+
+
+class SkillList(BaseModel):
+    """Skill names in use among the people you can see, most common first."""
+
+    skills: list[SkillCount]
 
 
 class UserPage(BaseModel):

@@ -23,6 +23,8 @@ __all__ = [
     "ensure_admin_token",
     "hash_token",
     "issue_token",
+    "leads_person",
+    "list_users",
     "login_candidate",
     "names_of",
     "new_token",
@@ -209,29 +211,77 @@ def get_user(session: Session, *, actor: Principal, user_id: int) -> User:
     return user
 
 
+# Name, email and global role are an admin's to change.
+_ADMIN_FIELDS = frozenset({"name", "email", "role"})
+
+
+def leads_person(session: Session, *, actor: Principal, user: User) -> bool:
+    """May ``actor`` manage ``user``'s working profile? Admins anyone; otherwise a lead
+    of a board the person is on (their effective role there manages), unless the person
+    is an admin."""
+    if actor.is_admin:
+        return True
+    if user.role == ADMIN or user.id is None:
+        return False
+    led = hooks.led_people(actor.id)
+    found = session.execute(led.where(led.selected_columns[0] == user.id).limit(1)).first()
+    return found is not None
+
+
 def update_profile(session: Session, *, actor: Principal, user_id: int, data: UserUpdate) -> User:
-    """Change skills, team, availability or WIP limit: your own, or anyone's as an admin."""
+    """Change a profile: skills, team, availability or WIP limit (yourself, a lead of
+    the person's board, an admin); name, email or role (admins)."""
     user = get_user(session, actor=actor, user_id=user_id)
-    if actor.id != user_id and not actor.is_admin:
-        raise NotAllowed("Only the person themselves or an admin may change a profile.")
     changes = data.model_dump(include=data.model_fields_set)
+    if changes.keys() & _ADMIN_FIELDS and not actor.is_admin:
+        raise NotAllowed("Only an admin may change a person's name, email or role.")
+    if actor.id != user_id and not leads_person(session, actor=actor, user=user):
+        raise NotAllowed(
+            "Only the person, a lead of a board they are on, or an admin may change a profile."
+        )
+    for name in ("name", "email", "role", "availability"):
+        if name in changes and changes[name] is None:
+            changes.pop(name)  # these cannot be cleared: null leaves them as they are
     if "skills" in changes and changes["skills"] is None:
         changes["skills"] = []
-    if "availability" in changes and changes["availability"] is None:
-        changes.pop("availability")
+    if "team" in changes and not changes["team"]:
+        changes["team"] = None
+    old_role = user.role
+    if changes.get("role", old_role) != old_role and actor.id == user_id:
+        raise NotAllowed("You cannot change your own role; ask another admin.")
+    email = changes.get("email")
+    taken = email is not None and email != user.email
+    if taken and repository.user_by_email(session, str(email)) is not None:
+        raise EmailTaken(f"A user with email {email} already exists.")
     for name, value in changes.items():
         setattr(user, name, value)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        raise EmailTaken(f"A user with email {email} already exists.") from None
+    if user.role != old_role:
+        # What the person may do changed: their sockets re-check their access.
+        hooks.access_changed(
+            session,
+            user_id=user_id,
+            reason="role-changed",
+            actor_id=actor.id,
+            everywhere=ADMIN in (old_role, user.role),
+        )
     return user
 
 
-def list_users(session: Session, *, actor: Principal, limit: int, offset: int) -> dict[str, Any]:
-    """A page of people, oldest first (leads and admins: the directory holds emails)."""
+def list_users(
+    session: Session, *, actor: Principal, limit: int, offset: int, q: str | None = None
+) -> dict[str, Any]:
+    """A page of people, oldest first, whose name or email contains ``q`` (leads and
+    admins: the directory holds emails)."""
     if actor.role not in DIRECTORY_ROLES:
         raise NotAllowed("Only leads and admins can list people.")
+    where = repository.people_filter(q=q)
     return {
-        "users": repository.list_users(session, limit=limit, offset=offset),
-        "total": repository.count_users(session),
+        "users": repository.list_users(session, limit=limit, offset=offset, where=where),
+        "total": repository.count_users(session, where=where),
         "limit": limit,
         "offset": offset,
     }
