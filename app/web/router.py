@@ -13,7 +13,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from app.board.exceptions import BoardNotFound
 from app.core.deps import Db
-from app.web import insights, login, retro, service, webhook_data, webhooks
+from app.web import insights, login, people, retro, service, settings, webhook_data, webhooks
 from app.web.templating import render
 from app.web.viewer import board_id_of, board_not_found, board_viewer, signed_in, to_login
 
@@ -24,6 +24,8 @@ router.include_router(login.router)
 router.include_router(webhooks.router)
 router.include_router(insights.router)
 router.include_router(retro.router)
+router.include_router(settings.router)
+router.include_router(people.router)
 
 
 @router.get("/")

@@ -1,0 +1,296 @@
+/* Swarmboard people page: add a person (with an invitation link shown once), edit a
+ * profile's availability, skills, team and WIP limit, name, email and role, deactivate
+ * and reactivate, and make a new invitation link.
+ *
+ * Changes go to the JSON API (/api/users…) with the session cookie and the CSRF header.
+ * A refused change shows the server's problem+json inline: its detail above the Save
+ * button, each field's message under the field (aria-invalid, aria-describedby). After
+ * a change the page re-reads the person's fragment (/people/{id}/fragment) and swaps
+ * it in, so one template draws a person either way. Self-contained: no window.SB. */
+"use strict";
+(function () {
+  const csrf = document.body.dataset.csrf || "";
+  const list = document.getElementById("people");
+  const createForm = document.getElementById("create-person");
+  const linkBox = document.getElementById("invitation-box");
+  const pageNotice = document.getElementById("page-notice");
+  const dialog = document.getElementById("deactivate-dialog");
+  const rowTemplate = document.getElementById("skill-row-template");
+  if (!list) return;
+
+  /* --- talking to the server ------------------------------------------------------- */
+  async function api(method, url, data) {
+    const headers = { Accept: "application/json" };
+    if (data !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET") headers["X-CSRF-Token"] = csrf;
+    let res;
+    try {
+      res = await fetch(url, {
+        method, headers, credentials: "same-origin",
+        body: data === undefined ? undefined : JSON.stringify(data),
+      });
+    } catch (err) {
+      return { ok: false, status: 0, body: { detail: "The server could not be reached. Check your connection and try again." } };
+    }
+    let body = {};
+    if (res.status !== 204) {
+      try { body = (await res.json()) || {}; } catch (err) { body = {}; }
+    }
+    if (res.status === 401) body.detail = "Your session has ended. Reload the page and sign in again.";
+    if (!res.ok && !body.detail) body.detail = "The server refused the change (" + res.status + ").";
+    return { ok: res.ok, status: res.status, body };
+  }
+
+  async function fragment(id) {
+    try {
+      const res = await fetch("/people/" + Number(id) + "/fragment", { credentials: "same-origin", headers: { Accept: "text/html" } });
+      if (!res.ok) return null;
+      const tpl = document.createElement("template");
+      tpl.innerHTML = await res.text();
+      return tpl.content.querySelector("article.person");
+    } catch (err) {
+      return null;
+    }
+  }
+
+  /* --- messages ------------------------------------------------------------------------ */
+  function show(box, message) {
+    if (!box) return;
+    box.textContent = message || "";
+    box.hidden = !message;
+  }
+
+  function say(message) { if (pageNotice) pageNotice.textContent = message; }
+
+  function clearErrors(form) {
+    for (const box of form.querySelectorAll("[data-field-error]")) {
+      if (!box.dataset.fixed) show(box, "");
+    }
+    for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+    show(form.querySelector(".form-error"), "");
+  }
+
+  /** The problem's detail above the button, each field's message under its field. */
+  function showProblem(form, body) {
+    const loose = [];
+    for (const e of body.errors || []) {
+      const path = String(e.field || "").split(".");
+      const name = path[0];
+      const box = form.querySelector('[data-field-error="' + name + '"]');
+      if (!box) { if (e.message) loose.push(e.message); continue; }
+      let message = e.message || "Invalid value.";
+      if (name === "skills" && path.length > 1 && /^\d+$/.test(path[1])) {
+        const row = form.querySelectorAll(".skill-row")[Number(path[1])];
+        const label = path[2] === "level" ? "level" : "name";
+        message = "Skill " + (Number(path[1]) + 1) + " " + label + ": " + message;
+        if (row) {
+          const input = row.querySelector(path[2] === "level" ? "select" : "input");
+          if (input) input.setAttribute("aria-invalid", "true");
+        }
+      }
+      show(box, box.hidden ? message : box.textContent + " " + message);
+      const input = form.elements[name];
+      if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
+    }
+    const fields = { "email-taken": "email" };
+    const field = fields[body.type];
+    if (field && form.elements[field]) {
+      show(form.querySelector('[data-field-error="' + field + '"]'), body.detail);
+      form.elements[field].setAttribute("aria-invalid", "true");
+    }
+    const detail = (body.detail || "") + (loose.length ? " (" + loose.join("; ") + ")" : "");
+    show(form.querySelector(".form-error"), detail);
+    const first = form.querySelector("[aria-invalid=true]");
+    if (first) first.focus();
+  }
+
+  /* --- skill rows ----------------------------------------------------------------------- */
+  function addSkillRow(form) {
+    const rows = form.querySelector(".skill-rows");
+    if (!rows || !rowTemplate) return;
+    const row = rowTemplate.content.firstElementChild.cloneNode(true);
+    rows.appendChild(row);
+    row.querySelector("input").focus();
+  }
+
+  function skillsOf(form) {
+    const skills = [];
+    for (const row of form.querySelectorAll(".skill-row")) {
+      const name = String(row.querySelector("input").value || "").trim();
+      if (!name) continue;
+      skills.push({ name, level: Number(row.querySelector("select").value) });
+    }
+    return skills;
+  }
+
+  /* --- a person's forms ------------------------------------------------------------------ */
+  function payload(form) {
+    const f = form.elements;
+    switch (form.dataset.kind) {
+      case "availability": return { availability: f.availability.value };
+      case "skills": return { skills: skillsOf(form) };
+      case "work": {
+        const raw = String(f.wip_limit.value || "").trim();
+        const limit = raw === "" ? (f.wip_limit.validity.badInput ? "not a number" : null) : Number(raw);
+        return { team: String(f.team.value || "").trim() || null, wip_limit: limit };
+      }
+      case "identity": {
+        const body = { name: String(f.name.value || "").trim(), email: String(f.email.value || "").trim() };
+        if (!f.role.disabled) body.role = f.role.value;
+        return body;
+      }
+    }
+    return {};
+  }
+
+  const SAVED = { availability: "Availability saved.", skills: "Skills saved.", work: "Team and WIP limit saved.", identity: "Name, email and role saved." };
+
+  async function replacePerson(article, id, kind, message) {
+    const fresh = await fragment(id);
+    if (!fresh) { say(message + " Reload the page to see it."); return; }
+    article.replaceWith(fresh);
+    const notice = fresh.querySelector(".person-notice");
+    if (notice) notice.textContent = message;
+    const details = fresh.querySelector(".person-edit");
+    if (details && kind) {
+      details.open = true;
+      const button = fresh.querySelector('form[data-kind="' + kind + '"] button[type=submit]');
+      if (button) button.focus();
+    }
+  }
+
+  list.addEventListener("submit", async function (event) {
+    const form = event.target.closest("form.person-form");
+    if (!form) return;
+    event.preventDefault();
+    clearErrors(form);
+    const article = form.closest("article.person");
+    const id = article.dataset.userId;
+    const submit = form.querySelector("button[type=submit]");
+    submit.disabled = true;
+    const res = await api("PATCH", "/api/users/" + Number(id), payload(form));
+    submit.disabled = false;
+    if (!res.ok) { showProblem(form, res.body); return; }
+    await replacePerson(article, id, form.dataset.kind, SAVED[form.dataset.kind] || "Saved.");
+  });
+
+  document.addEventListener("input", function (event) {
+    const form = event.target.closest && event.target.closest("form");
+    if (!form || !event.target.name) return;
+    const box = form.querySelector('[data-field-error="' + event.target.name + '"]');
+    if (box) show(box, "");
+    event.target.removeAttribute("aria-invalid");
+  });
+
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("button[data-action]");
+    if (!button) return;
+    const action = button.dataset.action;
+    if (action === "add-skill") addSkillRow(button.closest("form"));
+    else if (action === "remove-skill") {
+      const form = button.closest("form");
+      button.closest(".skill-row").remove();
+      const add = form.querySelector('[data-action="add-skill"]');
+      if (add) add.focus();
+    } else if (action === "copy-link") copyLink();
+    else if (action === "hide-link") { linkBox.hidden = true; say(""); }
+    else if (action === "deactivate") confirmDeactivate(button.closest("article.person"));
+    else if (action === "reactivate") lifecycle(button.closest("article.person"), "reactivate");
+    else if (action === "invite") newLink(button.closest("article.person"));
+  });
+
+  /* --- invitation links ----------------------------------------------------------------- */
+  function showLink(name, url) {
+    linkBox.querySelector(".invitation-title").textContent = "Invitation link for " + name + ".";
+    linkBox.querySelector(".secret-value").value = url;
+    show(linkBox.querySelector(".copy-hint"), "");
+    linkBox.hidden = false;
+    linkBox.scrollIntoView({ block: "nearest" });
+    linkBox.querySelector(".secret-value").select();
+  }
+
+  async function copyLink() {
+    const input = linkBox.querySelector(".secret-value");
+    const hint = linkBox.querySelector(".copy-hint");
+    try {
+      await navigator.clipboard.writeText(input.value);
+      show(hint, "Copied.");
+    } catch (err) {
+      input.select();
+      show(hint, "Copying was not allowed here: the link is selected, press Ctrl+C (⌘C).");
+    }
+  }
+
+  async function newLink(article) {
+    const box = article.querySelector(".action-error");
+    show(box, "");
+    const res = await api("POST", "/api/users/" + Number(article.dataset.userId) + "/invitation");
+    if (!res.ok) { show(box, res.body.detail); return; }
+    showLink(article.dataset.name, res.body.invitation_url);
+  }
+
+  /* --- deactivate and reactivate ------------------------------------------------------------ */
+  async function lifecycle(article, what) {
+    const box = article.querySelector(".action-error");
+    show(box, "");
+    const id = article.dataset.userId;
+    const res = await api("POST", "/api/users/" + Number(id) + "/" + what);
+    if (!res.ok) { show(box, res.body.detail); return; }
+    const done = what === "deactivate" ? " is deactivated." : " is active again; they can sign in.";
+    await replacePerson(article, id, null, article.dataset.name + done);
+    const fresh = document.getElementById("person-" + Number(id));
+    const next = fresh && fresh.querySelector('[data-action="' + (what === "deactivate" ? "reactivate" : "deactivate") + '"]');
+    if (next) next.focus();
+  }
+
+  function confirmDeactivate(article) {
+    if (!dialog || typeof dialog.showModal !== "function") return;
+    dialog.querySelector(".deactivate-name").textContent = article.dataset.name;
+    dialog.returnValue = "";
+    dialog.onclose = function () {
+      if (dialog.returnValue === "deactivate") lifecycle(article, "deactivate");
+    };
+    dialog.showModal();
+  }
+
+  /* --- add a person ----------------------------------------------------------------------- */
+  if (createForm) {
+    const passwordParts = createForm.querySelectorAll(".new-password");
+    createForm.addEventListener("change", function (event) {
+      if (event.target.name !== "access") return;
+      const byPassword = createForm.elements.access.value === "password";
+      for (const part of passwordParts) part.hidden = !byPassword;
+      if (!byPassword) createForm.elements.password.value = "";
+    });
+    createForm.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      clearErrors(createForm);
+      const f = createForm.elements;
+      const body = {
+        name: String(f.name.value || "").trim(),
+        email: String(f.email.value || "").trim(),
+        role: f.role.value,
+        skills: skillsOf(createForm),
+      };
+      const team = String(f.team.value || "").trim();
+      if (team) body.team = team;
+      if (f.access.value === "password") body.password = f.password.value;
+      else body.invite = true;
+      const submit = createForm.querySelector("button[type=submit]");
+      submit.disabled = true;
+      const res = await api("POST", "/api/users", body);
+      submit.disabled = false;
+      if (!res.ok) { showProblem(createForm, res.body); return; }
+      createForm.reset();
+      for (const row of createForm.querySelectorAll(".skill-row")) row.remove();
+      for (const part of passwordParts) part.hidden = true;
+      const article = await fragment(res.body.id);
+      if (article) list.prepend(article);
+      const total = document.querySelector(".people-total");
+      if (total) total.textContent = String(Number(total.textContent || 0) + 1);
+      say("Added " + res.body.name + ".");
+      if (res.body.invitation_url) showLink(res.body.name, res.body.invitation_url);
+      else f.name.focus();
+    });
+  }
+})();
