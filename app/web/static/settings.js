@@ -204,13 +204,15 @@
   function showProblem(form, res) {
     clearErrors(form);
     let first = null;
+    const unplaced = [];
     for (const e of res.body.errors || []) {
       const field = String(e.field || "").split(".").pop();
-      if (fieldError(form, field, e.message || "Not a valid value.") && !first) {
-        first = form.querySelector('[name="' + CSS.escape(field) + '"]');
-      }
+      const message = String(e.message || "Not a valid value.").replace(/^Value error, /, "");
+      if (!fieldError(form, field, message)) unplaced.push(message);
+      else if (!first) first = form.querySelector('[name="' + CSS.escape(field) + '"]');
     }
-    formError(form, res.body.detail);
+    // A refusal about the whole body (no field of this form) says what it is itself.
+    formError(form, unplaced.length ? unplaced.join(" ") : res.body.detail);
     if (first) first.focus();
   }
 
