@@ -176,6 +176,24 @@ async def test_the_webhooks_page_passes_axe(open_page: Open, world: World):
     await assert_accessible(page, "the webhooks page")
 
 
+async def test_the_board_settings_page_passes_axe_with_errors_and_the_remove_dialog(
+    open_page: Open, world: World
+):
+    page = await open_page("lead", f"/boards/{world.board['id']}/settings")
+    await expect(page.locator("#live-status")).to_have_text(re.compile(r"^\s*live\s*$", re.I))
+    await expect(page.locator('.set-row[data-kind="policy"]')).to_have_count(1)
+    await assert_accessible(page, "the board settings page")
+    # A refusal next to its field, and the question where a column's cards go.
+    form = page.locator(f'form.set-form[data-key="column-{world.col["Investigating"]}"]')
+    await form.get_by_label("WIP limit for Investigating", exact=True).fill("-1")
+    await form.get_by_role("button", name="Save").click()
+    await expect(form.locator('[data-field-error="wip_limit"]')).to_be_visible()
+    await page.get_by_role("button", name="Remove Investigating").click()
+    await expect(page.get_by_role("group", name=re.compile("^Move its"))).to_be_visible()
+    await assert_accessible(page, "the board settings page with an error and its dialog")
+    await page.get_by_role("button", name="Cancel").click()
+
+
 async def test_the_customers_page_passes_axe_asking_erring_and_answered(
     open_page: Open, world: World
 ):
