@@ -20,8 +20,8 @@ from app.board.exceptions import BoardNotFound
 
 __all__ = [
     "BOARD_ROLES",
-    "NotManager",
     "SECTIONS",
+    "NotManager",
     "duration",
     "settings_view",
 ]

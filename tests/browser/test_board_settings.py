@@ -59,7 +59,9 @@ class SettingsPage:
         for i, name in enumerate(names):
             await expect(rows.nth(i)).to_have_attribute("data-name", name, timeout=TIMEOUT_MS)
 
-    async def expect_field_error(self, form: Locator, field: str, text: str | re.Pattern[str]) -> None:
+    async def expect_field_error(
+        self, form: Locator, field: str, text: str | re.Pattern[str]
+    ) -> None:
         """The server's message shows under the field, which is marked invalid and
         described by it."""
         box = form.locator(f'[data-field-error="{field}"]')

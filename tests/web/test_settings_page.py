@@ -79,12 +79,18 @@ async def test_other_members_get_a_403_page_and_outsiders_a_404(client, person, 
         fragment = await web.get(f"/boards/{board['id']}/settings/fragment?section=columns")
         assert fragment.status_code == 403
         # The board page offers them no Settings link.
-        assert f"/boards/{board['id']}/settings" not in (await web.get(f"/boards/{board['id']}")).text
+        assert (
+            f"/boards/{board['id']}/settings" not in (await web.get(f"/boards/{board['id']}")).text
+        )
 
     board, _ = await _board_with(client, person, "lead")
     outsider_board, outsider = await _board_with(client, person, "lead")
     web = await signed_in(outsider)
-    for path in (f"/boards/{board['id']}/settings", "/boards/99999999/settings", "/boards/x/settings"):
+    for path in (
+        f"/boards/{board['id']}/settings",
+        "/boards/99999999/settings",
+        "/boards/x/settings",
+    ):
         response = await web.get(path)
         assert response.status_code == 404, path
         assert "not a member" in response.text
