@@ -267,3 +267,15 @@ async def test_the_webhooks_page_works_with_the_keyboard_alone(open_page: Open, 
     # Space works on a button too: it closes the attempts again.
     await page.keyboard.press("Space")
     await expect(attempts).to_have_attribute("aria-expanded", "false")
+
+
+async def test_the_people_page_passes_axe_with_an_inline_error(
+    open_page: Open, world: World, people: dict[str, Person]
+):
+    page = await open_page("lead", "/people")
+    person = page.locator(f"article#person-{people['agent'].id}")
+    await person.locator("details.person-edit summary").click()
+    await person.get_by_label("Personal WIP limit").fill("-1")
+    await person.get_by_role("button", name="Save team and limit").click()
+    await expect(person.locator('[data-field-error="wip_limit"]')).to_be_visible()
+    await assert_accessible(page, "the people page with an inline error")

@@ -92,8 +92,9 @@
       const input = form.elements[name];
       if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
     }
-    const fields = { "email-taken": "email" };
-    const field = fields[body.type];
+    // A taken email is a 409 without errors[]: it belongs under the email field.
+    const kind = String(body.type || "").split("/").pop();
+    const field = { "email-taken": "email" }[kind];
     if (field && form.elements[field]) {
       show(form.querySelector('[data-field-error="' + field + '"]'), body.detail);
       form.elements[field].setAttribute("aria-invalid", "true");
