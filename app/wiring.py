@@ -11,6 +11,8 @@ of them (and confirm imports neither alerts nor tickets):
   asking the customer when a card enters done (withdrawing the question when it leaves),
   raising the alert on a "no", and, when a card is archived, cancelling its open swarm
   and resolving its alerts.
+* **presets**: a board created from a preset (app/board/presets.py) gets its SLA
+  policies written by alerts, in the board's transaction.
 
 Where several subscribers react to one event type they run in the order registered
 below, and their events follow in that order: finishing a card again logs the alert's
@@ -25,14 +27,21 @@ from __future__ import annotations
 
 import threading
 
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.alerts import reactions as alert_reactions
+from app.alerts import service as alert_service
 from app.alerts import sla
 from app.auth import hooks as auth_hooks
-from app.board import reactions
+from app.auth.models import User
+from app.auth.roles import MANAGE
+from app.board import presets, reactions
 from app.board import service as board_service
+from app.board.access import effective_role_sql
+from app.board.models import BoardMember
 from app.confirm import requests as confirmations
+from app.core.models import table_of
 from app.events.service import ActorRef
 from app.insights import gate
 from app.realtime import access as realtime_access
@@ -52,6 +61,19 @@ def _announce_access(
     realtime_access.announce(
         session, user_id=user_id, reason=reason, actor=ActorRef(id=actor_id), everywhere=everywhere
     )
+
+
+def _led_people(lead_id: int, *, led_only: bool) -> Select[tuple[int]]:
+    """The people on the boards ``lead_id`` manages (``led_only``) or is on, for auth's
+    people directory (app/auth/hooks.py), by board's effective-role rule."""
+    members, users = table_of(BoardMember), table_of(User)
+    mine = members.alias("lead_membership")
+    boards = select(mine.c.board_id).where(mine.c.user_id == lead_id)
+    if led_only:
+        boards = boards.join(users, users.c.id == mine.c.user_id).where(
+            effective_role_sql(users.c.role, mine.c.role).in_(sorted(MANAGE))
+        )
+    return select(members.c.user_id).where(members.c.board_id.in_(boards))
 
 
 def install() -> None:
@@ -79,4 +101,7 @@ def install() -> None:
         # Auth imports only core: its access changes and "shares a board" come from here.
         auth_hooks.on_access_changed(_announce_access)
         auth_hooks.set_colleague_check(board_service.share_a_board)
+        # A board created from a preset gets its SLA policies from alerts (above board).
+        presets.set_policy_writer(alert_service.create_preset_policies)
+        auth_hooks.set_led_people(_led_people)
         reactions.seal()

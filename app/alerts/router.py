@@ -80,3 +80,9 @@ async def update_policy(
     return await db.write(
         service.update_policy, actor=user, board_id=board_id, policy_id=policy_id, data=body
     )
+
+
+@router.delete("/boards/{board_id}/sla-policies/{policy_id}", status_code=204)
+async def delete_policy(board_id: PathId, policy_id: PathId, user: CurrentUser, db: Db) -> None:
+    """Delete an SLA policy; its cards are measured against the next best match."""
+    await db.write(service.delete_policy, actor=user, board_id=board_id, policy_id=policy_id)

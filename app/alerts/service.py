@@ -25,12 +25,15 @@ from app.board.service import actor_ref
 from app.core.errors import ValidationFailed
 from app.core.models import iso, utcnow
 from app.events import service as events
+from app.events.service import ActorRef
 
 __all__ = [
     "acknowledge",
     "active_alerts",
     "clear_for_card",
     "create_policy",
+    "create_preset_policies",
+    "delete_policy",
     "list_alerts",
     "list_policies",
     "raise_for_card",
@@ -228,18 +231,54 @@ def create_policy(
 ) -> SlaPolicy:
     """Add an SLA policy (leads and admins)."""
     require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "set SLAs")
+    policy = _add_policy(session, board_id=board_id, actor=actor_ref(actor), data=data)
+    sla.assign_policies(session, board_id=board_id)
+    return policy
+
+
+def _add_policy(
+    session: Session, *, board_id: int, actor: ActorRef, data: SlaPolicyCreate
+) -> SlaPolicy:
     policy = SlaPolicy(board_id=board_id, **data.model_dump())
     session.add(policy)
+    session.flush()
+    events.append(
+        session,
+        board_id=board_id,
+        type="sla_policy.created",
+        actor=actor,
+        data={"policy_id": policy.id, **data.model_dump()},
+    )
+    return policy
+
+
+def create_preset_policies(
+    session: Session, *, board_id: int, actor: ActorRef, policies: list[dict[str, Any]]
+) -> None:
+    """A new board's preset policies (app/board/presets.py), in its creating transaction."""
+    for fields in policies:
+        _add_policy(
+            session, board_id=board_id, actor=actor, data=SlaPolicyCreate.model_validate(fields)
+        )
+
+
+def delete_policy(session: Session, *, actor: Principal, board_id: int, policy_id: int) -> None:
+    """Delete an SLA policy (leads and admins); its cards fall back to the next best match."""
+    require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "set SLAs")
+    policy = repository.get_policy(session, policy_id)
+    if policy is None or policy.board_id != board_id:
+        raise SlaPolicyNotFound(f"Board {board_id} has no SLA policy {policy_id}.")
+    name = policy.name
+    session.delete(policy)
     session.flush()
     sla.assign_policies(session, board_id=board_id)
     events.append(
         session,
         board_id=board_id,
-        type="sla_policy.created",
+        type="sla_policy.deleted",
         actor=actor_ref(actor),
-        data={"policy_id": policy.id, **data.model_dump()},
+        data={"policy_id": policy_id, "name": name},
     )
-    return policy
 
 
 def update_policy(

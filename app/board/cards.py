@@ -79,7 +79,8 @@ def _target_column(session: Session, *, board_id: int, column_id: int | None) ->
     if column_id is None:
         column_id = repository.first_column_id(session, board_id=board_id)
     target = repository.lock_column(session, column_id)
-    if target is None or target.board_id != board_id:
+    # A removed column is no longer on the board (only its history is).
+    if target is None or target.board_id != board_id or target.removed_at is not None:
         raise _bad_ref("column_id", f"Column {column_id} is not on board {board_id}.")
     return target
 

@@ -8,9 +8,12 @@ __all__ = [
     "BoardNotFound",
     "CardArchived",
     "CardNotFound",
+    "ColumnNotEmpty",
     "ColumnNotFound",
+    "ColumnRequired",
     "InvalidReference",
     "LaneNotFound",
+    "LastManager",
     "OverrideForbidden",
     "PersonWipLimitExceeded",
     "RoleForbidden",
@@ -34,6 +37,21 @@ class ColumnNotFound(NotFound):
 
 class LaneNotFound(NotFound):
     type = "lane-not-found"
+
+
+class ColumnNotEmpty(Conflict):
+    type = "column-not-empty"
+    title = "The column still holds cards"
+
+
+class ColumnRequired(Conflict):
+    type = "column-required"
+    title = "A board keeps at least one column and one done column"
+
+
+class LastManager(Conflict):
+    type = "last-manager"
+    title = "The board would have nobody to manage it"
 
 
 class RoleForbidden(Forbidden):

@@ -74,6 +74,8 @@ class BoardColumn(SQLModel, table=True):
     )
     # Since when a soft-limited column has been over its limit (kept by the alert scan).
     over_limit_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when the column was taken off the board: live reads skip it, history keeps it.
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Lane(SQLModel, table=True):

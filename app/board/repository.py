@@ -92,6 +92,8 @@ stays = table_of(CardStay)
 
 # An archived card has left the board and every WIP count (metrics and exports keep it).
 _live = cards.c.archived_at.is_(None)
+# A removed column has left the board too: every live read skips it, history keeps it.
+live_column = columns.c.removed_at.is_(None)
 
 
 def member_role(session: Session, *, board_id: int, user_id: int) -> tuple[bool, str | None]:
@@ -147,8 +149,12 @@ def count_boards_for(session: Session, *, where: Any) -> int:
 
 
 def columns_of(session: Session, *, board_id: int) -> list[Any]:
-    """The board's columns, left to right."""
-    stmt = select(columns).where(columns.c.board_id == board_id).order_by(columns.c.position)
+    """The board's columns, left to right (removed ones left out)."""
+    stmt = (
+        select(columns)
+        .where(columns.c.board_id == board_id, live_column)
+        .order_by(columns.c.position)
+    )
     return list(session.execute(stmt).all())
 
 
@@ -464,15 +470,33 @@ def share_a_board(session: Session, user_a: int, user_b: int) -> bool:
     return session.execute(stmt).first() is not None
 
 
-def members_of(session: Session, *, board_id: int) -> list[Any]:
-    """(user_id, role, name, user_role) of the board's members, in the order they joined."""
+def members_of(session: Session, *, board_id: int, lock: bool = False) -> list[Any]:
+    """(user_id, role, name, email, user_role) of the board's members, in the order they
+    joined."""
     stmt = (
-        select(members.c.user_id, members.c.role, users.c.name, users.c.role.label("user_role"))
+        select(
+            members.c.user_id,
+            members.c.role,
+            users.c.name,
+            users.c.email,
+            users.c.role.label("user_role"),
+        )
         .join(users, users.c.id == members.c.user_id)
         .where(members.c.board_id == board_id)
         .order_by(members.c.id)
     )
+    if lock:  # two role changes at once cannot both take the last lead away
+        stmt = stmt.with_for_update(of=members)
     return list(session.execute(stmt).all())
+
+
+def set_member_role(session: Session, *, board_id: int, user_id: int, role: str | None) -> None:
+    stmt = (
+        update(members)
+        .where(members.c.board_id == board_id, members.c.user_id == user_id)
+        .values(role=role)
+    )
+    session.execute(stmt)
 
 
 def cards_of(session: Session, *, board_id: int) -> list[Any]:
@@ -488,12 +512,13 @@ def cards_of(session: Session, *, board_id: int) -> list[Any]:
 
 
 def next_position(session: Session, table: Any, *, board_id: int) -> int:
-    """The position after the board's last column or lane (``table``)."""
+    """The position after the board's last column or lane (``table``; removed columns
+    do not count)."""
+    where = [table.c.board_id == board_id]
+    if "removed_at" in table.c:
+        where.append(table.c.removed_at.is_(None))
     last = session.execute(
-        select(table.c.position)
-        .where(table.c.board_id == board_id)
-        .order_by(table.c.position.desc())
-        .limit(1)
+        select(table.c.position).where(*where).order_by(table.c.position.desc()).limit(1)
     ).scalar_one_or_none()
     return 0 if last is None else int(last) + 1
 
@@ -506,6 +531,52 @@ def column_for_update(session: Session, column_id: int) -> BoardColumn | None:
 def lane_for_update(session: Session, lane_id: int) -> Lane | None:
     """The lane (ORM), its row locked FOR NO KEY UPDATE until commit."""
     return session.get(Lane, lane_id, with_for_update={"key_share": True})
+
+
+def ordered_for_update(session: Session, model: Any, *, board_id: int) -> list[Any]:
+    """The board's current columns or lanes (ORM ``model``), in order, locked."""
+    stmt = select(model).where(model.board_id == board_id)
+    if model is BoardColumn:
+        stmt = stmt.where(live_column)
+    stmt = stmt.order_by(model.position, model.id).with_for_update(key_share=True)
+    return list(session.scalars(stmt).all())
+
+
+def _card_ids(session: Session, where: Any) -> tuple[list[int], list[int]]:
+    """(cards on the board, archived cards) matching ``where``, in board order."""
+    stmt = (
+        select(cards.c.id, cards.c.archived_at)
+        .where(where)
+        .order_by(cards.c.position, cards.c.id)
+        .with_for_update(key_share=True)
+    )
+    live: list[int] = []
+    archived: list[int] = []
+    for card_id, archived_at in session.execute(stmt).all():
+        (live if archived_at is None else archived).append(int(card_id))
+    return live, archived
+
+
+def column_card_ids(session: Session, *, column_id: int) -> tuple[list[int], list[int]]:
+    """(live, archived) card ids of a column, top to bottom."""
+    return _card_ids(session, cards.c.column_id == column_id)
+
+
+def lane_card_ids(session: Session, *, lane_id: int) -> tuple[list[int], list[int]]:
+    """(live, archived) card ids of a lane."""
+    return _card_ids(session, cards.c.lane_id == lane_id)
+
+
+def relocate_archived(session: Session, *, card_ids: list[int], column_id: int, at: Any) -> None:
+    """Put archived cards into another column (their stay moves with them)."""
+    for card_id in card_ids:
+        record_stay(session, card_id=card_id, column_id=column_id, at=at, new=False)
+        update_card(session, card_id, {"column_id": column_id, "column_entered_at": at})
+
+
+def set_lane(session: Session, *, card_ids: list[int], lane_id: int | None) -> None:
+    if card_ids:
+        session.execute(update(cards).where(cards.c.id.in_(card_ids)).values(lane_id=lane_id))
 
 
 def lock_reopen_targets(
@@ -525,8 +596,12 @@ def lock_reopen_targets(
 
 
 def first_column_id(session: Session, *, board_id: int) -> int:
-    """The board's leftmost column (every board has at least one)."""
-    stmt = select(columns.c.id).where(columns.c.board_id == board_id).order_by(columns.c.position)
+    """The board's leftmost column (every board keeps at least one)."""
+    stmt = (
+        select(columns.c.id)
+        .where(columns.c.board_id == board_id, live_column)
+        .order_by(columns.c.position)
+    )
     return int(session.execute(stmt.limit(1)).scalar_one())
 
 
@@ -549,7 +624,7 @@ def reopen_column_id(session: Session, *, board_id: int) -> int | None:
     """The flagged reopen column, else the first active one, else the first not done."""
     stmt = (
         select(columns.c.id)
-        .where(columns.c.board_id == board_id, columns.c.stage != "done")
+        .where(columns.c.board_id == board_id, columns.c.stage != "done", live_column)
         .order_by(
             case((columns.c.reopen_target.is_(True), 0), (columns.c.stage == "active", 1), else_=2),
             columns.c.position,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
 
 from app.auth.deps import CurrentUser
-from app.board import archive, cards, service
+from app.board import archive, cards, service, structure
 from app.board.schemas import (
     BoardCreate,
     BoardDetail,
@@ -25,11 +27,17 @@ from app.board.schemas import (
     LaneUpdate,
     MemberCreate,
     MemberPublic,
+    MemberUpdate,
 )
 from app.core.deps import Db
-from app.core.params import IfMatch, PageLimit, PageOffset, PathId
+from app.core.params import MAX_ID, IfMatch, PageLimit, PageOffset, PathId
 
 router = APIRouter(prefix="/api", tags=["boards"])
+
+MoveCardsTo = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_ID, description="Where the removed column's (lane's) cards go"),
+]
 
 
 def _etag(response: Response, card: CardPublic) -> CardPublic:
@@ -39,7 +47,7 @@ def _etag(response: Response, card: CardPublic) -> CardPublic:
 
 @router.post("/boards", status_code=status.HTTP_201_CREATED, response_model=BoardDetail)
 async def create_board(body: BoardCreate, user: CurrentUser, db: Db) -> BoardDetail:
-    """Create a board with its columns (in order) and lanes."""
+    """Create a board with its columns (in order) and lanes, or from a preset."""
     board = await db.write(service.create_board, actor=user, data=body)
     assert board.id is not None
     return await db.read(service.board_detail, actor=user, board_id=board.id)
@@ -75,6 +83,16 @@ async def add_member(
     return await db.write(service.add_member, actor=user, board_id=board_id, data=body)
 
 
+@router.patch("/boards/{board_id}/members/{user_id}", response_model=MemberPublic)
+async def update_member(
+    board_id: PathId, user_id: PathId, body: MemberUpdate, user: CurrentUser, db: Db
+) -> MemberPublic:
+    """Set a member's board role (null: their global role applies)."""
+    return await db.write(
+        service.update_member, actor=user, board_id=board_id, user_id=user_id, data=body
+    )
+
+
 @router.delete("/boards/{board_id}/members/{user_id}", status_code=204)
 async def remove_member(board_id: PathId, user_id: PathId, user: CurrentUser, db: Db) -> None:
     """Remove a person from the board."""
@@ -93,8 +111,19 @@ async def add_column(
 async def update_column(
     column_id: PathId, body: ColumnUpdate, user: CurrentUser, db: Db
 ) -> ColumnPublic:
-    """Change a column's name, stage, WIP limit, policy or stall threshold."""
+    """Change a column's name, stage, WIP limit, policy, stall threshold or position."""
     return await db.write(service.update_column, actor=user, column_id=column_id, data=body)
+
+
+@router.delete("/columns/{column_id}", status_code=204)
+async def remove_column(
+    column_id: PathId, user: CurrentUser, db: Db, move_cards_to: MoveCardsTo = None
+) -> None:
+    """Take a column off the board; its cards go to ``move_cards_to`` (409 without it
+    while it holds cards). Its history stays in metrics and exports."""
+    await db.write(
+        structure.remove_column, actor=user, column_id=column_id, move_cards_to=move_cards_to
+    )
 
 
 @router.post("/boards/{board_id}/lanes", status_code=201, response_model=LanePublic)
@@ -105,8 +134,16 @@ async def add_lane(board_id: PathId, body: LaneCreate, user: CurrentUser, db: Db
 
 @router.patch("/lanes/{lane_id}", response_model=LanePublic)
 async def update_lane(lane_id: PathId, body: LaneUpdate, user: CurrentUser, db: Db) -> LanePublic:
-    """Rename a lane or change its WIP limit."""
+    """Rename a lane, change its WIP limit or its position."""
     return await db.write(service.update_lane, actor=user, lane_id=lane_id, data=body)
+
+
+@router.delete("/lanes/{lane_id}", status_code=204)
+async def remove_lane(
+    lane_id: PathId, user: CurrentUser, db: Db, move_cards_to: MoveCardsTo = None
+) -> None:
+    """Delete a lane; its cards go to lane ``move_cards_to``, or to no lane."""
+    await db.write(structure.remove_lane, actor=user, lane_id=lane_id, move_cards_to=move_cards_to)
 
 
 @router.post("/boards/{board_id}/cards", status_code=201, response_model=CardPublic)

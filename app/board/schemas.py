@@ -39,6 +39,7 @@ __all__ = [
     "LaneUpdate",
     "MemberCreate",
     "MemberPublic",
+    "MemberUpdate",
 ]
 
 Stage = Literal["backlog", "active", "done"]
@@ -55,6 +56,8 @@ BoardRole = Literal["lead", "agent", "facilitator", "viewer"]
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Name = Field(min_length=1, max_length=100)
 Limit = Field(default=None, ge=0, le=10_000)
+# A 0-based place among the board's current columns (or lanes); the others shift.
+Position = Field(default=None, ge=0, le=10_000, description="0-based index on the board")
 
 
 Seconds = Field(default=None, ge=1, le=10 * 365 * 86400)
@@ -82,6 +85,7 @@ class ColumnUpdate(InputModel):
     waits_on_customer: bool | None = None
     requires_insight: bool | None = None
     reopen_target: bool | None = None
+    position: int | None = Position
 
 
 class LaneCreate(InputModel):
@@ -92,11 +96,17 @@ class LaneCreate(InputModel):
 class LaneUpdate(InputModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     wip_limit: int | None = Limit
+    position: int | None = Position
+
+
+PresetName = Literal["support-swarming", "blank"]
 
 
 class BoardCreate(InputModel):
     name: str = Field(min_length=1, max_length=200)
-    columns: list[ColumnCreate] = Field(min_length=1, max_length=50)
+    # Either the columns (and lanes), or a preset (app/board/presets.py): not both.
+    columns: list[ColumnCreate] | None = Field(default=None, min_length=1, max_length=50)
+    preset: PresetName | None = None
     lanes: list[LaneCreate] = Field(default_factory=list, max_length=20)
     # Alert when a card stays blocked, or a swarm unanswered, this long (null: never).
     blocked_alert_seconds: int | None = Field(default=4 * 3600, ge=1, le=10 * 365 * 86400)
@@ -116,6 +126,12 @@ class BoardUpdate(InputModel):
 class MemberCreate(InputModel):
     user_id: DbId
     role: BoardRole | None = None
+
+
+class MemberUpdate(InputModel):
+    """A member's board role; null: their global role applies."""
+
+    role: BoardRole | None
 
 
 class CardCreate(InputModel):
@@ -196,7 +212,11 @@ class MemberPublic(BaseModel):
     board_id: int
     user_id: int
     name: str
+    # The role that applies on this board; ``board_role`` is the member's own board role
+    # (null: their global role applies).
     role: str
+    board_role: BoardRole | None = None
+    email: str | None = None
 
 
 class CardPublic(BaseModel):

@@ -12,10 +12,11 @@ from app.auth import service as auth_service
 from app.auth.exceptions import UserNotFound
 from app.auth.roles import ADMIN
 from app.auth.service import Principal
-from app.board import repository
+from app.board import presets, repository
 from app.board.access import (
     MANAGE,
     board_role,
+    effective_role_of,
     may_manage_sql,
     may_read_sql,
     require_role,
@@ -25,6 +26,7 @@ from app.board.exceptions import (
     ColumnNotFound,
     InvalidReference,
     LaneNotFound,
+    LastManager,
 )
 from app.board.models import Board, BoardColumn, BoardMember, Lane
 from app.board.schemas import (
@@ -42,8 +44,9 @@ from app.board.schemas import (
     LaneUpdate,
     MemberCreate,
     MemberPublic,
+    MemberUpdate,
 )
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.events import service as events
 from app.events.redaction import for_role
 from app.events.service import ActorRef
@@ -64,6 +67,7 @@ __all__ = [
     "update_board",
     "update_column",
     "update_lane",
+    "update_member",
 ]
 
 _boards = repository.boards
@@ -78,9 +82,29 @@ def actor_ref(actor: Principal) -> ActorRef:
     return ActorRef(id=actor.id, kind="user")
 
 
+def _layout(data: BoardCreate) -> presets.Preset:
+    """The columns, lanes and SLA policies to create: the body's, or its preset's."""
+    if data.preset is not None and (data.columns is not None or data.lanes):
+        given = "columns" if data.columns is not None else "lanes"
+        raise ValidationFailed(
+            f"Give a preset or {given}, not both.",
+            errors=[{"field": "preset", "in": "body", "message": f"not with {given}"}],
+        )
+    if data.preset is not None:
+        return presets.PRESETS[data.preset]
+    if data.columns is None:
+        raise ValidationFailed(
+            "A board needs its columns, or a preset (support-swarming or blank).",
+            errors=[{"field": "columns", "in": "body", "message": "Field required"}],
+        )
+    return presets.Preset(columns=data.columns, lanes=data.lanes)
+
+
 def create_board(session: Session, *, actor: Principal, data: BoardCreate) -> Board:
-    """Create a board with its columns and lanes; the creator becomes a member."""
+    """Create a board with its columns and lanes (or a preset's, SLA policies included);
+    the creator becomes a member."""
     require_role(actor.role, MANAGE, "create boards")
+    layout = _layout(data)
     board = Board(
         name=data.name,
         blocked_alert_seconds=data.blocked_alert_seconds,
@@ -90,9 +114,9 @@ def create_board(session: Session, *, actor: Principal, data: BoardCreate) -> Bo
     session.add(board)
     session.flush()
     assert board.id is not None
-    for i, col in enumerate(data.columns):
+    for i, col in enumerate(layout.columns):
         session.add(BoardColumn(board_id=board.id, position=i, **col.model_dump()))
-    for i, lane in enumerate(data.lanes):
+    for i, lane in enumerate(layout.lanes):
         session.add(Lane(board_id=board.id, position=i, **lane.model_dump()))
     session.add(BoardMember(board_id=board.id, user_id=actor.id))
     session.flush()
@@ -105,9 +129,7 @@ def create_board(session: Session, *, actor: Principal, data: BoardCreate) -> Bo
         actor=actor_ref(actor),
         data={
             "name": board.name,
-            "columns": [
-                {k: v for k, v in c._mapping.items() if k != "over_limit_since"} for c in cols
-            ],
+            "columns": [{k: v for k, v in c._mapping.items() if k not in _INTERNAL} for c in cols],
             "lanes": [dict(lane._mapping) for lane in lane_rows],
         },
     )
@@ -118,7 +140,14 @@ def create_board(session: Session, *, actor: Principal, data: BoardCreate) -> Bo
         actor=actor_ref(actor),
         data={"user_id": actor.id, "role": None},
     )
+    presets.write_policies(
+        session, board_id=board.id, actor=actor_ref(actor), policies=layout.sla_policies
+    )
     return board
+
+
+# Column fields that are bookkeeping, not part of a column's public shape.
+_INTERNAL = frozenset({"over_limit_since", "removed_at"})
 
 
 def readable_board(session: Session, *, actor: Principal, board_id: int) -> Board:
@@ -182,13 +211,19 @@ def board_detail(session: Session, *, actor: Principal, board_id: int) -> BoardD
         **_summary(board).model_dump(),
         columns=[_column(c._mapping, counts.get(c.id, 0)) for c in cols],
         lanes=[LanePublic.model_validate(lane._mapping) for lane in lane_rows],
-        members=[
-            MemberPublic(
-                board_id=board_id, user_id=m.user_id, name=m.name, role=m.role or m.user_role
-            )
-            for m in member_rows
-        ],
+        members=[_member(board_id, m) for m in member_rows],
         cards=[CardPublic.model_validate(r._mapping) for r in card_rows],
+    )
+
+
+def _member(board_id: int, m: Any) -> MemberPublic:
+    return MemberPublic(
+        board_id=board_id,
+        user_id=m.user_id,
+        name=m.name,
+        email=m.email,
+        role=effective_role_of(m.user_role, m.role),
+        board_role=m.role,
     )
 
 
@@ -244,7 +279,57 @@ def add_member(
         data={"user_id": data.user_id, "role": data.role},
     )
     return MemberPublic(
-        board_id=board_id, user_id=data.user_id, name=user.name, role=data.role or user.role
+        board_id=board_id,
+        user_id=data.user_id,
+        name=user.name,
+        email=user.email,
+        role=effective_role_of(user.role, data.role),
+        board_role=data.role,
+    )
+
+
+def update_member(
+    session: Session, *, actor: Principal, board_id: int, user_id: int, data: MemberUpdate
+) -> MemberPublic:
+    """Give a member a board role, or null for their global role (leads and admins).
+
+    Refused (409 ``last-manager``) when it would leave the board without a member who
+    may manage it: the caller cannot lock the board's people out of its settings."""
+    require_role(board_role(session, actor=actor, board_id=board_id), MANAGE, "change roles")
+    rows = repository.members_of(session, board_id=board_id, lock=True)
+    found = [m for m in rows if m.user_id == user_id]
+    if not found:
+        raise UserNotFound(f"User {user_id} is not a member of board {board_id}.")
+    before = found[0]
+    if before.role != data.role:
+        was_manager = effective_role_of(before.user_role, before.role) in MANAGE
+        stays_manager = effective_role_of(before.user_role, data.role) in MANAGE
+        others = [
+            m
+            for m in rows
+            if m.user_id != user_id and effective_role_of(m.user_role, m.role) in MANAGE
+        ]
+        if was_manager and not stays_manager and not others:
+            raise LastManager(
+                f"{before.name} is the last member who may manage board {board_id}: "
+                "make someone else a lead first.",
+                user_id=user_id,
+            )
+        repository.set_member_role(session, board_id=board_id, user_id=user_id, role=data.role)
+        events.append(
+            session,
+            board_id=board_id,
+            type="member.updated",
+            actor=actor_ref(actor),
+            data={"user_id": user_id, "role": data.role, "was": before.role},
+        )
+    return MemberPublic(
+        board_id=board_id,
+        user_id=user_id,
+        name=before.name,
+        email=before.email,
+        role=effective_role_of(before.user_role, data.role),
+        board_role=data.role,
     )
 
 
@@ -286,9 +371,15 @@ def _apply_changes(
     except BoardNotFound:
         raise _NOT_FOUND[kind](f"{kind.title()} {target.id} does not exist.") from None
     require_role(role, MANAGE, f"change {kind}s")
+    index = changes.pop("position", None)
     changes = {k: v for k, v in changes.items() if v is not None or k not in required}
     for key, value in changes.items():
         setattr(target, key, value)
+    data: dict[str, Any] = {f"{kind}_id": target.id, "changes": changes}
+    order = None if index is None else _reorder(session, target=target, index=index)
+    if order is not None:
+        changes["position"] = index
+        data["order"] = order  # every column (lane) id, left to right (top to bottom)
     session.flush()
     if changes:
         events.append(
@@ -296,8 +387,28 @@ def _apply_changes(
             board_id=target.board_id,
             type=f"{kind}.updated",
             actor=actor_ref(actor),
-            data={f"{kind}_id": target.id, "changes": changes},
+            data=data,
         )
+
+
+def _reorder(session: Session, *, target: BoardColumn | Lane, index: int) -> list[int] | None:
+    """Put ``target`` at ``index`` among its board's current columns (lanes), the others
+    shifting; the new order of ids, or None when nothing moved."""
+    rows = repository.ordered_for_update(session, type(target), board_id=target.board_id)
+    if index >= len(rows):
+        detail = f"position must be from 0 to {len(rows) - 1} (the board has {len(rows)})."
+        raise ValidationFailed(
+            f"Position {index} is past the end: {detail}",
+            errors=[{"field": "position", "in": "body", "message": detail}],
+        )
+    order = [r for r in rows if r.id != target.id]
+    order.insert(index, target)
+    if [r.id for r in order] == [r.id for r in rows] and target.position == index:
+        return None
+    for i, row in enumerate(order):
+        if row.position != i:
+            row.position = i
+    return [int(r.id or 0) for r in order]
 
 
 _NOT_FOUND: dict[str, type[NotFound]] = {
@@ -316,7 +427,7 @@ def add_column(
     _check_reopen_target(col)
     session.add(col)
     session.flush()
-    public = col.model_dump(exclude={"over_limit_since"})
+    public = col.model_dump(exclude=set(_INTERNAL))
     events.append(
         session, board_id=board_id, type="column.created", actor=actor_ref(actor), data=public
     )
@@ -354,7 +465,7 @@ def update_column(
 ) -> ColumnPublic:
     """Change a column's name, stage, WIP limit or policy (leads and admins)."""
     col = repository.column_for_update(session, column_id)
-    if col is None:
+    if col is None or col.removed_at is not None:
         raise ColumnNotFound(f"Column {column_id} does not exist.")
     _apply_changes(
         session,

@@ -151,6 +151,32 @@ async def _remove_member(w: World, role: str) -> Call:
     return Call(f"/api/boards/{w.board_id}/members/{await w.fresh_member()}")
 
 
+async def _member_role(w: World, role: str) -> Call:
+    return Call(f"/api/boards/{w.board_id}/members/{await w.fresh_member()}", json={"role": None})
+
+
+async def _fresh(w: World, path: str, body: dict[str, Any]) -> int:
+    r = await w.admin.post(path.format(board_id=w.board_id), json=body)
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+async def _remove_column(w: World, role: str) -> Call:
+    """An empty column of its own, so no role changes the world's columns."""
+    return Call(f"/api/columns/{await _fresh(w, B + '/columns', {'name': f'Gone {role}'})}")
+
+
+async def _remove_lane(w: World, role: str) -> Call:
+    return Call(f"/api/lanes/{await _fresh(w, B + '/lanes', {'name': f'Gone {role}'})}")
+
+
+async def _delete_policy(w: World, role: str) -> Call:
+    body = {"name": f"Gone {role}", "product": "authz-none", "frt_seconds": 600}
+    return Call(
+        f"{B.format(board_id=w.board_id)}/sla-policies/{await _fresh(w, B + '/sla-policies', body)}"
+    )
+
+
 async def _move(w: World, role: str) -> Call:
     card_id = await w.fresh_card()
     return Call(f"/api/cards/{card_id}/move", json={"column_id": w.columns["doing"]})
@@ -335,12 +361,15 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], Prep]] = {
     ("PATCH", B): (manage(200), fixed(B, json={"currency": "EUR"})),
     ("POST", B + "/members"): (manage(201), _add_member),
     ("DELETE", B + "/members/{user_id}"): (manage(204), _remove_member),
+    ("PATCH", B + "/members/{user_id}"): (manage(200), _member_role),
     ("POST", B + "/columns"): (manage(201), fixed(B + "/columns", json={"name": "Extra"})),
     ("PATCH", "/api/columns/{column_id}"): (
         manage(200),
         fixed("/api/columns/{column_id}", json={"name": "Done"}),
     ),
+    ("DELETE", "/api/columns/{column_id}"): (manage(204), _remove_column),
     ("POST", B + "/lanes"): (manage(201), fixed(B + "/lanes", json={"name": "Extra"})),
+    ("DELETE", "/api/lanes/{lane_id}"): (manage(204), _remove_lane),
     ("PATCH", "/api/lanes/{lane_id}"): (
         manage(200),
         fixed("/api/lanes/{lane_id}", json={"name": "Standard"}),
@@ -423,6 +452,7 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], Prep]] = {
         manage(200),
         fixed(B + "/sla-policies/{policy_id}", json={"ttr_seconds": 86400}),
     ),
+    ("DELETE", B + "/sla-policies/{policy_id}"): (manage(204), _delete_policy),
     # --- swarms and knowledge ---
     ("POST", "/api/cards/{card_id}/swarms"): (work(201), _request_swarm),
     ("GET", "/api/cards/{card_id}/swarms"): (read(), fixed("/api/cards/{card_id}/swarms")),
