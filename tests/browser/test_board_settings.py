@@ -374,3 +374,82 @@ async def test_an_agent_gets_the_403_page_and_an_outsider_the_404_page(
     await expect(agent.page.get_by_role("link", name="Back to your boards")).to_be_visible()
     outsider = await open_settings("outsider", board["id"], status=404)
     await expect(outsider.page.get_by_role("heading", level=1)).to_have_text("Board not found")
+
+
+async def test_a_lead_edits_and_removes_lanes_members_and_policies(
+    api: httpx.AsyncClient,
+    new_board: BoardFactory,
+    add_card: CardFactory,
+    new_person: NewPerson,
+    people: dict[str, Person],
+    open_settings: Opener,
+):
+    board = await new_board(lanes=[{"name": "Enterprise"}, {"name": "Self-serve"}])
+    bid = board["id"]
+    enterprise, self_serve = (lane["id"] for lane in board["lanes"])
+    card = await add_card(bid, lane_id=enterprise)
+    r = await api.post(
+        f"/api/boards/{bid}/sla-policies", json={"name": "Everything", "ttr_seconds": 86400}
+    )
+    assert r.status_code == 201, r.text
+    policy = r.json()["id"]
+    other = await _second_lead(api, new_person, people, bid)
+    a = await open_settings("lead", bid)
+    b = await open_settings(other, bid)
+    agent = people["agent"]
+
+    # The board's name and an alert time.
+    form = a.form("board")
+    await form.get_by_label("Board name").fill("Renamed desk")
+    await form.get_by_label("Blocked-card alert after", exact=True).fill("90")
+    await form.get_by_label("Blocked-card alert after: unit").select_option(label="minutes")
+    await _save(form)
+    await expect(b.page.locator("#settings-board-name")).to_have_text(
+        "Renamed desk", timeout=TIMEOUT_MS
+    )
+    await expect(b.page.locator("#board-link")).to_have_text("Renamed desk")
+    blocked = b.form("board").get_by_label("Blocked-card alert after", exact=True)
+    await expect(blocked).to_have_value("90")
+
+    # A member's board role, then their removal (confirmed in the dialog).
+    role = a.row("member", agent.id).get_by_label(f"Board role of {agent.name}")
+    await role.select_option("facilitator")
+    await a.form(f"member-{agent.id}").get_by_role("button", name="Save").click()
+    await expect(
+        b.row("member", agent.id).get_by_label(f"Board role of {agent.name}")
+    ).to_have_value("facilitator", timeout=TIMEOUT_MS)
+    await a.row("member", agent.id).get_by_role("button", name=f"Remove {agent.name}").click()
+    dialog = a.page.locator("dialog#settings-dialog")
+    await expect(dialog).to_contain_text(f"{agent.name} loses access to this board")
+    await dialog.get_by_role("button", name="Remove").click()
+    for page in (a, b):
+        await expect(page.row("member", agent.id)).to_have_count(0, timeout=TIMEOUT_MS)
+
+    # An SLA policy's target, then the policy itself.
+    form = a.form(f"policy-{policy}")
+    await form.get_by_label("Resolved within", exact=True).fill("36")
+    await _save(form)
+    await expect(
+        b.form(f"policy-{policy}").get_by_label("Resolved within", exact=True)
+    ).to_have_value("36", timeout=TIMEOUT_MS)
+    await (
+        a.row("policy", policy)
+        .get_by_role("button", name="Delete the SLA policy Everything")
+        .click()
+    )
+    await dialog.get_by_role("button", name="Delete").click()
+    for page in (a, b):
+        await page.expect_order("policy", [])
+
+    # A lane with a card: asked where it goes.
+    await a.row("lane", enterprise).get_by_role("button", name="Remove lane Enterprise").click()
+    await dialog.get_by_role("group", name="Move its cards to").get_by_label("Self-serve").check()
+    await dialog.get_by_role("button", name="Remove").click()
+    for page in (a, b):
+        await page.expect_order("lane", ["Self-serve"])
+
+    state = await board_state(api, bid)
+    assert (state["name"], state["blocked_alert_seconds"]) == ("Renamed desk", 90 * 60)
+    assert agent.id not in {m["user_id"] for m in state["members"]}
+    assert [c["lane_id"] for c in state["cards"] if c["id"] == card["id"]] == [self_serve]
+    assert (await api.get(f"/api/boards/{bid}/sla-policies")).json() == []
