@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from app.auth.roles import MANAGE
 from app.board.exceptions import BoardNotFound
 from app.core.deps import Db
 from app.web import insights, login, people, retro, service, settings, webhook_data, webhooks
@@ -37,7 +38,8 @@ async def home(request: Request) -> Response:
 
 @router.get("/boards")
 async def boards(request: Request, db: Db) -> Response:
-    """The boards the signed-in person can open."""
+    """The boards the signed-in person can open, and a "New board" form for leads and
+    admins."""
     viewer = await signed_in(request)
     if viewer is None:
         return to_login(request)
@@ -50,6 +52,8 @@ async def boards(request: Request, db: Db) -> Response:
         "csrf": session.csrf,
         "boards": rows,
         "webhooks_link": hooks,
+        # The roles that may create boards (POST /api/boards) see the "New board" form.
+        "can_create": user.role in MANAGE,
     }
     return await render("boards.html", context)
 
