@@ -35,10 +35,6 @@ from app.events import service as events
 
 __all__ = ["remove_column", "remove_lane"]
 
-# Where a removed column is parked in the position order: after every current column,
-# so "the first column by position" (intake, new cards) is always a current one.
-_PARKED = 1_000_000
-
 
 def _bad_target(detail: str) -> InvalidReference:
     return InvalidReference(
@@ -135,8 +131,9 @@ def remove_column(
     parked_in = target.id if target is not None else rest[0].id
     assert parked_in is not None
     repository.relocate_archived(session, card_ids=archived, column_id=parked_in, at=utcnow())
+    # It keeps its position: metrics and the ActionableAgile export order the board's
+    # columns, removed ones included, by position (then id), so its history stays in place.
     col.removed_at = utcnow()
-    col.position = _PARKED + column_id
     col.reopen_target = False
     for i, other in enumerate(rest):
         other.position = i

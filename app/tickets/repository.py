@@ -52,10 +52,10 @@ _CHUNK = 5_000
 
 
 def intake_column_id(session: Session, *, board_id: int) -> int | None:
-    """The board's intake column: the first one by position."""
+    """The board's intake column: the first current one by position."""
     stmt = (
         select(columns.c.id)
-        .where(columns.c.board_id == board_id)
+        .where(columns.c.board_id == board_id, columns.c.removed_at.is_(None))
         .order_by(columns.c.position, columns.c.id)
         .limit(1)
     )

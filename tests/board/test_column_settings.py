@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import httpx
@@ -103,10 +105,14 @@ async def test_an_empty_column_is_removed_and_its_history_kept(client):
     r = await client.patch(f"/api/columns/{ids['Investigating']}", json={"name": "Back"})
     assert r.status_code == 404 and r.json()["type"].endswith("column-not-found")
     assert (await client.delete(f"/api/columns/{ids['Investigating']}")).status_code == 404
-    # The card's time in the removed column is still in its history (the flow metrics).
-    r = await client.get(f"/api/cards/{card['id']}/activity")
-    assert r.status_code == 200
-    assert any(i["type"] == "card.moved" for i in r.json()["items"])
+    # Its history stays: the ActionableAgile export keeps the column, in its old place,
+    # with the day the card entered it.
+    r = await client.get(f"/api/boards/{board['id']}/export/actionable-agile.csv")
+    assert r.status_code == 200, r.text
+    header, row = list(csv.reader(io.StringIO(r.text)))[:2]
+    at = header.index("Triage")
+    assert header[at : at + 4] == ["Triage", "Investigating", "Swarming", "Resolved"]
+    assert row[at + 1] != ""  # the day the card entered Investigating
 
 
 async def test_a_column_with_cards_asks_where_they_go(client):
@@ -205,6 +211,19 @@ async def test_new_cards_and_new_columns_skip_a_removed_first_column(client):
     assert r.status_code == 201 and r.json()["position"] == 3
     r = await client.get(f"/api/boards/{board['id']}/cards", params={"column_id": ids["Triage"]})
     assert r.status_code == 200 and r.json()["items"] == []
+    # A ticket taken in lands in the first current column too.
+    r = await client.post(
+        f"/api/boards/{board['id']}/tickets",
+        json={
+            "external_ref": "T-1",
+            "title": "Login fails",
+            "channel": "email",
+            "customer": {"ref": "acme"},
+        },
+    )
+    assert r.status_code == 201, r.text
+    placed = {c["title"]: c["column_id"] for c in (await _board(client, board["id"]))["cards"]}
+    assert placed["Login fails"] == ids["Investigating"]
 
 
 async def test_only_the_boards_leads_and_admins_reorder_or_remove(client, as_user):

@@ -107,6 +107,8 @@
     const col = SB.column(d.column_id);
     if (!col) return false;
     const ch = d.changes || {};
+    // A new order moves whole columns: the board from the server draws it.
+    if ("position" in ch) return false;
     if ("name" in ch) {
       col.querySelector(".column-head h2").textContent = ch.name;
       col.setAttribute("aria-label", ch.name);
@@ -170,6 +172,14 @@
         return !!el;
       case "column.updated":
         return columnUpdated(d);
+      // Columns and lanes added, reordered or removed (their cards' moves come first as
+      // card.moved): the board from the server draws the new layout.
+      case "column.created":
+      case "column.removed":
+      case "lane.created":
+      case "lane.updated":
+      case "lane.removed":
+        return false;
       case "board.updated":
         if (d.name) { document.getElementById("board-name").textContent = d.name; document.title = d.name + " · Swarmboard"; }
         return true;
