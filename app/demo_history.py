@@ -54,7 +54,7 @@ __all__ = ["DemoBoard", "HistoryStats", "write_history"]
 
 _TRIAGE, _INVESTIGATING, _SWARMING, _WAITING, _RESOLVED = range(5)
 _INVESTIGATING_LIMIT, _SWARMING_LIMIT = 5, 3  # the demo board's column limits
-_MAX_OVERRIDES = 8
+_MAX_OVERRIDES = 6
 _KEEP_DONE = timedelta(hours=36)  # finished cards stay on the board this long
 _MINUTE = timedelta(minutes=1)
 
@@ -249,7 +249,7 @@ class _History:
             reason = None
             if team.investigating >= _INVESTIGATING_LIMIT:
                 assert c.ready_at is not None
-                overdue = t - c.ready_at > timedelta(hours=20)
+                overdue = t - c.ready_at > timedelta(hours=8)
                 if (
                     (c.plan.priority == "urgent" or overdue)
                     and self.stats.overrides < _MAX_OVERRIDES
@@ -258,7 +258,7 @@ class _History:
                     reason = (
                         "Urgent: a customer is down, it goes ahead of the queue."
                         if c.plan.priority == "urgent"
-                        else "Waiting since yesterday; pulled in before it breaches its SLA."
+                        else "Waiting since this morning; pulled in before it breaches its SLA."
                     )
                     team.last_override = t.date()
                     self.stats.overrides += 1

@@ -247,7 +247,7 @@ def _plan(rng: random.Random, n: int, arrive: datetime) -> CardPlan:
         arrive=arrive,
         triage_hours=triage,
         path=path,
-        work_hours=min(rng.lognormvariate(1.3, 0.7), 20),
+        work_hours=min(rng.lognormvariate(1.7, 0.6), 24),
         wait_days=rng.uniform(0.5, 4.5),
         swarm_hours=rng.uniform(2, 14),
         block=rng.choice(BLOCK_REASONS) if rng.random() < 0.12 else None,

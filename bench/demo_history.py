@@ -56,8 +56,10 @@ async def run(url: str, label: str) -> None:
     db.start()
     try:
         admin = await db.write(auth_service.ensure_admin_token, token="bench-demo", name="demo")
+        admin_id = admin.id
+        assert admin_id is not None
         t0 = time.perf_counter()
-        board_id = await db.write(seed_demo, admin_id=admin.id)
+        board_id = await db.write(seed_demo, admin_id=admin_id)
         seconds = time.perf_counter() - t0
         n_cards, archived, n_events = await db.read(_counts, board_id=board_id)
         print(
@@ -65,7 +67,7 @@ async def run(url: str, label: str) -> None:
             f"{n_cards} cards ({archived} archived), {n_events} events"
         )
         t0 = time.perf_counter()
-        await db.write(seed_demo, admin_id=admin.id)
+        await db.write(seed_demo, admin_id=admin_id)
         print(f"  a second start finds the board in {time.perf_counter() - t0:.2f} s")
     finally:
         await db.dispose()

@@ -95,12 +95,18 @@ def test_serve_demo_seeds_a_support_board_and_prints_url_and_token(tmp_path: Pat
     assert [c["name"] for c in board["columns"] if c["requires_insight"]] == [
         "Ready for engineering"
     ]
-    # Twelve cards made on the board and three tickets from channels and a bot.
-    assert len(board["cards"]) == 15
-    assert sorted(c["external_ref"] for c in board["cards"] if c["external_ref"]) == [
-        "BOT-889",
-        "ZD-4101",
-        "ZD-4102",
-    ]
+    # Today's cards and the three tickets from channels and a bot are on the board,
+    # beside what 90 days of history left there: its backlog and cards waiting on
+    # customers; older finished cards were archived, so Resolved stays short.
+    titles = {c["title"] for c in board["cards"]}
+    assert {
+        "SSO login loops back to the sign-in page",
+        "Refund shows twice in the statement",
+    } <= titles
+    assert {"BOT-889", "ZD-4101", "ZD-4102"} <= {c["external_ref"] for c in board["cards"]}
+    assert len(board["cards"]) > 15
+    counts = {c["name"]: c["card_count"] for c in board["columns"]}
+    assert counts["Investigating"] <= 5 and counts["Swarming"] <= 3
+    assert 0 < counts["Resolved"] <= 25
     assert len(board["members"]) >= 4
     assert sum(c["card_count"] for c in board["columns"][1:]) > 0
