@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -453,3 +454,34 @@ async def test_a_lead_edits_and_removes_lanes_members_and_policies(
     assert agent.id not in {m["user_id"] for m in state["members"]}
     assert [c["lane_id"] for c in state["cards"] if c["id"] == card["id"]] == [self_serve]
     assert (await api.get(f"/api/boards/{bid}/sla-policies")).json() == []
+
+
+async def test_a_server_that_does_not_filter_people_by_q_still_finds_the_person(
+    api: httpx.AsyncClient, new_board: BoardFactory, open_settings: Opener
+):
+    """Before GET /api/users learned ``q``, it answered with its first people whatever
+    was asked: the page then reads the directory and filters it itself."""
+    board = await new_board()
+    tag = uuid.uuid4().hex[:8]
+    r = await api.post(
+        "/api/users",
+        json={"name": f"Quentin {tag}", "email": f"quentin-{tag}@example.com", "role": "agent"},
+    )
+    assert r.status_code == 201, r.text
+    quentin = r.json()
+    s = await open_settings("lead", board["id"])
+    asked: list[str] = []
+
+    async def unfiltered(route: Any) -> None:
+        asked.append(route.request.url)
+        await route.continue_(url=re.sub(r"q=[^&]*&?", "", route.request.url))
+
+    await s.page.route(re.compile(r".*/api/users\?q=.*"), unfiltered)
+    form = s.form("add-member")
+    await form.get_by_label("Name or e-mail").press_sequentially(f"Quentin {tag}", delay=20)
+    await expect(s.page.locator("#new-member-options option")).to_have_attribute(
+        "value", f"Quentin {tag} <{quentin['email']}>", timeout=TIMEOUT_MS
+    )
+    await _save(form)
+    await expect(s.row("member", quentin["id"])).to_be_visible(timeout=TIMEOUT_MS)
+    assert asked, "the page never asked the server to filter"

@@ -250,9 +250,11 @@
     const adding = form.dataset.method === "POST";
     await refresh(section);
     say(adding ? "Added." : "Saved.");
-    if (adding) {
-      const again = document.querySelector('form.set-form[data-key="' + form.dataset.key + '"] input');
-      if (again) again.focus();
+    const fresh = document.querySelector('form.set-form[data-key="' + CSS.escape(form.dataset.key) + '"]');
+    if (fresh && !adding) saved(fresh, "Saved.");
+    if (fresh && adding) {
+      const first = fresh.querySelector("input");
+      if (first) first.focus();
     }
   }
 
