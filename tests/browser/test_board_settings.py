@@ -485,3 +485,59 @@ async def test_a_server_that_does_not_filter_people_by_q_still_finds_the_person(
     await _save(form)
     await expect(s.row("member", quentin["id"])).to_be_visible(timeout=TIMEOUT_MS)
     assert asked, "the page never asked the server to filter"
+
+
+async def test_what_someone_is_typing_survives_anothers_change_to_the_same_section(
+    api: httpx.AsyncClient,
+    new_board: BoardFactory,
+    new_person: NewPerson,
+    people: dict[str, Person],
+    open_settings: Opener,
+):
+    board = await new_board()
+    bid = board["id"]
+    triage, investigating, _ = (c["id"] for c in board["columns"])
+    other = await _second_lead(api, new_person, people, bid)
+    a = await open_settings("lead", bid)
+    b = await open_settings(other, bid)
+    typing = b.page.get_by_label("WIP limit for Triage", exact=True)
+    await typing.fill("7")
+    await typing.focus()
+
+    name = a.row("column", investigating).get_by_label("Name", exact=True)
+    await name.fill("Escalated")
+    await name.press("Enter")
+
+    await expect(b.row("column", investigating)).to_have_attribute(
+        "data-name", "Escalated", timeout=TIMEOUT_MS
+    )
+    await expect(typing).to_have_value("7")
+    await expect(typing).to_be_focused()
+    await typing.press("Enter")  # and it is still saved as typed
+    await expect(a.page.get_by_label("WIP limit for Triage", exact=True)).to_have_value(
+        "7", timeout=TIMEOUT_MS
+    )
+    cols = {c["id"]: c for c in (await board_state(api, bid))["columns"]}
+    assert (cols[triage]["wip_limit"], cols[investigating]["name"]) == (7, "Escalated")
+
+
+async def test_a_lead_made_an_agent_while_the_page_is_open_is_told_it_is_no_longer_theirs(
+    api: httpx.AsyncClient,
+    new_board: BoardFactory,
+    people: dict[str, Person],
+    open_settings: Opener,
+):
+    board = await new_board()
+    bid = board["id"]
+    lead = people["lead"]
+    s = await open_settings("lead", bid)
+    r = await api.patch(f"/api/boards/{bid}/members/{lead.id}", json={"role": "agent"})
+    assert r.status_code == 200, r.text
+    try:
+        await expect(s.page.locator("#settings-notice")).to_have_text(
+            re.compile("no longer lead this board"), timeout=TIMEOUT_MS
+        )
+        await expect(s.page.locator("#live-status")).to_have_text("offline")
+    finally:
+        r = await api.patch(f"/api/boards/{bid}/members/{lead.id}", json={"role": "lead"})
+        assert r.status_code == 200, r.text
