@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from typing import Any
@@ -238,3 +239,28 @@ async def test_only_the_boards_leads_and_admins_reorder_or_remove(client, as_use
         r = await api.delete(f"/api/columns/{ids['Swarming']}")
         assert r.status_code == status
     assert _names(await _board(client, board["id"])) == list(ids)
+
+
+async def test_moves_racing_a_removal_never_leave_a_card_in_the_removed_column(client):
+    board, ids = await _four(client)
+    cards = [await create_card(client, board["id"]) for _ in range(6)]
+    results = await asyncio.gather(
+        *(
+            client.post(f"/api/cards/{c['id']}/move", json={"column_id": ids["Investigating"]})
+            for c in cards
+        ),
+        client.delete(
+            f"/api/columns/{ids['Investigating']}", params={"move_cards_to": ids["Resolved"]}
+        ),
+    )
+    *moves, removal = results
+    assert removal.status_code == 204, removal.text
+    # A move that came after the removal is refused as a move to a column not on the board.
+    assert {r.status_code for r in moves} <= {200, 422}, [r.text for r in moves]
+    after = await _board(client, board["id"])
+    assert ids["Investigating"] not in {c["id"] for c in after["columns"]}
+    placed = {c["id"]: c["column_id"] for c in after["cards"]}
+    assert len(placed) == 6 and ids["Investigating"] not in placed.values()
+    removed = [e for e in await events(client, board["id"]) if e["type"] == "column.removed"]
+    moved_in = [c["id"] for c, r in zip(cards, moves, strict=True) if r.status_code == 200]
+    assert sorted(removed[0]["data"]["card_ids"]) == sorted(moved_in)
