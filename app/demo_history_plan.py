@@ -215,6 +215,8 @@ def _plan(rng: random.Random, n: int, arrive: datetime) -> CardPlan:
     roll = rng.random()
     kind = "bot" if roll < 0.15 else "ticket" if roll < 0.6 else "card"
     channel = "bot" if kind == "bot" else rng.choice(_CHANNELS)
+    if kind == "card" and channel == "chat":
+        channel = "call"  # chats come in as tickets; the board's own cards are calls
     priority = rng.choices(["low", "normal", "high", "urgent"], [2, 12, 4, 1])[0]
     if kind != "card" and priority == "urgent":
         priority = "high"  # urgent work is logged on the board, in the Expedite lane
@@ -230,7 +232,7 @@ def _plan(rng: random.Random, n: int, arrive: datetime) -> CardPlan:
         triage = rng.uniform(0.2, 2)
     elif kind == "ticket":
         ref = f"ZD-{3000 + n}"
-        triage = rng.uniform(0.05, 0.5) if channel == "chat" else rng.lognormvariate(0.8, 0.9)
+        triage = rng.uniform(0.03, 0.4) if channel == "chat" else rng.lognormvariate(0.8, 0.9)
     else:
         ref, triage = None, rng.lognormvariate(0.3, 0.8)
     if priority == "urgent":
@@ -247,7 +249,7 @@ def _plan(rng: random.Random, n: int, arrive: datetime) -> CardPlan:
         arrive=arrive,
         triage_hours=triage,
         path=path,
-        work_hours=min(rng.lognormvariate(1.7, 0.6), 24),
+        work_hours=min(rng.lognormvariate(1.7, 0.6), 24) / (4 if priority == "urgent" else 1),
         wait_days=rng.uniform(0.5, 4.5),
         swarm_hours=rng.uniform(2, 14),
         block=rng.choice(BLOCK_REASONS) if rng.random() < 0.12 else None,
