@@ -39,7 +39,7 @@ def test_users_create_refuses_a_short_password(tmp_path: Path):
 
 def test_the_demo_prints_a_login_that_opens_the_demo_board(tmp_path: Path):
     with demo_server(tmp_path) as demo, httpx.Client(base_url=demo.base_url, timeout=10) as web:
-        email, password = demo.printed("Login").split(" / ")
+        email, password = demo.printed("Lead login").split(" / ")
         assert email == "maya@example.com"
         csrf = form_csrf(web.get("/login").text)
         signed = web.post("/login", data={"email": email, "password": password, "csrf_token": csrf})
