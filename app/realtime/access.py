@@ -6,7 +6,8 @@ calls :func:`announce` in the same transaction. It appends an ``access.changed``
 to each affected board, so the ordinary event pipeline (in-process, LISTEN/NOTIFY or
 Redis) carries it to every replica; each hub then closes that user's sockets on that
 board with :data:`CLOSE_ACCESS_CHANGED`, and the client reconnects through the
-handshake, which checks access afresh. ``member.removed`` works the same way.
+handshake, which checks access afresh. ``member.removed`` and ``member.updated`` (a new
+board role) work the same way.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ __all__ = ["ACCESS_EVENT_TYPES", "CLOSE_ACCESS_CHANGED", "announce"]
 # Close code: "your access changed; reconnect to have it checked again".
 CLOSE_ACCESS_CHANGED = 4408
 # Events whose ``data.user_id`` names a person whose sockets on the board must close.
-ACCESS_EVENT_TYPES = frozenset({"access.changed", "member.removed"})
+ACCESS_EVENT_TYPES = frozenset({"access.changed", "member.removed", "member.updated"})
 
 
 def announce(
