@@ -196,7 +196,7 @@ async def test_bad_input_is_explained_inline_on_every_form(
     await form.get_by_label("Email").fill("not-an-email")
     await form.get_by_role("button", name="Save name, email and role").click()
     await _refused(form, "name", "at least 1 character")
-    await _refused(form, "email", re.compile("pattern"))
+    await _refused(form, "email", "Enter an email address")
     await form.get_by_label("Name").fill("Still Here")
     await form.get_by_label("Email").fill(other.email)
     await form.get_by_role("button", name="Save name, email and role").click()
@@ -250,3 +250,55 @@ async def test_a_lead_sees_only_the_people_of_the_boards_they_lead(
         "Team and WIP limit saved."
     )
     assert (await api.get(f"/api/users/{member.id}")).json()["team"] == "Tier 2"
+
+
+async def test_an_admin_deactivates_after_confirming_reactivates_and_makes_a_new_link(
+    api: httpx.AsyncClient, open_people: Open, web: LiveServer
+):
+    admin = await _person(api, "admin")
+    target = await _person(api, "agent")
+    made = await api.post(
+        "/api/users",
+        json={
+            "name": "Late Joiner",
+            "email": f"late-{uuid.uuid4().hex[:8]}@example.com",
+            "invite": True,
+        },
+    )
+    assert made.status_code == 201, made.text
+    page = await open_people(admin)
+    await page.get_by_label("Search by name or email").fill(target.email)
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="Search").click()
+    card = _card(page, target)
+    dialog = page.locator("#deactivate-dialog")
+    await card.get_by_role("button", name="Deactivate…").click()
+    await expect(dialog).to_be_visible()
+    await expect(dialog).to_contain_text(target.name)
+    await dialog.get_by_role("button", name="Cancel").click()
+    await expect(dialog).to_be_hidden()
+    assert (await api.get(f"/api/users/{target.id}")).json()["deactivated_at"] is None
+
+    await card.get_by_role("button", name="Deactivate…").click()
+    await dialog.get_by_role("button", name="Deactivate", exact=True).click()
+    card = _card(page, target)
+    await expect(card.locator(".person-notice")).to_have_text(f"{target.name} is deactivated.")
+    await expect(card.get_by_role("button", name="Reactivate")).to_be_focused()
+    assert (await api.get(f"/api/users/{target.id}")).json()["deactivated_at"] is not None
+    await card.get_by_role("button", name="Reactivate").click()
+    await expect(_card(page, target).locator(".person-notice")).to_contain_text("active again")
+    assert (await api.get(f"/api/users/{target.id}")).json()["deactivated_at"] is None
+
+    # A new link for someone who has no password yet; the first one stops working.
+    first = made.json()["invitation_url"]
+    await page.get_by_label("Search by name or email").fill(made.json()["email"])
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="Search").click()
+    await _card(page, made.json()["id"]).get_by_role("button", name="New invitation link").click()
+    box = page.locator("#invitation-box")
+    await expect(box).to_contain_text("Invitation link for Late Joiner.")
+    second = await box.locator(".secret-value").input_value()
+    assert second.startswith(web.url + "/invite/") and second != first
+    async with httpx.AsyncClient() as anyone:
+        assert (await anyone.get(first)).status_code == 410
+        assert (await anyone.get(second)).status_code == 200

@@ -79,6 +79,8 @@
       const box = form.querySelector('[data-field-error="' + name + '"]');
       if (!box) { if (e.message) loose.push(e.message); continue; }
       let message = e.message || "Invalid value.";
+      // The server names the pattern it checks; a person needs an example instead.
+      if (name === "email" && /pattern/.test(message)) message = "Enter an email address, like name@example.com.";
       if (name === "skills" && path.length > 1 && /^\d+$/.test(path[1])) {
         const row = form.querySelectorAll(".skill-row")[Number(path[1])];
         const label = path[2] === "level" ? "level" : "name";
