@@ -10,7 +10,7 @@ personal limit, blocks and unblocks, swarms, waits on customers, answers tickets
 bot hand-offs, hears back from surveys (a "not solved" reopens the card) and clears
 the Resolved column every evening (archiving: the cards stay in metrics and exports).
 
-It stops ``end``; by then Investigating, Swarming and the Expedite lane hold none of its
+It stops at ``end``; by then Investigating, Swarming and the Expedite lane hold none of its
 cards (the present-day demo fills them) and nobody carries its work, so the present-day
 seeding meets the same board it always did, plus the backlog and waiting cards of a real
 team.
