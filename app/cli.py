@@ -230,12 +230,15 @@ def _users_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _user_id_by_email(session: Session, *, email: str) -> int | None:
+def _person_by_email(session: Session, *, email: str) -> tuple[int, bool] | None:
+    """The person's id and whether they are deactivated; None for an unknown email."""
     # Auth has no "person by email" service yet; its repository's lookup is read-only.
     from app.auth import repository as auth_repository
 
     user = auth_repository.user_by_email(session, email)
-    return None if user is None else user.id
+    if user is None or user.id is None:
+        return None
+    return user.id, user.deactivated_at is not None
 
 
 def _reset_password(session: Session, *, user_id: int, password_hash: str) -> None:
@@ -283,10 +286,11 @@ def _users_set_password(args: argparse.Namespace, settings: Settings) -> int:
 
     email = args.email.strip().lower()  # as UserCreate stores it
     _migrate(settings)
-    user_id = asyncio.run(_read(settings, _user_id_by_email, email=email))
-    if user_id is None:
+    found = asyncio.run(_read(settings, _person_by_email, email=email))
+    if found is None:
         print(f"error: no one has the email {email}; nothing was changed.", file=sys.stderr)
         return 1
+    user_id, deactivated = found
     try:
         new = _read_new_password(email)
     except (EOFError, KeyboardInterrupt):
@@ -310,9 +314,13 @@ def _users_set_password(args: argparse.Namespace, settings: Settings) -> int:
     except DomainError as exc:  # removed meanwhile
         print(f"error: {exc.detail}", file=sys.stderr)
         return 1
+    signs_in = (
+        "their account is deactivated: they sign in with it once an admin reactivates them"
+        if deactivated
+        else "they can sign in to the web pages with it"
+    )
     print(
-        f"The password of {email} is set; they can sign in to the web pages with it. "
-        "Their other browser sessions have ended.",
+        f"The password of {email} is set; {signs_in}. Their browser sessions have ended.",
         file=sys.stderr,
     )
     return 0

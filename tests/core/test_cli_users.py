@@ -176,3 +176,14 @@ def test_an_unknown_email_is_said_plainly(settings):
     assert result.returncode == 1
     assert "nobody-here@example.com" in result.stderr and "Traceback" not in result.stderr
     assert "nothing was changed" in result.stderr
+
+
+async def test_a_deactivated_person_is_told_they_still_cannot_sign_in(settings, client, web_client):
+    user, _ = await factories.create_user(client, role="agent", password=PASSWORD)
+    assert (await client.post(f"/api/users/{user['id']}/deactivate")).status_code == 200
+    result = set_password(settings.database_url, user["email"], NEW_PASSWORD + "\n")
+    assert result.returncode == 0, result.stderr
+    assert "deactivated" in result.stderr
+    assert (await sign_in(web_client(), user["email"], NEW_PASSWORD)).status_code != 303
+    assert (await client.post(f"/api/users/{user['id']}/reactivate")).status_code == 200
+    assert (await sign_in(web_client(), user["email"], NEW_PASSWORD)).status_code == 303
