@@ -30,15 +30,15 @@ TOO_LONG = f"Choose a password of at most {MAX_LENGTH} characters."
 MISMATCH = "The two passwords differ; type the same password twice."
 
 
-async def _invalid(exc: InvitationInvalid) -> Response:
+async def _invalid(exc: InvitationInvalid, status: int = 410) -> Response:
     context = {
         "title": "Invitation link not valid",
         "user": None,
         "csrf": "",
-        "status": 410,
+        "status": status,
         "message": f"{exc.detail} Ask an admin for a new link.",
     }
-    return await render("error.html", context, status=410)
+    return await render("error.html", context, status=status)
 
 
 async def _form(
@@ -92,13 +92,15 @@ def _password_error(chosen: str, again: str) -> dict[str, str]:
 @router.post("/invite/{token}")
 async def invite_submit(token: str, request: Request, db: Db) -> Response:
     """Store the chosen password, use the link up and sign the person in."""
+    form = await read_form(request) or {}
+    session = read_session(request)
+    # Like every form post, one without the session's CSRF token is refused (403) first.
+    csrf_ok = session is not None and csrf_matches(session, form.get("csrf_token"))
     try:
         invite = await db.read(invitations.lookup, token=token)
     except InvitationInvalid as exc:
-        return await _invalid(exc)
-    form = await read_form(request) or {}
-    session = read_session(request)
-    if session is None or not csrf_matches(session, form.get("csrf_token")):
+        return await _invalid(exc, status=410 if csrf_ok else 403)
+    if session is None or not csrf_ok:
         fresh = new_session()
         response = await _form(fresh, invite, token, errors={"form": EXPIRED_FORM}, status=403)
         write_session(response, request, fresh)
