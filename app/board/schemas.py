@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from app.core.params import MAX_ID
 from app.core.schemas import InputModel
@@ -104,14 +105,38 @@ PresetName = Literal["support-swarming", "blank"]
 
 class BoardCreate(InputModel):
     name: str = Field(min_length=1, max_length=200)
-    # Either the columns (and lanes), or a preset (app/board/presets.py): not both.
-    columns: list[ColumnCreate] | None = Field(default=None, min_length=1, max_length=50)
-    preset: PresetName | None = None
+    # Either a preset (app/board/presets.py) or the columns (and lanes): not both.
+    # Declared before them, so their checks below see whether one was given.
+    preset: PresetName | None = Field(default=None, validate_default=True)
+    columns: list[ColumnCreate] | None = Field(
+        default=None, min_length=1, max_length=50, validate_default=True
+    )
     lanes: list[LaneCreate] = Field(default_factory=list, max_length=20)
     # Alert when a card stays blocked, or a swarm unanswered, this long (null: never).
     blocked_alert_seconds: int | None = Field(default=4 * 3600, ge=1, le=10 * 365 * 86400)
     swarm_answer_seconds: int | None = Field(default=30 * 60, ge=1, le=10 * 365 * 86400)
     currency: Currency = "USD"
+
+    @field_validator("columns")
+    @classmethod
+    def _columns_or_preset(cls, value: Any, info: ValidationInfo) -> Any:
+        # An invalid preset is absent from info.data: its own error says enough.
+        preset = info.data.get("preset", _INVALID)
+        if value is None and preset is None:
+            raise PydanticCustomError("missing", "Field required (or give a preset)")
+        if value is not None and preset not in (None, _INVALID):
+            raise PydanticCustomError("preset_conflict", "give columns or a preset, not both")
+        return value
+
+    @field_validator("lanes")
+    @classmethod
+    def _no_lanes_with_a_preset(cls, value: Any, info: ValidationInfo) -> Any:
+        if value and info.data.get("preset") is not None:
+            raise PydanticCustomError("preset_conflict", "a preset brings its own lanes")
+        return value
+
+
+_INVALID = object()
 
 
 class BoardUpdate(InputModel):

@@ -83,20 +83,11 @@ def actor_ref(actor: Principal) -> ActorRef:
 
 
 def _layout(data: BoardCreate) -> presets.Preset:
-    """The columns, lanes and SLA policies to create: the body's, or its preset's."""
-    if data.preset is not None and (data.columns is not None or data.lanes):
-        given = "columns" if data.columns is not None else "lanes"
-        raise ValidationFailed(
-            f"Give a preset or {given}, not both.",
-            errors=[{"field": "preset", "in": "body", "message": f"not with {given}"}],
-        )
+    """The columns, lanes and SLA policies to create: the body's, or its preset's (the
+    schema has made sure there is exactly one)."""
     if data.preset is not None:
         return presets.PRESETS[data.preset]
-    if data.columns is None:
-        raise ValidationFailed(
-            "A board needs its columns, or a preset (support-swarming or blank).",
-            errors=[{"field": "columns", "in": "body", "message": "Field required"}],
-        )
+    assert data.columns is not None
     return presets.Preset(columns=data.columns, lanes=data.lanes)
 
 

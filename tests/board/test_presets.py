@@ -65,13 +65,14 @@ async def test_a_board_needs_columns_or_a_preset_not_both(client):
     before = (await client.get("/api/boards", params={"limit": 1})).json()["total"]
     cases = [
         ({"name": "X", "preset": "kanban"}, "preset"),
-        ({"name": "X", "preset": "blank", "columns": [{"name": "A"}]}, "preset"),
-        ({"name": "X", "preset": "blank", "lanes": [{"name": "A"}]}, "preset"),
+        ({"name": "X", "preset": "blank", "columns": [{"name": "A"}]}, "columns"),
+        ({"name": "X", "preset": "blank", "lanes": [{"name": "A"}]}, "lanes"),
         ({"name": "X"}, "columns"),
+        ({"name": "X", "columns": None}, "columns"),
     ]
     for body, field in cases:
         r = await client.post("/api/boards", json=body)
         assert r.status_code == 422, (body, r.text)
         assert r.headers["content-type"] == "application/problem+json"
-        assert field in [e["field"] for e in r.json()["errors"]], (body, r.json())
+        assert [e["field"] for e in r.json()["errors"]] == [field], (body, r.json())
     assert (await client.get("/api/boards", params={"limit": 1})).json()["total"] == before
