@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from app.auth.deps import CurrentUser
-from app.board import archive, cards, service, structure
+from app.board import archive, cards, members, service, structure
 from app.board.schemas import (
     BoardCreate,
     BoardDetail,
@@ -89,7 +89,7 @@ async def update_member(
 ) -> MemberPublic:
     """Set a member's board role (null: their global role applies)."""
     return await db.write(
-        service.update_member, actor=user, board_id=board_id, user_id=user_id, data=body
+        members.update_member, actor=user, board_id=board_id, user_id=user_id, data=body
     )
 
 
