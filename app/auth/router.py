@@ -12,7 +12,7 @@ from app.auth import session as web_session
 from app.auth.deps import CurrentUser
 from app.auth.exceptions import PasswordChangedMeanwhile, WrongPassword
 from app.auth.schemas import (
-    InvitationPublic,
+    SignUpLinkPublic,
     PasswordChange,
     PasswordReset,
     SkillList,
@@ -59,7 +59,7 @@ async def create_user(
     return {**public, "token": token}
 
 
-@router.post("/users/{user_id:int}/invitation", status_code=201, response_model=InvitationPublic)
+@router.post("/users/{user_id:int}/invitation", status_code=201, response_model=SignUpLinkPublic)
 async def invite_user(user_id: PathId, user: CurrentUser, db: Db, request: Request) -> Any:
     """A new one-time sign-up link for someone without a password (admins only); their
     earlier links stop working. It is shown once and expires in 7 days."""

@@ -12,7 +12,7 @@ from app.core.schemas import InputModel
 
 __all__ = [
     "Availability",
-    "InvitationPublic",
+    "SignUpLinkPublic",
     "Password",
     "PasswordChange",
     "PasswordReset",
@@ -147,7 +147,7 @@ class UserWithToken(UserPublic):
     invitation_expires_at: datetime | None = None
 
 
-class InvitationPublic(BaseModel):
+class SignUpLinkPublic(BaseModel):
     """A new one-time sign-up link for a person who has no password yet."""
 
     user_id: int

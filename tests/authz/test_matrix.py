@@ -351,6 +351,13 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], Prep]] = {
     ),
     ("POST", "/api/users/{user_id}/deactivate"): (admin_only(200), _on_fresh_user("deactivate")),
     ("POST", "/api/users/{user_id}/reactivate"): (admin_only(200), _on_fresh_user("reactivate")),
+    # A new one-time link for someone who has no password yet (the old links stop working).
+    ("POST", "/api/users/{user_id}/invitation"): (
+        admin_only(201),
+        _on_fresh_user("invitation"),
+    ),
+    # Suggestions come only from the people the caller sees (tests/auth/test_people_api.py).
+    ("GET", "/api/skills"): (anyone(200), fixed("/api/skills")),
     # --- boards, members, columns, lanes ---
     ("POST", "/api/boards"): (
         {**anyone(403), "admin": 201, "lead": 201},
@@ -559,6 +566,11 @@ NOT_BOARD_SCOPED = {
     "/boards/{board_id}/fragment": "page: the board's live fragment (tests/web)",
     "/boards/{board_id}/insights": "page: insights (tests/web)",
     "/boards/{board_id}/retro": "page: retro (tests/web)",
+    "/boards/{board_id}/settings": "page: board settings, leads and admins (tests/web)",
+    "/boards/{board_id}/settings/fragment": "page: one settings section (tests/web)",
+    "/people": "page: the people you see, through the same service as GET /api/users",
+    "/people/{user_id}/fragment": "page: one person's card (tests/web/test_people_page.py)",
+    "/invite/{token}": "an invitation link: authorised by its one-time token, no session",
     "/webhooks": "page: your webhooks (tests/web)",
     "/webhooks/{endpoint_id}/fragment": "page: one webhook's fragment (tests/web)",
     "/webhooks/{endpoint_id}/rows": "page: one webhook's delivery rows (tests/web)",

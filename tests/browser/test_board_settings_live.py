@@ -25,6 +25,9 @@ async def test_renamed_reordered_and_removed_columns_and_lanes_show_live(
     view = await open_board("agent", board["id"])
     page = view.page
     heads = page.locator("section.column .column-head h2")
+    # The create-card form's choices follow the board too.
+    column_choices = page.locator("#create-card select[name=column_id] option")
+    lane_choices = page.locator("#create-card select[name=lane_id] option")
     await page.evaluate("window.sbNotReloaded = true")
 
     # Renamed.
@@ -33,6 +36,7 @@ async def test_renamed_reordered_and_removed_columns_and_lanes_show_live(
     await expect(heads).to_have_text(
         ["Triage", "Diagnosing", "Swarming", "Resolved"], timeout=LIVE_TIMEOUT_MS
     )
+    await expect(column_choices).to_have_text(["Triage", "Diagnosing", "Swarming", "Resolved"])
     # A new limit.
     r = await api.patch(f"/api/columns/{ids['Swarming']}", json={"wip_limit": 2})
     assert r.status_code == 200, r.text
@@ -55,15 +59,18 @@ async def test_renamed_reordered_and_removed_columns_and_lanes_show_live(
     await expect(heads).to_have_text(
         ["Resolved", "Triage", "Diagnosing", "Escalated"], timeout=LIVE_TIMEOUT_MS
     )
+    await expect(column_choices).to_have_text(["Resolved", "Triage", "Diagnosing", "Escalated"])
 
     # Lanes: renamed, reordered, removed (its card goes to Standard).
     labels = page.locator(".lane-label[data-lane-id] span")
     r = await api.patch(f"/api/lanes/{standard}", json={"name": "Normal", "position": 0})
     assert r.status_code == 200, r.text
     await expect(labels).to_have_text(["Normal", "Expedite"], timeout=LIVE_TIMEOUT_MS)
+    await expect(lane_choices).to_have_text(["Normal", "Expedite"])
     r = await api.delete(f"/api/lanes/{expedite}", params={"move_cards_to": standard})
     assert r.status_code == 204, r.text
     await expect(labels).to_have_text(["Normal"], timeout=LIVE_TIMEOUT_MS)
+    await expect(lane_choices).to_have_text(["Normal"])
     lane = view.column(ids["Triage"]).locator(f'.lane[data-lane-id="{standard}"]')
     await expect(lane.locator(f'article.card[data-card-id="{card["id"]}"]')).to_have_count(1)
 

@@ -64,7 +64,9 @@ async def test_no_page_breaks_the_strict_policy(
             f"/boards/{board['id']}",
             f"/boards/{board['id']}/retro",
             f"/boards/{board['id']}/insights",
+            f"/boards/{board['id']}/settings",
             "/boards",
+            "/people",
             "/webhooks",
         ):
             assert await _open(page, web.url + path) == [], path

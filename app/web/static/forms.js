@@ -52,13 +52,33 @@
       create.elements.title.focus();
     });
     create.elements.title.addEventListener("input", () => showError(create, ""));
-    // Columns can change while the page is open: keep the column choice in step.
-    document.addEventListener("sb:board-replaced", function () {
-      const select = create.elements.column_id;
+    // Columns and lanes change while the page is open (the settings page): keep the
+    // form's choices in step with the board, renames included.
+    function syncChoices() {
       const meta = SB.meta();
+      refill(create.elements.column_id, meta.columns.map((id, i) => [id, meta.column_names[i]]));
+      const lanes = (meta.lanes || []).filter((lane) => lane.id !== null);
+      let select = create.elements.lane_id;
+      if (!select && lanes.length) {
+        select = document.createElement("select");
+        select.name = "lane_id";
+        select.setAttribute("aria-label", "Lane");
+        create.elements.column_id.after(select);
+      }
+      if (select) {
+        refill(select, lanes.map((lane) => [lane.id, lane.name]));
+        select.hidden = !lanes.length;
+      }
+    }
+    function refill(select, choices) {
       const chosen = select.value;
       select.textContent = "";
-      meta.columns.forEach((id, i) => select.add(new Option(meta.column_names[i], id, false, String(id) === chosen)));
+      choices.forEach(([id, name]) => select.add(new Option(name, id, false, String(id) === chosen)));
+    }
+    document.addEventListener("sb:board-replaced", syncChoices);
+    document.addEventListener("sb:board-event", function (event) {
+      const ev = event.detail || {};
+      if (ev.type === "column.updated" && "name" in ((ev.data || {}).changes || {})) syncChoices();
     });
   }
 })();
