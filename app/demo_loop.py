@@ -1,19 +1,16 @@
-"""The demo board's customer loop: tickets from channels and bots, a confirmed answer, an
-insight nearly ready for engineering, and the column that takes only complete ones."""
+"""The demo board's customer loop: tickets from channels and bots, a confirmed answer and
+an insight nearly ready for engineering (its column, from the preset, takes only complete
+ones)."""
 
 from __future__ import annotations
 
-from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
 from app.board import cards
-from app.board import service as board_service
-from app.board.repository import columns
-from app.board.schemas import CardMove, CardUpdate, ColumnCreate
+from app.board.schemas import CardMove, CardUpdate
 from app.confirm import service as confirm_service
 from app.confirm.schemas import SurveyCreate
-from app.events import service as events
 from app.tickets import service as tickets
 from app.tickets.schemas import InteractionCreate, LinkCreate, TicketCreate
 
@@ -119,30 +116,3 @@ def seed_customer_loop(
             owner_team="Platform",
         ),
     )
-    _ready_column(session, admin=admin, board_id=board_id, before=column_ids[3])
-
-
-def _ready_column(session: Session, *, admin: Principal, board_id: int, before: int) -> None:
-    """ "Ready for engineering" takes only actionable insights. It is added last, so the
-    demo's other column ids stay put, then slotted in before ``before``."""
-    added = board_service.add_column(
-        session,
-        actor=admin,
-        board_id=board_id,
-        data=ColumnCreate(name="Ready for engineering", stage="active", requires_insight=True),
-    )
-    slot = session.execute(select(columns.c.position).where(columns.c.id == before)).scalar_one()
-    shifted = session.execute(
-        update(columns)
-        .where(columns.c.board_id == board_id, columns.c.position >= slot)
-        .values(position=case((columns.c.id == added.id, slot), else_=columns.c.position + 1))
-        .returning(columns.c.id, columns.c.position)
-    ).all()
-    for column_id, position in sorted(shifted):
-        events.append(
-            session,
-            board_id=board_id,
-            type="column.updated",
-            actor=board_service.actor_ref(admin),
-            data={"column_id": column_id, "changes": {"position": position}},
-        )
