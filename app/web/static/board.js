@@ -102,25 +102,8 @@
   };
 
   /* --- JSON API ------------------------------------------------------------------ */
-  SB.api = async function (method, url, data) {
-    const headers = { Accept: "application/json" };
-    if (data !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET") headers["X-CSRF-Token"] = SB.csrf;
-    let res;
-    try {
-      res = await fetch(url, {
-        method, headers, credentials: "same-origin",
-        body: data === undefined ? undefined : JSON.stringify(data),
-      });
-    } catch (err) {
-      return { ok: false, status: 0, body: { detail: "The server could not be reached. Check your connection and try again." } };
-    }
-    let payload = {};
-    try { payload = (await res.json()) || {}; } catch (err) { payload = {}; }
-    if (res.status === 401) payload.detail = "Your session has ended. Reload the page and sign in again.";
-    if (!res.ok && !payload.detail) payload.detail = "The server refused the change (" + res.status + ").";
-    return { ok: res.ok, status: res.status, body: payload };
-  };
+  // api.js holds the request; the board page's many callers keep their short name.
+  SB.api = (method, url, data) => window.SBApi.request(method, url, data);
 
   /* SB.flash and SB.clearFlash (page-level messages) live in toasts.js: they are toasts. */
 

@@ -6,10 +6,10 @@
  * A refused change shows the server's problem+json inline: its detail above the Save
  * button, each field's message under the field (aria-invalid, aria-describedby). After
  * a change the page re-reads the person's fragment (/people/{id}/fragment) and swaps
- * it in, so one template draws a person either way. Self-contained: no window.SB. */
+ * it in, so one template draws a person either way. No window.SB: api.js (window.SBApi)
+ * is all it shares. */
 "use strict";
 (function () {
-  const csrf = document.body.dataset.csrf || "";
   const list = document.getElementById("people");
   const createForm = document.getElementById("create-person");
   const linkBox = document.getElementById("invitation-box");
@@ -19,27 +19,7 @@
   if (!list) return;
 
   /* --- talking to the server ------------------------------------------------------- */
-  async function api(method, url, data) {
-    const headers = { Accept: "application/json" };
-    if (data !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET") headers["X-CSRF-Token"] = csrf;
-    let res;
-    try {
-      res = await fetch(url, {
-        method, headers, credentials: "same-origin",
-        body: data === undefined ? undefined : JSON.stringify(data),
-      });
-    } catch (err) {
-      return { ok: false, status: 0, body: { detail: "The server could not be reached. Check your connection and try again." } };
-    }
-    let body = {};
-    if (res.status !== 204) {
-      try { body = (await res.json()) || {}; } catch (err) { body = {}; }
-    }
-    if (res.status === 401) body.detail = "Your session has ended. Reload the page and sign in again.";
-    if (!res.ok && !body.detail) body.detail = "The server refused the change (" + res.status + ").";
-    return { ok: res.ok, status: res.status, body };
-  }
+  const { request: api, show, clearErrors, fieldErrors, detailWith } = window.SBApi;
 
   async function fragment(id) {
     try {
@@ -54,30 +34,12 @@
   }
 
   /* --- messages ------------------------------------------------------------------------ */
-  function show(box, message) {
-    if (!box) return;
-    box.textContent = message || "";
-    box.hidden = !message;
-  }
-
   function say(message) { if (pageNotice) pageNotice.textContent = message; }
-
-  function clearErrors(form) {
-    for (const box of form.querySelectorAll("[data-field-error]")) {
-      if (!box.dataset.fixed) show(box, "");
-    }
-    for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
-    show(form.querySelector(".form-error"), "");
-  }
 
   /** The problem's detail above the button, each field's message under its field. */
   function showProblem(form, body) {
-    const loose = [];
-    for (const e of body.errors || []) {
-      const path = String(e.field || "").split(".");
+    const loose = fieldErrors(form, body.errors, function (e, path) {
       const name = path[0];
-      const box = form.querySelector('[data-field-error="' + name + '"]');
-      if (!box) { if (e.message) loose.push(e.message); continue; }
       let message = e.message || "Invalid value.";
       // The server names the pattern it checks; a person needs an example instead.
       if (name === "email" && /pattern/.test(message)) message = "Enter an email address, like name@example.com.";
@@ -90,10 +52,8 @@
           if (input) input.setAttribute("aria-invalid", "true");
         }
       }
-      show(box, box.hidden ? message : box.textContent + " " + message);
-      const input = form.elements[name];
-      if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
-    }
+      return message;
+    });
     // A taken email is a 409 without errors[]: it belongs under the email field.
     const kind = String(body.type || "").split("/").pop();
     const field = { "email-taken": "email" }[kind];
@@ -101,8 +61,7 @@
       show(form.querySelector('[data-field-error="' + field + '"]'), body.detail);
       form.elements[field].setAttribute("aria-invalid", "true");
     }
-    const detail = (body.detail || "") + (loose.length ? " (" + loose.join("; ") + ")" : "");
-    show(form.querySelector(".form-error"), detail);
+    show(form.querySelector(".form-error"), detailWith(body, loose));
     const first = form.querySelector("[aria-invalid=true]");
     if (first) first.focus();
   }

@@ -16,34 +16,13 @@
 "use strict";
 (function () {
   const body = document.body;
-  const csrf = body.dataset.csrf || "";
   const boardId = Number(body.dataset.boardId);
   const notice = document.getElementById("settings-notice");
   const main = document.querySelector("main.settings");
-  const GONE = "Your session has ended. Reload the page and sign in again.";
+  const GONE = window.SBApi.GONE;
 
   /* --- talking to the server ------------------------------------------------------- */
-  async function api(method, url, data) {
-    const headers = { Accept: "application/json" };
-    if (data !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET") headers["X-CSRF-Token"] = csrf;
-    let res;
-    try {
-      res = await fetch(url, {
-        method, headers, credentials: "same-origin",
-        body: data === undefined ? undefined : JSON.stringify(data),
-      });
-    } catch (err) {
-      return { ok: false, status: 0, body: { detail: "The server could not be reached. Check your connection and try again." } };
-    }
-    let payload = {};
-    if (res.status !== 204) {
-      try { payload = (await res.json()) || {}; } catch (err) { payload = {}; }
-    }
-    if (res.status === 401) payload.detail = GONE;
-    if (!res.ok && !payload.detail) payload.detail = "The server refused the change (" + res.status + ").";
-    return { ok: res.ok, status: res.status, body: payload };
-  }
+  const api = window.SBApi.request;
 
   function say(message) { notice.textContent = message || ""; }
 

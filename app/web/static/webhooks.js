@@ -9,7 +9,6 @@
  * click listener serves every endpoint; nothing listens on a row. */
 "use strict";
 (function () {
-  const csrf = document.body.dataset.csrf || "";
   const list = document.getElementById("endpoints");
   const createForm = document.getElementById("create-webhook");
   const createdBox = document.getElementById("created-secret");
@@ -20,27 +19,7 @@
   const FOLLOW_UP_MS = [1000, 2000, 4000, 8000]; // re-read while a new delivery is pending
 
   /* --- talking to the server ------------------------------------------------------- */
-  async function api(method, url, data) {
-    const headers = { Accept: "application/json" };
-    if (data !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET") headers["X-CSRF-Token"] = csrf;
-    let res;
-    try {
-      res = await fetch(url, {
-        method, headers, credentials: "same-origin",
-        body: data === undefined ? undefined : JSON.stringify(data),
-      });
-    } catch (err) {
-      return { ok: false, status: 0, body: { detail: "The server could not be reached. Check your connection and try again." } };
-    }
-    let body = {};
-    if (res.status !== 204) {
-      try { body = (await res.json()) || {}; } catch (err) { body = {}; }
-    }
-    if (res.status === 401) body.detail = "Your session has ended. Reload the page and sign in again.";
-    if (!res.ok && !body.detail) body.detail = "The server refused the change (" + res.status + ").";
-    return { ok: res.ok, status: res.status, body };
-  }
+  const { request: api, show: showError, clearErrors: clearFieldErrors, fieldErrors, detailWith } = window.SBApi;
 
   /** Server-rendered HTML (a fragment): {ok, status, nodes, total, message}. */
   async function html(url) {
@@ -66,12 +45,6 @@
     if (cls) node.className = cls;
     if (text !== undefined && text !== null) node.textContent = text;
     return node;
-  }
-
-  function showError(box, message) {
-    if (!box) return;
-    box.textContent = message || "";
-    box.hidden = !message;
   }
 
   /** A moment as every page shows it: "3 min ago", the local time as its tooltip (time.js). */
@@ -369,25 +342,10 @@
   }
 
   /* --- add an endpoint ------------------------------------------------------------------ */
-  function clearFieldErrors(form) {
-    for (const box of form.querySelectorAll("[data-field-error]")) showError(box, "");
-    for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
-    showError(form.querySelector(".form-error"), "");
-  }
-
   /** The problem's detail on top, each field's message under its field. */
   function showProblem(form, body) {
-    const loose = [];
-    for (const e of body.errors || []) {
-      const name = String(e.field || "").split(".")[0];
-      const box = form.querySelector('[data-field-error="' + name + '"]');
-      if (!box) { if (e.message) loose.push(e.message); continue; }
-      showError(box, box.hidden ? e.message : box.textContent + " " + e.message);
-      const input = form.elements[name];
-      if (input) input.setAttribute("aria-invalid", "true");
-    }
-    const detail = body.detail + (loose.length ? " (" + loose.join("; ") + ")" : "");
-    showError(form.querySelector(".form-error"), detail);
+    const loose = fieldErrors(form, body.errors);
+    showError(form.querySelector(".form-error"), detailWith(body, loose));
     const first = form.querySelector("[aria-invalid=true]");
     if (first) first.focus();
   }
