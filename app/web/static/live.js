@@ -14,10 +14,6 @@
 "use strict";
 (function () {
   const SB = window.SB;
-  const status = document.getElementById("live-status");
-  const CLOSE_RESYNC = 4000;
-  const CLOSE_ACCESS_CHANGED = 4408;
-  const CLOSE_TOO_MANY = 4429;
   // Refusals the server will repeat on every reconnect: stop and say why.
   const FINAL = {
     4400: "The live board could not be opened from this address. Reload the page.",
@@ -25,30 +21,22 @@
     4403: "The live board refused this page. Open the board from Swarmboard itself.",
     4404: "This board is gone, or you are no longer a member of it.",
   };
-  let accessChanges = 0; // 4408s in a row without a message in between
-  const TEXT = { live: "live", connecting: "connecting…", reconnecting: "reconnecting…" };
-  let socket = null;
-  let opened = false;
-  let backoff = 500;
-  let retry = null;
-  let stopped = false;
   let resyncing = null;
   let again = false;
   let queue = [];
 
-  function setStatus(state, text) {
-    status.dataset.state = state;
-    status.textContent = text || TEXT[state];
-  }
-
-  function stop(message) {
-    if (stopped) return; // once: a refused reconnect and the fragment may both report it
-    stopped = true;
-    clearTimeout(retry);
-    if (socket) socket.close();
-    setStatus("stopped", "offline");
-    SB.flash(message, "error", true);
-  }
+  // The connection itself (backoff, close codes, the status text) is live_socket.js's.
+  const live = window.SBLiveSocket.create({
+    boardId: SB.boardId,
+    since: () => SB.lastSeq(),
+    status: document.getElementById("live-status"),
+    final: FINAL,
+    receive,
+    resync,
+    stopped: (message) => SB.flash(message, "error", true),
+    tooMany: () => SB.flash("You have too many Swarmboard pages open; close some and this one reconnects.", "error"),
+  });
+  const stop = live.stop;
 
   /* --- applying events ------------------------------------------------------------------ */
   function bump(el) { el.dataset.version = Number(el.dataset.version || 0) + 1; }
@@ -252,7 +240,7 @@
   async function resync() {
     if (resyncing) { again = true; return resyncing; }
     resyncing = (async () => {
-      do { again = false; await loadFragment(); } while (again && !stopped);
+      do { again = false; await loadFragment(); } while (again && !live.isStopped());
     })();
     try {
       await resyncing;
@@ -265,70 +253,5 @@
   }
   SB.resync = resync;
 
-  /* --- the connection ------------------------------------------------------------------- */
-  function schedule() {
-    clearTimeout(retry);
-    const delay = backoff * (0.75 + Math.random() * 0.5);
-    backoff = Math.min(backoff * 2, 10000);
-    retry = setTimeout(connect, delay);
-  }
-
-  function connect() {
-    clearTimeout(retry);
-    if (stopped || socket) return;
-    const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(proto + "//" + location.host + "/ws/boards/" + SB.boardId + "?since=" + SB.lastSeq());
-    socket = ws;
-    opened = false;
-    ws.onopen = function () {
-      if (socket !== ws) return;
-      opened = true;
-      backoff = 500;
-      setStatus("live");
-    };
-    ws.onmessage = function (m) {
-      if (socket !== ws) return;
-      let message;
-      try { message = JSON.parse(m.data); } catch (err) { return; }
-      accessChanges = 0;
-      receive(message);
-    };
-    ws.onclose = function (event) {
-      if (socket !== ws) return;
-      socket = null;
-      if (stopped) return;
-      if (FINAL[event.code]) { stop(FINAL[event.code]); return; }
-      setStatus("reconnecting");
-      if (event.code === CLOSE_ACCESS_CHANGED) {
-        // Access changed (removed, a new role, a revoked sign-in): reload the columns,
-        // which may differ for the new role, and reconnect now to be checked again. The
-        // reconnect's 4401 or 4404 then stops the page, if access is gone.
-        resync();
-        accessChanges += 1;
-        if (accessChanges === 1) { backoff = 500; clearTimeout(retry); retry = setTimeout(connect, 0); return; }
-      }
-      if (event.code === CLOSE_TOO_MANY) {
-        SB.flash("You have too many Swarmboard pages open; close some and this one reconnects.", "error");
-        backoff = Math.max(backoff, 5000);
-      }
-      // Closed before opening (no server, a proxy's refusal): the fragment tells whether
-      // the session or access is gone.
-      if (event.code === CLOSE_RESYNC || (!opened && navigator.onLine)) resync();
-      schedule();
-    };
-  }
-
-  window.addEventListener("offline", function () {
-    setStatus("reconnecting");
-    if (socket) { const ws = socket; socket = null; ws.close(); schedule(); }
-  });
-  window.addEventListener("online", function () {
-    if (stopped) return;
-    backoff = 500;
-    if (socket && socket.readyState !== WebSocket.OPEN) { const ws = socket; socket = null; ws.close(); }
-    connect();
-  });
-
-  setStatus("connecting");
-  connect();
+  live.start();
 })();

@@ -12,37 +12,28 @@
 "use strict";
 (function () {
   const S = window.SBSettings;
-  const status = document.getElementById("live-status");
   const FINAL = {
     4400: "The live updates could not be opened from this address. Reload the page.",
     4401: "Your session has ended. Reload the page and sign in again.",
     4403: "The live updates refused this page. Open it from Swarmboard itself.",
     4404: "This board is gone, or you are no longer a member of it.",
   };
-  const TEXT = { live: "live", connecting: "connecting…", reconnecting: "reconnecting…" };
   const CARD_DEBOUNCE_MS = 1000;
   let lastSeq = Number(document.body.dataset.lastSeq || 0);
-  let socket = null;
-  let opened = false;
-  let backoff = 500;
-  let retry = null;
-  let stopped = false;
-  let accessChanges = 0;
   let cardTimer = null;
 
-  function setStatus(state, text) {
-    status.dataset.state = state;
-    status.textContent = text || TEXT[state];
-  }
-
-  function stop(message) {
-    if (stopped) return;
-    stopped = true;
-    clearTimeout(retry);
-    if (socket) socket.close();
-    setStatus("stopped", "offline");
-    S.say(message);
-  }
+  // The connection itself (backoff, close codes, the status text) is live_socket.js's;
+  // a refused re-read of a section stops it too (S.onRefused).
+  const live = window.SBLiveSocket.create({
+    boardId: S.boardId,
+    since: () => lastSeq,
+    status: document.getElementById("live-status"),
+    final: FINAL,
+    receive,
+    resync: everything,
+    stopped: (message) => S.say(message),
+  });
+  const stop = live.stop;
   S.onRefused = function (code) {
     if (code === 401) stop(FINAL[4401]);
     else if (code === 404) stop(FINAL[4404]);
@@ -81,61 +72,5 @@
     }
   }
 
-  function schedule() {
-    clearTimeout(retry);
-    const delay = backoff * (0.75 + Math.random() * 0.5);
-    backoff = Math.min(backoff * 2, 10000);
-    retry = setTimeout(connect, delay);
-  }
-
-  function connect() {
-    clearTimeout(retry);
-    if (stopped || socket) return;
-    const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(proto + "//" + location.host + "/ws/boards/" + S.boardId + "?since=" + lastSeq);
-    socket = ws;
-    opened = false;
-    ws.onopen = function () {
-      if (socket !== ws) return;
-      opened = true;
-      backoff = 500;
-      setStatus("live");
-    };
-    ws.onmessage = function (m) {
-      if (socket !== ws) return;
-      let message;
-      try { message = JSON.parse(m.data); } catch (err) { return; }
-      accessChanges = 0;
-      receive(message);
-    };
-    ws.onclose = function (event) {
-      if (socket !== ws) return;
-      socket = null;
-      if (stopped) return;
-      if (FINAL[event.code]) { stop(FINAL[event.code]); return; }
-      setStatus("reconnecting");
-      if (event.code === 4408) {
-        everything(); // a refused fragment stops the page (S.onRefused)
-        accessChanges += 1;
-        if (accessChanges === 1) { backoff = 500; retry = setTimeout(connect, 0); return; }
-      }
-      if (event.code === 4429) backoff = Math.max(backoff, 5000);
-      if (event.code === 4000 || (!opened && navigator.onLine)) everything();
-      schedule();
-    };
-  }
-
-  window.addEventListener("offline", function () {
-    setStatus("reconnecting");
-    if (socket) { const ws = socket; socket = null; ws.close(); schedule(); }
-  });
-  window.addEventListener("online", function () {
-    if (stopped) return;
-    backoff = 500;
-    if (socket && socket.readyState !== WebSocket.OPEN) { const ws = socket; socket = null; ws.close(); }
-    connect();
-  });
-
-  setStatus("connecting");
-  connect();
+  live.start();
 })();
