@@ -23,6 +23,7 @@ from tests.conftest import empty_database
 
 EXPECTED_TABLES = {
     "users",
+    "user_invitations",
     "api_tokens",
     "boards",
     "board_members",
