@@ -228,6 +228,14 @@ def leads_person(session: Session, *, actor: Principal, user: User) -> bool:
     return found is not None
 
 
+def _leads_a_board(session: Session, *, actor: Principal) -> bool:
+    """Does ``actor`` manage some board (a board role of lead on an agent's account)?"""
+    led = hooks.led_people(actor.id)
+    return (
+        session.execute(led.where(led.selected_columns[0] == actor.id).limit(1)).first() is not None
+    )
+
+
 def update_profile(session: Session, *, actor: Principal, user_id: int, data: UserUpdate) -> User:
     """Change a profile: skills, team, availability or WIP limit (yourself, a lead of
     the person's board, an admin); name, email or role (admins)."""
@@ -275,8 +283,9 @@ def list_users(
     session: Session, *, actor: Principal, limit: int, offset: int, q: str | None = None
 ) -> dict[str, Any]:
     """A page of people, oldest first, whose name or email contains ``q`` (leads and
-    admins: the directory holds emails)."""
-    if actor.role not in DIRECTORY_ROLES:
+    admins, and whoever leads a board: the directory holds emails, and a board's lead
+    finds the people to add there)."""
+    if actor.role not in DIRECTORY_ROLES and not _leads_a_board(session, actor=actor):
         raise NotAllowed("Only leads and admins can list people.")
     where = repository.people_filter(q=q)
     return {

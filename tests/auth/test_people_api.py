@@ -82,6 +82,25 @@ async def test_a_board_role_lead_manages_that_boards_members(client, as_user):
     assert r.status_code == 200 and r.json()["team"] == "Payments"
 
 
+async def test_a_board_role_lead_finds_people_to_add_and_other_agents_do_not(client, as_user):
+    lead, lead_token = await factories.create_user(client)  # an agent's account
+    newcomer, _ = await factories.create_user(client, name="Zanele Newcomer")
+    board = await factories.create_board(client)
+    await factories.add_member(client, board["id"], lead["id"], role="lead")
+    async with as_user(lead_token) as me:
+        r = await me.get("/api/users", params={"q": "zanele"})
+        assert r.status_code == 200, r.text
+        assert [u["id"] for u in r.json()["users"]] == [newcomer["id"]]
+        added = await me.post(
+            f"/api/boards/{board['id']}/members", json={"user_id": newcomer["id"]}
+        )
+        assert added.status_code == 201, added.text
+    # The same account as a plain agent on the board leads nothing: no directory.
+    await client.patch(f"/api/boards/{board['id']}/members/{lead['id']}", json={"role": None})
+    async with as_user(lead_token) as me:
+        assert (await me.get("/api/users", params={"q": "zanele"})).status_code == 403
+
+
 async def test_everyone_edits_their_own_availability_and_skills_but_not_their_role(client, as_user):
     for role in ("agent", "viewer", "facilitator", "lead"):
         me, token = await factories.create_user(client, role=role)
