@@ -12,9 +12,9 @@ from app.auth import session as web_session
 from app.auth.deps import CurrentUser
 from app.auth.exceptions import PasswordChangedMeanwhile, WrongPassword
 from app.auth.schemas import (
-    SignUpLinkPublic,
     PasswordChange,
     PasswordReset,
+    SignUpLinkPublic,
     SkillList,
     TokenCreate,
     TokenPublic,

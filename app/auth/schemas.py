@@ -12,11 +12,11 @@ from app.core.schemas import InputModel
 
 __all__ = [
     "Availability",
-    "SignUpLinkPublic",
     "Password",
     "PasswordChange",
     "PasswordReset",
     "Role",
+    "SignUpLinkPublic",
     "Skill",
     "SkillCount",
     "SkillList",
