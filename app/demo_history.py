@@ -29,8 +29,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
-from app.board import archive, cards, wip
-from app.board.schemas import CardCreate, CardMove, CardUpdate
+from app.board import archive, cards, repository, wip
+from app.board.access import WORK, require_role
+from app.board.schemas import CardCreate, CardUpdate
+from app.board.service import actor_ref
 from app.confirm import service as confirm_service
 from app.confirm.schemas import SurveyCreate
 from app.core.models import simulated_now
@@ -116,6 +118,11 @@ class _History:
         self.order = itertools.count()
         self.team = _Team()
         self.stats = HistoryStats()
+        # Read once: the history changes neither the columns nor anyone's WIP limit, so
+        # each move and each "who has room?" need not read them again.
+        self.columns = [repository.lock_column(session, i) for i in board.column_ids]
+        ids = [p.id for p in board.people]
+        self.limits = {int(u.id): u.wip_limit for u in repository.lock_users(session, ids)}
 
     def at(self, t: datetime, fn: Callable[..., None], *args: Any) -> None:
         heapq.heappush(self.heap, (t, next(self.order), fn, args))
@@ -137,8 +144,24 @@ class _History:
     # --- the services, as the team uses them ---------------------------------------
 
     def move(self, c: _Card, column: int, actor: Principal, reason: str | None = None) -> None:
-        data = CardMove(column_id=self.b.column_ids[column], override_reason=reason)
-        cards.move_card(self.s, actor=actor, card_id=c.id, data=data)
+        # What cards.move_card does, minus re-reading the target column and building
+        # the card it returns: the same checks (WIP limits included), row and event.
+        row, role = cards.load(self.s, actor=actor, card_id=c.id, lock=True)
+        require_role(role, WORK, "move cards")
+        target = self.columns[column]
+        assert target is not None and row.column_id != target.id
+        cards.move(
+            self.s,
+            row,
+            target=target,
+            lane_id=row.lane_id,
+            index=None,
+            actor=actor_ref(actor),
+            enforcement=wip.Enforcement.REFUSE,
+            principal=actor,
+            role=role,
+            reason=reason,
+        )
         c.column = column
 
     def update(self, c: _Card, actor: Principal, **fields: Any) -> None:
@@ -153,6 +176,15 @@ class _History:
             card_id=c.id,
             data=InteractionCreate.model_validate(data),
         )
+
+    def at_limit(self, user_ids: list[int]) -> set[int]:
+        """Who of these carries their WIP limit already (one query, not one a person)."""
+        loads = wip.person_loads(self.s, user_ids)
+        return {
+            u
+            for u in user_ids
+            if (lim := self.limits.get(u)) is not None and loads.get(u, 0) >= lim
+        }
 
     def worker(self, c: _Card) -> Principal:
         return c.assignee or self.lead
@@ -271,7 +303,8 @@ class _History:
         people = self.b.people
         order = [*EXPERTS[c.plan.product], *range(len(people))]
         picks = [people[i] for i in dict.fromkeys(order)]
-        full = set(wip.people_at_limit(self.s, user_ids=[p.id for p in picks], card_id=c.id))
+        # The card is in Triage, unassigned and unswarmed: it adds to nobody's load.
+        full = self.at_limit([p.id for p in picks])
         c.assignee = next((p for p in picks if p.id not in full), None)
         if c.assignee is not None:
             self.update(c, self.lead, assignee_ids=[c.assignee.id])
@@ -344,7 +377,7 @@ class _History:
         self.at(until, self.leave_swarm, c)
 
     def accept(self, t: datetime, swarm_id: int, invitation_id: int, user_id: int) -> None:
-        if wip.people_at_limit(self.s, user_ids=[user_id], card_id=0):
+        if self.at_limit([user_id]):
             return  # too busy: the invitation stays unanswered
         person = next((p for p in self.b.people if p.id == user_id), None)
         if person is None:

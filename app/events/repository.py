@@ -12,6 +12,7 @@ from app.core.models import table_of
 from app.events.models import BoardEvent
 
 __all__ = [
+    "append_event_pg",
     "insert_event",
     "insert_events",
     "list_events",
@@ -35,6 +36,24 @@ _NEXT_SEQ = (
     .returning(_boards.c.last_seq)
 )
 _INSERT_EVENT = insert(_events)
+# PostgreSQL takes the next number and inserts the event in one round trip: the same
+# UPDATE (same row lock, same number) feeding the INSERT through a data-modifying CTE.
+_NEXT = _NEXT_SEQ.cte("next_seq")
+_APPEND_PG = (
+    insert(_events)
+    .from_select(
+        ["id", "board_id", "seq", "type", "at", "actor_id", "actor_kind", "data", "card_id"],
+        select(
+            *(bindparam(f"ev_{name}", type_=_events.c[name].type) for name in ("id", "board_id")),
+            _NEXT.c.last_seq,
+            *(
+                bindparam(f"ev_{name}", type_=_events.c[name].type)
+                for name in ("type", "at", "actor_id", "actor_kind", "data", "card_id")
+            ),
+        ),
+    )
+    .returning(_events.c.seq)
+)
 _RESERVE_SEQS = (
     update(_boards)
     .where(_boards.c.id == bindparam("board_pk"))
@@ -50,6 +69,34 @@ def next_seq(session: Session, board_id: int) -> int:
     contiguous numbers in commit order and a rolled-back writer gives its number back.
     """
     return int(session.connection().execute(_NEXT_SEQ, {"board_pk": board_id}).scalar_one())
+
+
+def append_event_pg(
+    session: Session,
+    *,
+    id: str,
+    board_id: int,
+    type: str,
+    at: datetime,
+    actor_id: int | None,
+    actor_kind: str,
+    data: dict[str, Any],
+) -> int:
+    """:func:`next_seq` and :func:`insert_event` in one statement (PostgreSQL only);
+    returns the event's sequence number."""
+    # Named apart from the columns: a key like "id" would also SET boards.id in the CTE.
+    params = {
+        "board_pk": board_id,
+        "ev_id": id,
+        "ev_board_id": board_id,
+        "ev_type": type,
+        "ev_at": at,
+        "ev_actor_id": actor_id,
+        "ev_actor_kind": actor_kind,
+        "ev_data": data,
+        "ev_card_id": card_of(data),
+    }
+    return int(session.connection().execute(_APPEND_PG, params).scalar_one())
 
 
 def reserve_seqs(session: Session, board_id: int, n: int) -> int:
