@@ -149,7 +149,10 @@ class _History:
         row, role = cards.load(self.s, actor=actor, card_id=c.id, lock=True)
         require_role(role, WORK, "move cards")
         target = self.columns[column]
-        assert target is not None and row.column_id != target.id
+        assert target is not None
+        if row.column_id == target.id:  # already there: nothing to write, as move_card
+            c.column = column
+            return
         cards.move(
             self.s,
             row,

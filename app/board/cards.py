@@ -174,7 +174,8 @@ def insert_card(
     )
     card_id = repository.insert_card(session, values)
     repository.record_stay(session, card_id=card_id, column_id=target.id, at=now, new=True)
-    repository.replace_assignees(session, card_id=card_id, user_ids=assignee_ids)
+    if assignee_ids:  # a new card has no assignee rows to clear first
+        repository.replace_assignees(session, card_id=card_id, user_ids=assignee_ids)
     created = {
         "card_id": card_id,
         "column_id": target.id,
