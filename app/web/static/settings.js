@@ -80,6 +80,11 @@
     // What the person is typing elsewhere in the section survives someone else's change.
     const kept = new Map();
     current.querySelectorAll("form.set-form[data-dirty]").forEach((f) => kept.set(f.dataset.key, keep(f)));
+    // A form's "Saved." stays too: the live event of that very save re-reads the section.
+    const notes = new Map();
+    current.querySelectorAll("form.set-form .saved").forEach((box) => {
+      if (box.textContent) notes.set(box.closest("form.set-form").dataset.key, box.textContent);
+    });
     const active = document.activeElement;
     const focusId = active && current.contains(active) ? active.id : null;
     const focusAction = !focusId && active && current.contains(active) && active.dataset.action
@@ -88,6 +93,10 @@
     for (const [key, state] of kept) {
       const form = fresh.querySelector('form.set-form[data-key="' + CSS.escape(key) + '"]');
       if (form) restore(form, state);
+    }
+    for (const [key, note] of notes) {
+      const box = fresh.querySelector('form.set-form[data-key="' + CSS.escape(key) + '"] .saved');
+      if (box) box.textContent = note;
     }
     let again = focusId && fresh.querySelector("#" + CSS.escape(focusId));
     if (!again && focusAction) {
