@@ -41,36 +41,25 @@ def append(
     # Once this transaction holds the board's seq lock (an event of it appended and not
     # rolled back), PostgreSQL takes the number and inserts in one round trip. The first
     # event still locks before reading the clock, so ``at`` keeps rising with ``seq``.
-    announced = session.info.get("events", [])
-    held = any(e["board_id"] == board_id for e in reversed(announced))
-    if held and session.connection().dialect.name == "postgresql":
-        at = utcnow()
-        eid = event_id()
-        seq = repository.append_event_pg(
-            session,
-            id=eid,
-            board_id=board_id,
-            type=type,
-            at=at,
-            actor_id=actor.id,
-            actor_kind=actor.kind,
-            data=data,
-        )
+    one_trip = session.connection().dialect.name == "postgresql" and any(
+        e["board_id"] == board_id for e in reversed(session.info.get("events", []))
+    )
+    seq = None if one_trip else repository.next_seq(session, board_id)
+    at = utcnow()
+    eid = event_id()
+    row: dict[str, Any] = {
+        "id": eid,
+        "board_id": board_id,
+        "type": type,
+        "at": at,
+        "actor_id": actor.id,
+        "actor_kind": actor.kind,
+        "data": data,
+    }
+    if seq is None:
+        seq = repository.append_event_pg(session, **row)
     else:
-        seq = repository.next_seq(session, board_id)
-        at = utcnow()
-        eid = event_id()
-        repository.insert_event(
-            session,
-            id=eid,
-            board_id=board_id,
-            seq=seq,
-            type=type,
-            at=at,
-            actor_id=actor.id,
-            actor_kind=actor.kind,
-            data=data,
-        )
+        repository.insert_event(session, seq=seq, **row)
     envelope = {
         "id": eid,
         "seq": seq,
