@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import app.agents.models
 import app.alerts.models
 import app.auth.models
 import app.board.models

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from app.auth import bots
 from app.auth import service as auth_service
 from app.auth import session as web_session
 from app.auth.exceptions import InvalidToken
@@ -18,6 +19,8 @@ __all__ = [
     "get_current_user",
     "principal_for_token",
 ]
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def principal_for_token(
@@ -56,6 +59,8 @@ async def get_current_user(request: Request, db: Db) -> auth_service.Principal:
     principal = await principal_for_token(request.app.state, db, token)
     if principal is None:
         raise InvalidToken("The API token is unknown or revoked.")
+    if request.method not in _SAFE_METHODS:
+        bots.refuse_if_stopped(principal)  # the kill switch: a stopped bot changes nothing
     return principal
 
 

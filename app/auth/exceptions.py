@@ -6,6 +6,8 @@ from app.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthen
 
 __all__ = [
     "AlreadyHasPassword",
+    "BotNotAllowed",
+    "BotStopped",
     "CannotDeactivateSelf",
     "CsrfRejected",
     "EmailTaken",
@@ -73,3 +75,17 @@ class InvitationInvalid(DomainError):
 class AlreadyHasPassword(Conflict):
     type = "already-has-password"
     title = "Person already has a password"
+
+
+class BotStopped(Conflict):
+    """A bot whose availability is 'away': the kill switch refuses its changes."""
+
+    type = "bot-away"
+    title = "Bot is stopped"
+
+
+class BotNotAllowed(Forbidden):
+    """Something only a person may do: sign in to pages, manage, override, approve."""
+
+    type = "bot-not-allowed"
+    title = "Not allowed for a bot"

@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from app.auth import lifecycle, repository, service
+from app.auth import bots, lifecycle, repository, service
 from app.auth.exceptions import AlreadyHasPassword, InvitationInvalid, UserNotFound
 from app.auth.models import User, UserInvitation
 from app.auth.schemas import UserCreate
-from app.auth.service import Principal
+from app.auth.service import Principal, principal_of
 from app.core.models import utcnow
 
 __all__ = [
@@ -78,6 +78,7 @@ def issue(session: Session, *, actor: Principal, user_id: int) -> Invitation:
     user = repository.lock_user(session, user_id)
     if user is None:
         raise UserNotFound(f"User {user_id} does not exist.")
+    bots.forbid_bot(service.principal_of(user), "sign in to pages, so it gets no invitation")
     if user.password_hash:
         raise AlreadyHasPassword(
             f"{user.name} has a password already; set a new one for them instead."
@@ -94,7 +95,7 @@ def _usable(session: Session, token: str) -> tuple[UserInvitation, User]:
     user = repository.get_user(session, row.user_id)
     if row.used_at is not None or row.expires_at <= utcnow() or user is None:
         raise InvitationInvalid(_UNUSABLE)
-    if user.password_hash or user.deactivated_at is not None:
+    if user.password_hash or user.deactivated_at is not None or user.kind == "bot":
         raise InvitationInvalid(_UNUSABLE)
     return row, user
 
@@ -116,4 +117,4 @@ def accept(session: Session, *, token: str, password_hash: str) -> tuple[Princip
     session.flush()
     session_id = lifecycle.open_session(session, user_id=user.id)
     assert session_id is not None  # _usable refused a deactivated person
-    return Principal(id=user.id, name=user.name, role=user.role), session_id
+    return principal_of(user), session_id

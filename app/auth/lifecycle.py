@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from app.auth import hooks, repository
 from app.auth.exceptions import CannotDeactivateSelf, NotAllowed, TokenNotFound, UserNotFound
 from app.auth.models import User
-from app.auth.roles import ADMIN
-from app.auth.service import Principal
+from app.auth.roles import ADMIN, BOT
+from app.auth.service import Principal, principal_of
 from app.core.models import utcnow
 
 __all__ = [
@@ -48,8 +48,7 @@ def hash_session_id(session_id: str) -> str:
 
 
 def _principal(user: User) -> Principal:
-    assert user.id is not None
-    return Principal(id=user.id, name=user.name, role=user.role)
+    return principal_of(user)
 
 
 def require_admin(actor: Principal, action: str) -> None:
@@ -72,8 +71,8 @@ def open_session(session: Session, *, user_id: int) -> str | None:
     """Record a new signed-in session; its random id (for the cookie), or None when the
     person is gone or deactivated meanwhile. Expired rows of the person are dropped."""
     user = repository.get_user(session, user_id)
-    if user is None or user.deactivated_at is not None:
-        return None
+    if user is None or user.deactivated_at is not None or user.kind == BOT:
+        return None  # bots never hold a browser session
     repository.delete_sessions(session, user_id=user_id, created_before=utcnow() - SESSION_MAX_AGE)
     session_id = secrets.token_urlsafe(32)
     repository.insert_session(session, id_hash=hash_session_id(session_id), user_id=user_id)

@@ -24,6 +24,8 @@ class User(SQLModel, table=True):
     # Stored lower-cased, so uniqueness is case-insensitive on every database.
     email: str = Field(max_length=320, unique=True)
     role: str = Field(max_length=20)
+    # 'person' or 'bot': an AI agent, which works through API tokens and MCP only.
+    kind: str = Field(default="person", max_length=10)
     team: str | None = Field(default=None, max_length=100)
     skills: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
     wip_limit: int | None = Field(default=None)

@@ -79,6 +79,7 @@ def user_for_session(
             _sessions.c.user_id == user_id,
             _sessions.c.created_at > issued_after,
             _users.c.deactivated_at.is_(None),
+            _users.c.kind != "bot",
         )
     )
     return session.execute(stmt).scalar_one_or_none()

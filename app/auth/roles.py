@@ -9,9 +9,13 @@ read the same definition.
 
 from __future__ import annotations
 
-__all__ = ["ADMIN", "MANAGE", "WORK"]
+__all__ = ["ADMIN", "BOT", "BOT_ROLES", "MANAGE", "WORK"]
 
 ADMIN = "admin"
+# A user of kind 'bot' (an AI agent). Its global role is always 'agent' and a board
+# role, where it has one, is 'agent' or 'viewer': a bot works cards, never manages.
+BOT = "bot"
+BOT_ROLES = frozenset({"agent", "viewer"})
 # Manage: change a board, its members and webhooks; see the people directory.
 MANAGE = frozenset({ADMIN, "lead"})
 # Work tickets: create, edit and move cards, and contact the customer.

@@ -5,13 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from app.auth.password import MAX_LENGTH, MIN_LENGTH
 from app.core.schemas import InputModel
 
 __all__ = [
     "Availability",
+    "Kind",
     "Password",
     "PasswordChange",
     "PasswordReset",
@@ -44,9 +52,15 @@ class Skill(InputModel):
     level: int = Field(default=1, ge=1, le=3)
 
 
+Kind = Literal["person", "bot"]
+
+
 class UserCreate(InputModel):
     name: str = Field(min_length=1, max_length=200)
-    email: str = Field(min_length=3, max_length=320, pattern=_EMAIL)
+    # 'bot': an AI agent that works through API tokens and MCP, always as an agent.
+    kind: Kind = "person"
+    # A bot may leave it out: it gets an address of its own under .invalid (RFC 2606).
+    email: str = Field(default="", max_length=320, pattern=r"^$|" + _EMAIL)
     role: Role = "agent"
     team: str | None = Field(default=None, max_length=100)
     skills: list[Skill] = Field(default_factory=list, max_length=50)
@@ -58,7 +72,9 @@ class UserCreate(InputModel):
 
     @field_validator("email")
     @classmethod
-    def _lower(cls, value: str) -> str:
+    def _lower(cls, value: str, info: ValidationInfo) -> str:
+        if not value.strip() and info.data.get("kind") != "bot":
+            raise ValueError("a person needs an email address")
         return value.strip().lower()
 
     @field_validator("skills")
@@ -70,6 +86,11 @@ class UserCreate(InputModel):
     def _one_way_in(self) -> UserCreate:
         if self.invite and self.password is not None:
             raise ValueError("send either a password or invite, not both")
+        if self.kind == "bot":
+            if self.password is not None or self.invite:
+                raise ValueError("a bot signs in with API tokens only: no password or invite")
+            if self.role not in ("agent", "viewer"):
+                raise ValueError("a bot's role is 'agent' (or 'viewer')")
         return self
 
 
@@ -115,6 +136,7 @@ class UserPublic(BaseModel):
     name: str
     email: str
     role: Role
+    kind: Kind = "person"
     team: str | None
     skills: list[Skill]
     wip_limit: int | None

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.auth import hooks, password, repository
+from app.auth import bots, hooks, password, repository
 from app.auth.exceptions import EmailTaken, NotAllowed, UserNotFound
 from app.auth.models import ApiToken, User
-from app.auth.roles import ADMIN, MANAGE
+from app.auth.roles import ADMIN, BOT, MANAGE
 from app.auth.schemas import UserCreate, UserUpdate
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "new_token",
     "password_hash_of",
     "principal_for_token",
+    "principal_of",
     "set_password_hash",
     "update_profile",
 ]
@@ -44,10 +45,29 @@ class Principal:
     id: int
     name: str
     role: str
+    # 'person' or 'bot'; a bot's 'away' availability is its kill switch (app/auth/bots.py).
+    kind: str = "person"
+    availability: str = "available"
 
     @property
     def is_admin(self) -> bool:
         return self.role == ADMIN
+
+    @property
+    def is_bot(self) -> bool:
+        return self.kind == BOT
+
+
+def principal_of(user: User) -> Principal:
+    """The caller a user row stands for."""
+    assert user.id is not None
+    return Principal(
+        id=user.id,
+        name=user.name,
+        role=user.role,
+        kind=user.kind,
+        availability=user.availability,
+    )
 
 
 def new_token() -> str:
@@ -63,7 +83,7 @@ def principal_for_token(session: Session, token_hash: str) -> Principal | None:
     user = repository.user_for_token_hash(session, token_hash)
     if user is None or user.id is None:
         return None
-    return Principal(id=user.id, name=user.name, role=user.role)
+    return principal_of(user)
 
 
 def issue_token(session: Session, *, user_id: int, name: str = "default") -> tuple[ApiToken, str]:
@@ -89,14 +109,16 @@ def create_user(
     """
     if actor is not None and not actor.is_admin:
         raise NotAllowed("Only an admin can create users.")
-    if repository.user_by_email(session, data.email) is not None:
-        raise EmailTaken(f"A user with email {data.email} already exists.")
+    email = data.email or _bot_email(data.name)
+    if repository.user_by_email(session, email) is not None:
+        raise EmailTaken(f"A user with email {email} already exists.")
     if data.password is not None and password_hash is None:
         password_hash = password.hash_password(data.password)
     user = User(
         name=data.name,
-        email=data.email,
+        email=email,
         role=data.role,
+        kind=data.kind,
         team=data.team,
         skills=[s.model_dump() for s in data.skills],
         wip_limit=data.wip_limit,
@@ -107,10 +129,16 @@ def create_user(
         session.flush()
     except IntegrityError:
         # A concurrent sign-up with the same email won the unique index.
-        raise EmailTaken(f"A user with email {data.email} already exists.") from None
+        raise EmailTaken(f"A user with email {email} already exists.") from None
     assert user.id is not None
     _, token = issue_token(session, user_id=user.id)
     return user, token
+
+
+def _bot_email(name: str) -> str:
+    """A unique address for a bot created without one (nothing is ever sent to it)."""
+    slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")[:40] or "bot"
+    return f"{slug}-{secrets.token_hex(4)}@bots.invalid"
 
 
 def login_candidate(session: Session, *, email: str) -> tuple[Principal, str] | None:
@@ -118,9 +146,9 @@ def login_candidate(session: Session, *, email: str) -> tuple[Principal, str] | 
     user = repository.user_by_email(session, email.strip().lower())
     if user is None or user.id is None or not user.password_hash:
         return None
-    if user.deactivated_at is not None:
+    if user.deactivated_at is not None or user.kind == BOT:  # bots never sign in to pages
         return None
-    return Principal(id=user.id, name=user.name, role=user.role), user.password_hash
+    return principal_of(user), user.password_hash
 
 
 def names_of(session: Session, *, ids: set[int]) -> dict[int, str]:
@@ -149,6 +177,7 @@ def set_password_hash(
     user = repository.get_user(session, user_id)
     if user is None:
         raise UserNotFound(f"User {user_id} does not exist.")
+    bots.forbid_bot(principal_of(user), "have a password: it works with API tokens")
     if replacing is not None and user.password_hash != replacing:
         return False
     user.password_hash = password_hash
@@ -241,6 +270,11 @@ def update_profile(session: Session, *, actor: Principal, user_id: int, data: Us
     the person's board, an admin); name, email or role (admins)."""
     user = get_user(session, actor=actor, user_id=user_id)
     changes = data.model_dump(include=data.model_fields_set)
+    # A bot's availability is its kill switch and its WIP limit its concurrency: people
+    # (its leads, admins) set them, never the bot itself.
+    bots.forbid_bot(actor, "change a profile, its own included")
+    if user.kind == BOT and changes.get("role") is not None:
+        bots.require_bot_role(user.kind, changes["role"])
     if changes.keys() & _ADMIN_FIELDS and not actor.is_admin:
         raise NotAllowed("Only an admin may change a person's name, email or role.")
     if actor.id != user_id and not leads_person(session, actor=actor, user=user):

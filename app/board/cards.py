@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
+from app.auth import bots
 from app.auth.service import Principal
 from app.board import reactions, repository, wip
 from app.board.access import WORK, board_role, effective_role, may_read, require_role
@@ -35,6 +36,7 @@ from app.events.service import ActorRef
 
 __all__ = [
     "create_card",
+    "facts",
     "get_card",
     "insert_card",
     "load",
@@ -63,7 +65,7 @@ def _record(
     ]
 
 
-def _facts(row: Row[Any], *, stage: str, at: datetime) -> CardFacts:
+def facts(row: Row[Any], *, stage: str, at: datetime) -> CardFacts:
     return CardFacts(
         card_id=row.id,
         board_id=row.board_id,
@@ -306,6 +308,8 @@ def move(
         require_live(row)
     person = enforcement is wip.Enforcement.REFUSE
     if person and target.requires_insight and target.id != row.column_id:
+        # Delegating past the insight gate approves the insight: a person's call.
+        bots.forbid_bot(principal, f"approve an insight (move a card into '{target.name}')")
         reactions.check_ready(session, card_id=card_id, card=row._mapping, column_name=target.name)
     if lane_id != row.lane_id:
         _check_lane(session, board_id=board_id, lane_id=lane_id)
@@ -389,7 +393,7 @@ def move(
         events.append(session, board_id=board_id, type=kind, actor=actor, data=data),
         *_record(session, board_id=board_id, actor=actor, adm=adm, card_id=card_id),
     ]
-    reactions.publish(session, _facts(row, stage=target.stage, at=now), appended)
+    reactions.publish(session, facts(row, stage=target.stage, at=now), appended)
     return changes
 
 
@@ -424,6 +428,8 @@ def update_card(
     for key in ("title", "description", "priority", "blocked"):
         if key in changes and changes[key] is None:
             del changes[key]
+    if "skills" in changes and changes["skills"] is None:
+        changes["skills"] = []
     if "owner_id" in changes and changes["owner_id"] is not None:
         _check_people(session, board_id=board_id, field_name="owner_id", ids=[changes["owner_id"]])
     adm = wip.Admission()
@@ -495,5 +501,5 @@ def update_card(
     appended += _record(
         session, board_id=board_id, actor=actor_ref(actor), adm=adm, card_id=card_id
     )
-    reactions.publish(session, _facts(row, stage=row.column_stage, at=now), appended)
+    reactions.publish(session, facts(row, stage=row.column_stage, at=now), appended)
     return _card({**_card_fields(row), **changes})

@@ -14,6 +14,7 @@ __all__ = [
     "InvalidReference",
     "LaneNotFound",
     "LastManager",
+    "NoActiveColumn",
     "OverrideForbidden",
     "PersonWipLimitExceeded",
     "RoleForbidden",
@@ -92,3 +93,8 @@ class InvalidReference(ValidationFailed):
     """A body field names a column, lane or person that is not on this board."""
 
     type = "validation-error"
+
+
+class NoActiveColumn(Conflict):
+    type = "no-active-column"
+    title = "The board has no active column"

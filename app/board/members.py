@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from app.auth import bots
 from app.auth.exceptions import UserNotFound
 from app.auth.service import Principal
 from app.board import repository
@@ -29,6 +30,7 @@ def update_member(
     if not found:
         raise UserNotFound(f"User {user_id} is not a member of board {board_id}.")
     before = found[0]
+    bots.require_bot_role(before.kind, data.role)
     if before.role != data.role:
         was_manager = effective_role_of(before.user_role, before.role) in MANAGE
         stays_manager = effective_role_of(before.user_role, data.role) in MANAGE
@@ -58,4 +60,5 @@ def update_member(
         email=before.email,
         role=effective_role_of(before.user_role, data.role),
         board_role=data.role,
+        kind=before.kind,
     )

@@ -129,6 +129,12 @@ class Card(SQLModel, table=True):
     # Denormalised copy of card_assignees for cheap reads; card_assignees is what
     # personal WIP limits count.
     assignee_ids: list[int] = Field(default_factory=list, sa_type=JSONType)
+    # The skill names the work needs: a pull hands the card only to someone who has them.
+    skills: list[str] = Field(
+        default_factory=list, sa_column=Column(JSONType, nullable=False, server_default="[]")
+    )
+    # What resolved it, in the resolver's words (resolve_card; shown with the outcome).
+    resolution: str | None = Field(default=None, sa_column=Column(sa.Text, nullable=True))
     blocked: bool = Field(default=False)
     blocked_reason: str | None = Field(default=None, max_length=500)
     blocked_since: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -480,6 +480,7 @@ def members_of(session: Session, *, board_id: int, lock: bool = False) -> list[A
             users.c.name,
             users.c.email,
             users.c.role.label("user_role"),
+            users.c.kind,
         )
         .join(users, users.c.id == members.c.user_id)
         .where(members.c.board_id == board_id)

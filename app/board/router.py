@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from app.auth.deps import CurrentUser
-from app.board import archive, cards, members, service, structure
+from app.board import archive, cards, members, pull, service, structure
 from app.board.schemas import (
     BoardCreate,
     BoardDetail,
@@ -28,6 +28,8 @@ from app.board.schemas import (
     MemberCreate,
     MemberPublic,
     MemberUpdate,
+    PullRequest,
+    PullResult,
 )
 from app.core.deps import Db
 from app.core.params import MAX_ID, IfMatch, PageLimit, PageOffset, PathId
@@ -144,6 +146,17 @@ async def remove_lane(
 ) -> None:
     """Delete a lane; its cards go to lane ``move_cards_to``, or to no lane."""
     await db.write(structure.remove_lane, actor=user, lane_id=lane_id, move_cards_to=move_cards_to)
+
+
+@router.post("/boards/{board_id}/pull", response_model=PullResult)
+async def pull_next(
+    board_id: PathId, user: CurrentUser, db: Db, body: PullRequest | None = None
+) -> PullResult:
+    """Take the best card waiting for your skills: assigned to you and started at once
+    (every WIP limit applies); ``card`` is null when nothing is waiting."""
+    skills = body.skills if body is not None else None
+    card = await db.write(pull.pull_next, actor=user, board_id=board_id, skills=skills)
+    return PullResult(card=card)
 
 
 @router.post("/boards/{board_id}/cards", status_code=201, response_model=CardPublic)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from app.core.params import MAX_ID
@@ -41,11 +41,26 @@ __all__ = [
     "MemberCreate",
     "MemberPublic",
     "MemberUpdate",
+    "PullRequest",
+    "PullResult",
+    "SkillName",
+    "unique_skills",
 ]
 
 Stage = Literal["backlog", "active", "done"]
 Policy = Literal["hard", "soft"]
 Priority = Literal["low", "normal", "high", "urgent"]
+SkillName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+
+
+def unique_skills(value: list[str]) -> list[str]:
+    """Each skill once, whatever its case or spacing."""
+    keys = [" ".join(s.split()).casefold() for s in value]
+    if len(set(keys)) != len(keys):
+        raise ValueError("each skill may be listed once")
+    return [" ".join(s.split()) for s in value]
+
+
 Channel = Literal["call", "chat", "email", "web", "bot"]
 Segment = Literal["customer", "partner"]
 # The lists, derived from the types: forms, filters and the CLI offer these, never a copy.
@@ -170,7 +185,13 @@ class CardCreate(InputModel):
     segment: Segment | None = None
     owner_id: DbId | None = None
     assignee_ids: list[DbId] = Field(default_factory=list, max_length=20)
+    skills: list[SkillName] = Field(default_factory=list, max_length=20)
     override_reason: str | None = Field(default=None, min_length=1, max_length=500)
+
+    @field_validator("skills")
+    @classmethod
+    def _unique_skills(cls, value: list[str]) -> list[str]:
+        return unique_skills(value)
 
 
 class CardUpdate(InputModel):
@@ -182,6 +203,8 @@ class CardUpdate(InputModel):
     segment: Segment | None = None
     owner_id: DbId | None = None
     assignee_ids: list[DbId] | None = Field(default=None, max_length=20)
+    # The skills the work needs (null or [] clears them): a pull matches them.
+    skills: list[SkillName] | None = Field(default=None, max_length=20)
     blocked: bool | None = None
     blocked_reason: str | None = Field(default=None, max_length=500)
     # The actionable-insight fields; null clears one.
@@ -192,6 +215,11 @@ class CardUpdate(InputModel):
     owner_team: str | None = Field(default=None, min_length=1, max_length=100)
     version: int | None = Field(default=None, ge=1, le=MAX_ID)
     override_reason: str | None = Field(default=None, min_length=1, max_length=500)
+
+    @field_validator("skills")
+    @classmethod
+    def _unique_skills(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else unique_skills(value)
 
 
 class CardMove(InputModel):
@@ -242,6 +270,8 @@ class MemberPublic(BaseModel):
     role: str
     board_role: BoardRole | None = None
     email: str | None = None
+    # 'bot' for an AI agent (shown with a bot badge), 'person' otherwise.
+    kind: str = "person"
 
 
 class CardPublic(BaseModel):
@@ -258,6 +288,10 @@ class CardPublic(BaseModel):
     segment: Segment | None
     owner_id: int | None
     assignee_ids: list[int]
+    # The skills the work needs; a pull hands the card only to someone who has them.
+    skills: list[str] = []
+    # What resolved it, in the resolver's words (set by resolve_card).
+    resolution: str | None = None
     blocked: bool
     blocked_reason: str | None
     blocked_since: datetime | None
@@ -362,3 +396,16 @@ class BoardPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class PullRequest(InputModel):
+    """Optional: pull using only these of your skills (default: all of them)."""
+
+    skills: list[SkillName] | None = Field(default=None, max_length=50)
+
+
+class PullResult(BaseModel):
+    """The card you now work on (assigned to you, in the first active column), or null
+    when nothing on the board is waiting for your skills."""
+
+    card: CardPublic | None

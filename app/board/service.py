@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import true
 from sqlalchemy.orm import Session
 
+from app.auth import bots
 from app.auth import repository as auth_repository
 from app.auth import service as auth_service
 from app.auth.exceptions import UserNotFound
@@ -76,7 +77,8 @@ _members = repository.members
 
 
 def actor_ref(actor: Principal) -> ActorRef:
-    return ActorRef(id=actor.id, kind="user")
+    """Who an event names: a bot's events carry ``actor.kind = "bot"``."""
+    return ActorRef(id=actor.id, kind="bot" if actor.is_bot else "user")
 
 
 def _layout(data: BoardCreate) -> presets.Preset:
@@ -212,6 +214,7 @@ def _member(board_id: int, m: Any) -> MemberPublic:
         email=m.email,
         role=effective_role_of(m.user_role, m.role),
         board_role=m.role,
+        kind=m.kind,
     )
 
 
@@ -254,6 +257,7 @@ def add_member(
     user = auth_repository.get_user(session, data.user_id)
     if user is None:
         raise UserNotFound(f"User {data.user_id} does not exist.")
+    bots.require_bot_role(user.kind, data.role)
     _, existing = repository.member_role(session, board_id=board_id, user_id=data.user_id)
     if existing is not None:
         raise Conflict(f"User {data.user_id} is already a member of board {board_id}.")
@@ -273,6 +277,7 @@ def add_member(
         email=user.email,
         role=effective_role_of(user.role, data.role),
         board_role=data.role,
+        kind=user.kind,
     )
 
 

@@ -31,6 +31,7 @@ EXPECTED_TABLES = {
     "lanes",
     "cards",
     "card_assignees",
+    "card_usage",
     "card_comments",
     "board_events",
     "alerts",

@@ -1,0 +1,1 @@
+"""AI agents as teammates: token usage and resolutions (service), the MCP server (mcp_*)."""
