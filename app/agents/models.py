@@ -14,7 +14,7 @@ __all__ = ["CardUsage"]
 
 class CardUsage(SQLModel, table=True):
     """One usage report: a model's tokens and their cost, for the cost per confirmed
-    resolution (bots) set against handling time × an hourly cost (people)."""
+    resolution (bots) set against handling time times an hourly cost (people)."""
 
     __tablename__ = "card_usage"
     __table_args__ = (Index("ix_card_usage_board_id_reported_at", "board_id", "reported_at"),)
