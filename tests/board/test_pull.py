@@ -67,9 +67,12 @@ async def test_pull_matches_the_cards_required_skills(client, as_user):
 
 async def test_nothing_to_pull_is_an_empty_result_not_an_error(client, as_user):
     board = await create_board(client)
-    await create_card(client, board["id"], assignee_ids=[])
-    taken = await create_card(client, board["id"], blocked=None)
-    await client.patch(f"/api/cards/{taken['id']}", json={"blocked": True, "blocked_reason": "x"})
+    person, _ = await create_user(client, role="agent")
+    await add_member(client, board["id"], person["id"])
+    await create_card(client, board["id"])
+    await create_card(client, board["id"], priority="urgent", assignee_ids=[person["id"]])
+    stuck = await create_card(client, board["id"], priority="urgent")
+    await client.patch(f"/api/cards/{stuck['id']}", json={"blocked": True, "blocked_reason": "x"})
     _, token = await _bot(client, board["id"])
     first = await as_user(token).post(f"/api/boards/{board['id']}/pull")
     assert first.json()["card"] is not None
