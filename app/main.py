@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
+from app.agents.router import router as agents_router
 from app.alerts.router import router as alerts_router
 from app.alerts.scheduler import AlertScheduler
 from app.auth import service as auth_service
@@ -172,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(support_metrics_router)
     app.include_router(exports_router)
+    app.include_router(agents_router)
     app.include_router(confirm_page_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
