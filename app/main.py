@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
+from app.agents import mcp_server
 from app.agents.router import router as agents_router
 from app.alerts.router import router as alerts_router
 from app.alerts.scheduler import AlertScheduler
@@ -130,7 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if relay is not None:
                 await relay.start()
             _tune_gc()
-            yield
+            async with mcp_server.running(app, settings):
+                yield
         finally:
             await begin_shutdown()
             await broker.stop()
@@ -175,6 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(exports_router)
     app.include_router(agents_router)
     app.include_router(confirm_page_router)
+    mcp_server.install(app, settings)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     # default): none, so the client address is always the connection's own and a
     # forged header can neither pick a sign-in throttle bucket nor pose as https.
     forwarded_allow_ips: str = ""
+    # The MCP server at /mcp for AI agents (app/agents/mcp_server.py); off: /mcp is a 404.
+    mcp_enabled: bool = True
 
     @field_validator("public_url")
     @classmethod
