@@ -22,6 +22,7 @@ from app.board import repository as board_repository
 from app.board.access import WORK, require_role
 from app.board.schemas import CardPublic
 from app.board.service import actor_ref
+from app.core.errors import ValidationFailed
 from app.events import service as events
 
 __all__ = ["list_usage", "report_usage", "resolve_card"]
@@ -116,7 +117,7 @@ def resolve_card(
     resolution = resolution.strip()
     knowledge = (knowledge.strip() or None) if knowledge is not None else None
     if not resolution:
-        raise InvalidUsage(
+        raise ValidationFailed(
             "resolution must not be blank.",
             errors=[{"field": "resolution", "in": "body", "message": "must not be blank"}],
         )

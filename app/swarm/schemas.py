@@ -13,6 +13,9 @@ from app.swarm.matching import skill_key
 __all__ = [
     "Contribution",
     "ContributionReport",
+    "Handover",
+    "HandoverBy",
+    "HandoverInteraction",
     "InvitationPublic",
     "InvitationSummary",
     "KnowledgeItem",
@@ -97,6 +100,36 @@ class KnowledgeItem(BaseModel):
     resolved_at: datetime
 
 
+class HandoverBy(BaseModel):
+    """The bot that handed the card over."""
+
+    id: int
+    name: str
+    kind: Literal["bot"]
+
+
+class HandoverInteraction(BaseModel):
+    """One contact on the card before the hand-over (the customer's or the bot's)."""
+
+    id: int
+    kind: str
+    actor_kind: str
+    recorded_by: int | None
+    at: datetime
+    body: str | None
+
+
+class Handover(BaseModel):
+    """A bot handed the card over to people: why (its question), what it tried, and the
+    card's conversation up to then (at most 50 interactions, oldest first)."""
+
+    by: HandoverBy
+    question: str
+    tried: str
+    at: datetime
+    interactions: list[HandoverInteraction]
+
+
 class SwarmPublic(BaseModel):
     id: int
     board_id: int
@@ -115,6 +148,11 @@ class SwarmPublic(BaseModel):
     invitations: list[InvitationPublic]
     members: list[SwarmMemberPublic]
     unmatched_skills: list[str]
+    handover: Handover | None = Field(
+        default=None,
+        description="Set when a bot requested the swarm: it handed the card over to people "
+        "(and was unassigned from it).",
+    )
     suggested_knowledge: list[KnowledgeItem] = Field(
         default_factory=list,
         description="Up to 3 earlier knowledge notes with overlapping skills or words "

@@ -25,6 +25,7 @@ from app.board.access import (
     require_role,
 )
 from app.board.cards import require_live
+from app.board.schemas import CardUpdate
 from app.board.service import actor_ref
 from app.core.models import utcnow
 from app.events import service as events
@@ -161,11 +162,23 @@ def _view(session: Session, swarm: Swarm) -> SwarmPublic:
     return swarm_views(session, [swarm])[0]
 
 
+def _hand_over(session: Session, *, actor: Principal, card: Row[Any]) -> None:
+    """A bot asking for a swarm hands the card over: it leaves the card's assignees
+    through the card update path (a ``card.updated`` with ``unassigned``)."""
+    assigned = list(card.assignee_ids or [])
+    if actor.id not in assigned:
+        return
+    others = [u for u in assigned if u != actor.id]
+    board_cards.update_card(
+        session, actor=actor, card_id=card.id, data=CardUpdate(assignee_ids=others)
+    )
+
+
 def request_swarm(
     session: Session, *, actor: Principal, card_id: int, data: SwarmCreate
 ) -> SwarmPublic:
     """Ask for help on a card: match and invite the smallest set of people who cover the
-    skills; the card keeps its owner."""
+    skills; the card keeps its owner. A bot asking hands the card over (it is unassigned)."""
     card, role = _card(session, actor=actor, card_id=card_id, lock=True)
     require_role(role, WORK, "ask for a swarm")
     require_live(card)
@@ -196,8 +209,11 @@ def request_swarm(
         question=swarm.question,
         requested_by=actor.id,
         unmatched_skills=result.unmatched,
+        handover=actor.is_bot,
     )
     _invite(session, swarm, actor, result.picks)
+    if actor.is_bot:
+        _hand_over(session, actor=actor, card=card)
     view = _view(session, swarm)
     view.suggested_knowledge = suggestions(session, actor=actor, swarm=swarm)
     return view

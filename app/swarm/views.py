@@ -11,7 +11,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from app.auth.service import Principal
-from app.swarm import repository
+from app.swarm import handover, repository
 from app.swarm.matching import skill_key
 from app.swarm.models import Swarm
 from app.swarm.schemas import InvitationPublic, KnowledgeItem, SwarmMemberPublic, SwarmPublic
@@ -77,7 +77,8 @@ def board_cards(session: Session, *, board_id: int) -> tuple[int, list[Any]]:
 
 
 def swarm_views(session: Session, swarms: Sequence[Swarm]) -> list[SwarmPublic]:
-    """The public shape of several swarms, in three queries whatever their number."""
+    """The public shape of several swarms: four queries whatever their number, plus
+    one per hand-over for its conversation."""
     ids = [s.id for s in swarms if s.id is not None]
     invs: dict[int, list[InvitationPublic]] = defaultdict(list)
     for i in repository.invitations_of(session, ids) if ids else []:
@@ -104,6 +105,7 @@ def swarm_views(session: Session, swarms: Sequence[Swarm]) -> list[SwarmPublic]:
             )
         )
     titles = repository.card_titles(session, [s.card_id for s in swarms]) if swarms else {}
+    handed = handover.handovers(session, swarms) if swarms else {}
     return [
         SwarmPublic(
             id=s.id,
@@ -123,6 +125,7 @@ def swarm_views(session: Session, swarms: Sequence[Swarm]) -> list[SwarmPublic]:
             invitations=invs.get(s.id or 0, []),
             members=mems.get(s.id or 0, []),
             unmatched_skills=s.unmatched_skills,
+            handover=handed.get(s.id or 0),
             suggested_knowledge=[],
         )
         for s in swarms
