@@ -60,7 +60,7 @@ class UserCreate(InputModel):
     # 'bot': an AI agent that works through API tokens and MCP, always as an agent.
     kind: Kind = "person"
     # A bot may leave it out: it gets an address of its own under .invalid (RFC 2606).
-    email: str = Field(default="", max_length=320, pattern=r"^$|" + _EMAIL)
+    email: str = Field(default="", max_length=320, pattern=r"^$|" + _EMAIL, validate_default=True)
     role: Role = "agent"
     team: str | None = Field(default=None, max_length=100)
     skills: list[Skill] = Field(default_factory=list, max_length=50)

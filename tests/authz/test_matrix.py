@@ -383,6 +383,7 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], Prep]] = {
     ),
     ("GET", B + "/events"): (read(), fixed(B + "/events")),
     # --- cards ---
+    ("POST", B + "/pull"): (work(200), fixed(B + "/pull", json={"skills": []})),
     ("POST", B + "/cards"): (work(201), fixed(B + "/cards", json={"title": "New ticket"})),
     ("GET", B + "/cards"): (read(), fixed(B + "/cards", params={"q": "a", "assignee": "me"})),
     ("GET", "/api/cards/{card_id}"): (read(), fixed("/api/cards/{card_id}")),

@@ -117,6 +117,7 @@ async def test_a_lead_changes_a_members_board_role(client, as_user):
         "email": agent["email"],
         "role": "facilitator",
         "board_role": "facilitator",
+        "kind": "person",
     }
     (updated,) = await events(client, board["id"], seq)
     assert updated["type"] == "member.updated"
