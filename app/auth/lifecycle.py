@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from app.auth import hooks, repository
+from app.auth import bots, hooks, repository
 from app.auth.exceptions import CannotDeactivateSelf, NotAllowed, TokenNotFound, UserNotFound
 from app.auth.models import User
 from app.auth.roles import ADMIN, BOT
@@ -136,6 +136,7 @@ def reset_password(
     user = repository.lock_user(session, user_id)
     if user is None:
         raise UserNotFound(f"User {user_id} does not exist.")
+    bots.forbid_bot(principal_of(user), "have a password: it works with API tokens")
     user.password_hash = password_hash
     own = current_session_id if actor.id == user_id else None
     keep = hash_session_id(own) if own else None

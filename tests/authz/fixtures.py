@@ -21,7 +21,9 @@ from tests.insights.helpers import png
 
 # Board roles, in the order the matrix lists them, then the two outsiders.
 MEMBER_ROLES = ("admin", "lead", "agent", "facilitator", "viewer")
-ROLES = (*MEMBER_ROLES, "nonmember", "removed", "anonymous")
+# An AI agent on the board (a user of kind 'bot' with the agent role): an agent in
+# every respect but the few things only a person may do.
+ROLES = (*MEMBER_ROLES, "bot", "nonmember", "removed", "anonymous")
 # Nothing listens there. Subscribed (on a board that already exists) to the one event
 # that board never sends again, so only pings go out; unknown types are refused.
 HOOK_URL = "http://127.0.0.1:9/authz-hook"
@@ -155,6 +157,13 @@ async def build_world(
         )
         await add_member(admin, board["id"], user["id"], role)
         users[role], tokens[role] = user, token
+    r = await admin.post(
+        "/api/users",
+        json={"name": "Authz bot", "kind": "bot", "skills": [{"name": "authz-bot", "level": 3}]},
+    )
+    assert r.status_code == 201, r.text
+    users["bot"], tokens["bot"] = r.json(), r.json()["token"]
+    await add_member(admin, board["id"], users["bot"]["id"])
     outsider, outsider_token = await create_user(
         admin, role="agent", skills=[{"name": "billing", "level": 3}]
     )

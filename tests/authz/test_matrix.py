@@ -41,9 +41,10 @@ class Call:
 Prep = Callable[[World, str], Awaitable[Call]]
 
 
-def _expect(member: dict[str, int], nonmember: int = 404) -> dict[str, int]:
-    # A removed member is a non-member in every respect.
-    return {**member, "nonmember": nonmember, "removed": nonmember, "anonymous": 401}
+def _expect(member: dict[str, int], nonmember: int = 404, bot: int | None = None) -> dict[str, int]:
+    # A removed member is a non-member in every respect; a bot is an agent unless told.
+    bot = member.get("agent", nonmember) if bot is None else bot
+    return {**member, "bot": bot, "nonmember": nonmember, "removed": nonmember, "anonymous": 401}
 
 
 def read(ok: int = 200) -> dict[str, int]:
@@ -124,8 +125,13 @@ def admin_only(ok: int) -> dict[str, int]:
 
 
 async def _own_password(w: World, role: str) -> Call:
-    # The world's people have no password: an admin sets one they then change.
+    # The world's people have no password: an admin sets one they then change. A bot
+    # never has one (nothing to check the current one against).
     current = f"current-{uuid.uuid4().hex}"
+    if role == "bot":
+        return Call(
+            "/api/users/me/password", json={"current_password": current, "new_password": current}
+        )
     r = await w.admin.post(f"/api/users/{_uid(w, role)}/password", json={"new_password": current})
     assert r.status_code == 204, r.text
     return Call(
@@ -341,10 +347,11 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], Prep]] = {
     ("GET", "/api/users/me"): (anyone(200), fixed("/api/users/me")),
     # A person is visible to those who share a board with them (and to leads/admins).
     ("GET", "/api/users/{user_id}"): (read(), fixed("/api/users/{helper_id}")),
-    ("PATCH", "/api/users/{user_id}"): (anyone(200), _self_patch),
+    # A bot's availability (its kill switch) and limit are its leads' to set.
+    ("PATCH", "/api/users/{user_id}"): ({**anyone(200), "bot": 403}, _self_patch),
     ("POST", "/api/users/{user_id}/tokens"): (anyone(201), _self_token),
     ("DELETE", "/api/users/{user_id}/tokens/{token_id}"): (anyone(204), _self_revoke),
-    ("POST", "/api/users/me/password"): (anyone(204), _own_password),
+    ("POST", "/api/users/me/password"): ({**anyone(204), "bot": 403}, _own_password),
     ("POST", "/api/users/{user_id}/password"): (
         admin_only(204),
         _on_fresh_user("password", json={"new_password": "an-admin-chosen-one"}),
@@ -418,7 +425,9 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], Prep]] = {
     ),
     ("GET", "/api/cards/{card_id}/comments"): (read(), fixed("/api/cards/{card_id}/comments")),
     ("PATCH", "/api/comments/{comment_id}"): (
-        _expect({"admin": 403, "lead": 403, "agent": 200, "facilitator": 403, "viewer": 403}),
+        _expect(
+            {"admin": 403, "lead": 403, "agent": 200, "facilitator": 403, "viewer": 403}, bot=403
+        ),
         _edit_comment,
     ),
     ("DELETE", "/api/comments/{comment_id}"): (manage(204), _delete_comment),
@@ -552,6 +561,7 @@ WEBSOCKET = "/ws/boards/{board_id}"
 # 101: streams the log; otherwise the close code (4404 not a member, 4401 no credentials).
 WS_EXPECT = {
     **dict.fromkeys(MEMBER_ROLES, 101),
+    "bot": 101,
     "nonmember": 4404,
     "removed": 4404,
     "anonymous": 4401,
