@@ -71,7 +71,8 @@ def _claim(session: Session, card_id: int) -> bool:
     if session.connection().dialect.name == "sqlite":
         return True
     c = repository.cards
-    stmt = select(c.c.id).where(c.c.id == card_id).with_for_update(skip_locked=True)
+    # FOR NO KEY UPDATE, as every card lock (app/board/repository.py says why).
+    stmt = select(c.c.id).where(c.c.id == card_id).with_for_update(skip_locked=True, key_share=True)
     return session.execute(stmt).first() is not None
 
 
