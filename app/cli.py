@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -81,6 +82,72 @@ def _password_unless_set(session: Session, *, user_id: int, password_hash: str) 
     return password_hash
 
 
+class _DemoAgent:
+    """``serve --demo --agent``: the reference agent (app/agents/reference.py) as a task of
+    the server's own event loop, working the demo board through the server's ``/mcp``."""
+
+    def __init__(self, *, token: str, board_id: int, created: bool) -> None:
+        self.token, self.board_id, self.created = token, board_id, created
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[int] | None = None
+
+    def announce(self) -> None:
+        from app.demo_bot import BOT_NAME
+
+        fresh = " (four urgent cards wait in Triage for it)" if self.created else ""
+        console.say(
+            f"AI agent: {BOT_NAME} works the demo board through /mcp{fresh}; "
+            "its steps follow here. Stop it with its availability 'away' on the People page."
+        )
+
+    def _log(self, message: str) -> None:
+        console.say(f"FAQ bot: {message}")
+
+    def start(self, base_url: str) -> None:
+        from app.agents.reference import AgentSettings, run_agent
+
+        settings = AgentSettings(board_id=self.board_id, pause_seconds=2.0)
+        self._task = asyncio.get_running_loop().create_task(
+            run_agent(f"{base_url}/mcp", self.token, settings, self._log, self._stop)
+        )
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            self._task.cancel()  # a tool call in flight is abandoned, not awaited
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+
+def _self_url(host: str, port: int) -> str:
+    """Where this server answers itself: a wildcard address means the loopback."""
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _demo_agent(settings: Settings, *, admin_id: int, board_id: int) -> _DemoAgent | None:
+    """The demo bot and its token (``--agent``); None (said why) when it cannot run."""
+    from app.demo_bot import ensure_demo_bot
+
+    if not settings.mcp_enabled:
+        console.say(
+            "error: --agent works through /mcp, which SWARMBOARD_MCP_ENABLED=false turns off",
+            err=True,
+            level=logging.ERROR,
+        )
+        return None
+    try:
+        bot = _run_write(settings, ensure_demo_bot, admin_id=admin_id, board_id=board_id)
+    except DomainError as exc:
+        console.say(f"error: could not add the demo bot: {exc.detail}", err=True)
+        return None
+    return _DemoAgent(token=bot.token, board_id=board_id, created=bot.created)
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -98,6 +165,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # What a person needs to try Swarmboard: printed once the server listens, last.
     banner: list[Callable[[], None]] = []
     logins: list[tuple[str, str]] = []  # the demo's sign-ins (none in production)
+    agent: _DemoAgent | None = None  # --agent: the demo bot, run in this process
+    if args.agent and not args.demo:
+        console.say("error: --agent works the demo board: add --demo", err=True)
+        return 2
     if args.demo:
         name = "admin-token"
         if token is None:
@@ -127,6 +198,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         banner.append(
             partial(console.say, f"Demo board ready: board id {board_id}", board_id=board_id)
         )
+        if args.agent:
+            agent = _demo_agent(settings, admin_id=admin.id, board_id=board_id)
+            if agent is None:
+                return 2
+            banner.append(agent.announce)
         if demo_hash is not None:
             if admin_hash == demo_hash or verify_password(admin_hash, DEMO_PASSWORD):
                 logins.append(("Admin", admin.email))
@@ -155,8 +231,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
                 # URL and logins are the last thing on the screen.
                 for say in banner:
                     say()
+                if agent is not None:  # the demo bot works the board once we listen
+                    agent.start(_self_url(args.host, args.port))
 
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            if agent is not None:
+                await agent.stop()  # before its own requests would hold up the drain
             # The scan and the relay stop starting work now and finish what is in flight
             # while uvicorn drains connections, not after it: one grace period in all.
             app.state.begin_shutdown()
@@ -423,6 +503,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="seed a demo support board")
+    serve.add_argument(
+        "--agent",
+        action="store_true",
+        help="with --demo: an AI agent (FAQ bot, no LLM) works the demo board through /mcp",
+    )
     serve.add_argument(
         "--log-level",
         choices=["critical", "error", "warning", "info", "debug"],
