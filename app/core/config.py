@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # The address customers reach this server at; confirmation links are built on it.
     public_url: str = "http://127.0.0.1:8000"
     confirmation_days: float = Field(default=14.0, gt=0, le=365)
+    # What an hour of a person's handling time costs, in US dollars: people's cost per
+    # confirmed resolution, next to bots' reported cost (unset: reported as null).
+    staff_hourly_cost: float | None = Field(default=None, ge=0, le=1_000_000)
 
     # Request bodies above this are refused with 413 before a handler sees them (evidence
     # uploads get evidence_max_bytes plus their multipart framing instead).

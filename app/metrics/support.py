@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from app.auth.service import Principal
 from app.board.access import board_role
 from app.metrics import support_repository as sql
+from app.metrics.automation import automation_report
 from app.metrics.params import Scope
 from app.metrics.stats import mean, percentile, rate
 from app.metrics.support_repository import CardRow, Policy
@@ -260,4 +261,5 @@ def support_report(
         },
         "sla": report.sla_report(),
         "top_reasons": [{"product": p, "count": n} for p, n in reasons],
+        "automation": automation_report(session, board_id=board_id, scope=scope, now=now),
     }
