@@ -212,8 +212,34 @@ def _left(d: dict[str, Any], n: Names) -> str:
 
 
 def _asked(d: dict[str, Any], n: Names) -> str:
-    question, text = d.get("question"), "Asked the swarm for help"
+    question = d.get("question")
+    text = (
+        "Handed over to people (asked a swarm)" if d.get("handover") else "Asked the swarm for help"
+    )
     return f"{text}: {_quote(question)}" if question else text
+
+
+def _tokens(count: Any) -> str:
+    return f"{count:,} token{'' if count == 1 else 's'}" if isinstance(count, int) else "? tokens"
+
+
+def _usage(d: dict[str, Any], n: Names) -> str:
+    cost = d.get("cost_usd")
+    money = "$?"
+    if isinstance(cost, int | float):  # cents, and fractions of a cent below a dollar
+        whole, _, frac = (f"{cost:,.2f}" if cost >= 1 else f"{cost:.4f}").partition(".")
+        money = f"${whole}.{frac[:2] + frac[2:].rstrip('0')}"
+    return (
+        f"Reported usage: {_tokens(d.get('input_tokens'))} in, "
+        f"{_tokens(d.get('output_tokens'))} out on {d.get('model')} ({money})"
+    )
+
+
+def _resolved(d: dict[str, Any], n: Names) -> str:
+    line = f"Resolved: {_quote(d.get('resolution'))}"
+    if d.get("knowledge"):
+        line += f" (knowledge: {_quote(d.get('knowledge'))})"
+    return line
 
 
 Line = Callable[[dict[str, Any], Names], str]
@@ -225,6 +251,8 @@ LINES: dict[str, Line] = {
         f"{d.get('reason') or 'the customer said it is not solved'}"
     ),
     "card.updated": _updated,
+    "card.resolved": _resolved,
+    "card.usage_reported": _usage,
     "card.blocked": lambda d, n: f"Blocked: {d['reason']}" if d.get("reason") else "Blocked",
     "card.unblocked": lambda d, n: "Unblocked",
     "card.archived": lambda d, n: "Archived",

@@ -233,3 +233,26 @@ async def test_a_persons_swarm_request_is_no_hand_over(client):
     assert r.json()["handover"] is None
     requested = [e for e in await events(client, board["id"]) if e["type"] == "swarm.requested"]
     assert requested[-1]["data"]["handover"] is False
+
+
+async def test_the_cards_activity_tells_the_usage_and_the_resolution(client, as_user):
+    board = await create_board(client)
+    card = await create_card(client, board["id"], column_id=_cols(board)["Investigating"])
+    _, token = await _bot(client, board["id"])
+    await as_user(token).post(f"/api/cards/{card['id']}/usage", json=USAGE)
+    await as_user(token).post(
+        f"/api/cards/{card['id']}/resolve",
+        json={"resolution": "Reset the token.", "knowledge": "Tokens expire after 90 days."},
+    )
+
+    r = await client.get(f"/api/cards/{card['id']}/activity")
+
+    lines = {i["type"]: i for i in r.json()["items"]}
+    usage = lines["card.usage_reported"]
+    assert (
+        usage["summary"] == "Reported usage: 1,200 tokens in, 300 tokens out on claude-x ($0.0125)"
+    )
+    assert usage["actor"]["kind"] == "bot"
+    assert lines["card.resolved"]["summary"] == (
+        "Resolved: “Reset the token.” (knowledge: “Tokens expire after 90 days.”)"
+    )
