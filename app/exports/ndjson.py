@@ -91,6 +91,8 @@ def card_object(ctx: ExportContext, r: CardRecord) -> dict[str, Any]:
         "handed_off_at": iso_ts(card["handed_off"]),
         "swarmed": r.swarmed,
         "confirmation": _confirmation(r.confirmation),
+        "resolution": r.outcome["resolution"] if r.outcome else None,
+        "usage": r.outcome["usage"] if r.outcome else None,
     }
 
 

@@ -41,6 +41,8 @@ class CardRecord:
     timeline: Timeline
     swarmed: bool
     confirmation: dict[str, Any] | None
+    # NDJSON only: {"usage": {input_tokens, output_tokens, cost_usd}, "resolution"}.
+    outcome: dict[str, Any] | None = None
 
     def blocked_seconds(self, now: float) -> float:
         """Finished blocked spells plus the current one, if the card is blocked now."""

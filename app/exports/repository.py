@@ -28,6 +28,7 @@ __all__ = [
     "lanes",
     "last_seq",
     "latest_confirmations",
+    "outcomes",
     "swarmed",
     "waiting_columns",
 ]
@@ -108,6 +109,36 @@ def latest_confirmations(session: Session, card_ids: Sequence[int]) -> dict[int,
                 "requested_at": requested,
                 "answered_at": answered,
             }
+    return out
+
+
+def outcomes(session: Session, card_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Each card's resolution text and the sums of its usage reports (zero when none)."""
+    if not card_ids:
+        return {}
+    bounds = {"lo": min(card_ids), "hi": max(card_ids)}
+    wanted = set(card_ids)
+    out: dict[int, dict[str, Any]] = {
+        i: {"usage": {"input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0}, "resolution": None}
+        for i in wanted
+    }
+    sql = (
+        "SELECT card_id, SUM(input_tokens), SUM(output_tokens), SUM(cost_usd) FROM card_usage "
+        "WHERE card_id >= :lo AND card_id <= :hi GROUP BY card_id"
+    )
+    for card_id, tokens_in, tokens_out, cost in session.execute(text(sql), bounds):
+        if int(card_id) in wanted:
+            out[int(card_id)]["usage"] = {
+                "input_tokens": int(tokens_in or 0),
+                "output_tokens": int(tokens_out or 0),
+                "cost_usd": round(float(cost or 0.0), 6),
+            }
+    sql = (
+        "SELECT id, resolution FROM cards WHERE id >= :lo AND id <= :hi AND resolution IS NOT NULL"
+    )
+    for card_id, resolution in session.execute(text(sql), bounds):
+        if int(card_id) in wanted:
+            out[int(card_id)]["resolution"] = resolution
     return out
 
 

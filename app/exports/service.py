@@ -136,6 +136,7 @@ def card_chunk(
     ids = [tl.card_id for _, tl in kept]
     swarmed = repository.swarmed(session, ids)
     confirmations = repository.latest_confirmations(session, ids) if kind == "ndjson" else {}
+    outcomes = repository.outcomes(session, ids) if kind == "ndjson" else {}
     records = [
         CardRecord(
             card=card,
@@ -143,6 +144,7 @@ def card_chunk(
             timeline=tl,
             swarmed=tl.card_id in swarmed,
             confirmation=confirmations.get(tl.card_id),
+            outcome=outcomes.get(tl.card_id),
         )
         for card, tl in kept
     ]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -256,3 +257,32 @@ async def test_the_cards_activity_tells_the_usage_and_the_resolution(client, as_
     assert lines["card.resolved"]["summary"] == (
         "Resolved: “Reset the token.” (knowledge: “Tokens expire after 90 days.”)"
     )
+
+
+async def test_cards_ndjson_carries_each_cards_usage_and_resolution(client, as_user):
+    board = await create_board(client)
+    worked = await create_card(client, board["id"], column_id=_cols(board)["Investigating"])
+    untouched = await create_card(client, board["id"])
+    _, token = await _bot(client, board["id"])
+    for cost in (0.25, 0.5):
+        await as_user(token).post(
+            f"/api/cards/{worked['id']}/usage", json={**USAGE, "cost_usd": cost}
+        )
+    await as_user(token).post(f"/api/cards/{worked['id']}/resolve", json={"resolution": "Done."})
+
+    r = await client.get(f"/api/boards/{board['id']}/export/cards.ndjson")
+
+    assert r.status_code == 200, r.text
+    lines = {c["id"]: c for c in map(json.loads, r.text.splitlines())}
+    assert lines[worked["id"]]["usage"] == {
+        "input_tokens": 2400,
+        "output_tokens": 600,
+        "cost_usd": 0.75,
+    }
+    assert lines[worked["id"]]["resolution"] == "Done."
+    assert lines[untouched["id"]]["usage"] == {
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "cost_usd": 0.0,
+    }
+    assert lines[untouched["id"]]["resolution"] is None

@@ -83,6 +83,8 @@ async def test_a_ticket_with_every_metric(client: httpx.AsyncClient, history: Hi
         "bot_resolved_at": None,
         "handed_off_at": None,
         "swarmed": True,
+        "resolution": None,
+        "usage": {"input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0},
     }
 
 
