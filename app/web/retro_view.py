@@ -14,6 +14,7 @@ from app.metrics.params import Scope
 from app.web import charts
 from app.web.dates import day_text as _day_text
 from app.web.numbers import number
+from app.web.retro_automation import automation_view
 
 __all__ = [
     "FORECAST_DAYS",
@@ -496,6 +497,7 @@ def build_view(read: dict[str, Any], scope: Scope, *, today: date) -> dict[str, 
             "days": len(period.days),
         },
         **support_view(data["support"]),
+        "automation": automation_view(data["support"]["automation"], duration=duration),
         **flow_view(flow),
         "charts": built.charts,
         "tables": built.tables,
