@@ -23,7 +23,7 @@ from app.comments import service as comments_service
 from app.core.params import MAX_ID
 from app.swarm import reports as swarm_reports
 from app.swarm.models import Swarm
-from app.swarm.schemas import KnowledgePage
+from app.swarm.schemas import KnowledgeItem, KnowledgePage
 from app.swarm.views import suggestions
 from app.tickets import service as tickets_service
 from app.tickets.schemas import CustomerPublic, InteractionPublic
@@ -33,6 +33,7 @@ __all__ = ["board_overview", "card_detail", "register"]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 READ_ONLY = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
 _OVERVIEW_SWARMS = 20
+_SUMMARY_FIELDS = set(BoardSummary.model_fields)
 
 
 def board_overview(session: Session, *, actor: Principal, board_id: int) -> BoardOverview:
@@ -50,17 +51,16 @@ def board_overview(session: Session, *, actor: Principal, board_id: int) -> Boar
     )
 
 
-_SUMMARY_FIELDS = set(BoardSummary.model_fields)
-
-
-def _related_knowledge(session: Session, *, actor: Principal, card: CardPublic) -> list[Any]:
+def _related_knowledge(
+    session: Session, *, actor: Principal, card: CardPublic
+) -> list[KnowledgeItem]:
     # The swarm suggestions' ranking (shared skills, then shared words), asked for a
     # swarm that is never saved: the card's skills, title and description.
     probe = Swarm(
         id=0,
         board_id=card.board_id,
         card_id=card.id,
-        skills=list(getattr(card, "skills", []) or []),
+        skills=list(card.skills),
         question=card.title,
         tried=card.description,
     )
