@@ -116,6 +116,7 @@ def _take(session: Session, *, actor: Principal, role: str, row: Any, target_id:
     repository.update_card(session, card_id, {"assignee_ids": [actor.id]})
     row, _ = cards.load(session, actor=actor, card_id=card_id, lock=False)
     target = repository.lock_column(session, target_id)
+    assert target is not None  # read from the board's live columns in this transaction
     changes = cards.move(
         session,
         row,
