@@ -188,6 +188,11 @@ async def _move(w: World, role: str) -> Call:
     return Call(f"/api/cards/{card_id}/move", json={"column_id": w.columns["doing"]})
 
 
+async def _resolve(w: World, role: str) -> Call:
+    card_id = await w.fresh_card()
+    return Call(f"/api/cards/{card_id}/resolve", json={"resolution": "Reset the router"})
+
+
 async def _archive(w: World, role: str) -> Call:
     return Call(f"/api/cards/{await w.fresh_card()}/archive")
 
@@ -390,6 +395,16 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, int], Prep]] = {
     ),
     ("GET", B + "/events"): (read(), fixed(B + "/events")),
     # --- cards ---
+    # --- AI agents' outcomes (app/agents) ---
+    ("POST", "/api/cards/{card_id}/usage"): (
+        work(201),
+        fixed(
+            "/api/cards/{card_id}/usage",
+            json={"model": "m", "input_tokens": 10, "output_tokens": 5, "cost_usd": 0.01},
+        ),
+    ),
+    ("GET", "/api/cards/{card_id}/usage"): (read(), fixed("/api/cards/{card_id}/usage")),
+    ("POST", "/api/cards/{card_id}/resolve"): (work(200), _resolve),
     ("POST", B + "/pull"): (work(200), fixed(B + "/pull", json={"skills": []})),
     ("POST", B + "/cards"): (work(201), fixed(B + "/cards", json={"title": "New ticket"})),
     ("GET", B + "/cards"): (read(), fixed(B + "/cards", params={"q": "a", "assignee": "me"})),
@@ -571,6 +586,7 @@ WS_EXPECT = {
 NOT_BOARD_SCOPED = {
     "/": "page: redirects to the board list or the login page",
     "/login": "page: sign-in form",
+    "/mcp": "the MCP server: the API's bearer tokens and services (tests/agents/test_mcp_*)",
     "/logout": "page: ends the session",
     "/boards": "page: lists your boards through the same service as GET /api/boards",
     "/boards/{board_id}": "page: the board (session-cookie tests in tests/web)",
