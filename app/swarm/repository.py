@@ -357,6 +357,7 @@ def board_snapshot(session: Session, board_id: int) -> tuple[int, list[Any]]:
             cards.c.assignee_ids,
             cards.c.product,
             cards.c.external_ref,
+            cards.c.skills,
             owners.c.name.label("owner_name"),
             swarms.c.id.label("swarm_id"),
         )

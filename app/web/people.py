@@ -1,8 +1,11 @@
 """The people page: profiles, skills, availability and personal WIP limits.
 
 Admins see everyone (50 a page, with a search) and add, edit, deactivate and invite
-people; a lead sees the people on the boards they lead and edits their working profile;
-everyone sees and edits their own (app/auth/people.py says who sees whom). Reading is
+people, and add bots (AI agents: no email, password or invitation; their first API token
+is shown once); a lead sees the people on the boards they lead and edits their working profile;
+everyone sees and edits their own (app/auth/people.py says who sees whom). A bot wears a
+bot badge, and its availability is its kill switch (Stop / Resume), for admins and the
+leads of its boards. Reading is
 server-rendered; changes go to the JSON API from ``static/people.js`` with the session
 cookie and the CSRF header, and the script then re-reads the person's fragment, so one
 template draws a person either way.
@@ -18,6 +21,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from app.auth import people
 from app.auth.models import ROLES
+from app.auth.roles import BOT_ROLES
 from app.auth.service import Principal
 from app.core.deps import Db
 from app.core.params import MAX_ID
@@ -44,7 +48,12 @@ def _number(raw: str | None) -> int | None:
 
 def _shared(user: Principal) -> dict[str, Any]:
     """What the person template needs besides the person."""
-    return {"me": user, "roles": ROLES, "availability": AVAILABILITY}
+    return {
+        "me": user,
+        "roles": ROLES,
+        "bot_roles": [r for r in ROLES if r in BOT_ROLES],
+        "availability": AVAILABILITY,
+    }
 
 
 @router.get("/people")

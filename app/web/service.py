@@ -17,6 +17,7 @@ from app.auth import password
 from app.auth import service as auth_service
 from app.auth.service import Principal
 from app.board import access
+from app.board import repository as board_repository
 from app.board import views as board_views
 from app.board.views import BoardListing
 from app.core.db import Database
@@ -146,6 +147,12 @@ def board_page(session: Session, *, actor: Principal, board_id: int) -> dict[str
     cols = board_views.columns_of(session, board_id=board_id)
     lanes = board_views.lanes_of(session, board_id=board_id)
     members = board_views.member_names(session, board_id=board_id)
+    # Bots (AI agents) wear a bot badge wherever the page names them.
+    bots = {
+        int(m.user_id)
+        for m in board_repository.members_of(session, board_id=board_id)
+        if m.kind == "bot"
+    }
     lane_ids = [lane.id for lane in lanes]
     unlaned = not lanes or any(c.lane_id not in lane_ids for c in card_rows)
     rows: list[int | None] = [*lane_ids, *([None] if unlaned else [])]
@@ -174,6 +181,13 @@ def board_page(session: Session, *, actor: Principal, board_id: int) -> dict[str
                 "age": age_text(c.column_entered_at, now),
                 "owner_name": c.owner_name,
                 "owner_initials": initials(c.owner_name) if c.owner_name else None,
+                "owner_is_bot": c.owner_id in bots,
+                "bot_assignees": [
+                    {"id": b, "name": members.get(b, f"Bot {b}")}
+                    for b in c.assignee_ids or []
+                    if b in bots
+                ],
+                "skills": list(c.skills or []),
                 "swarm_id": c.swarm_id,
                 "alerts": card_alerts.get(c.id, []),
             }
@@ -209,6 +223,7 @@ def board_page(session: Session, *, actor: Principal, board_id: int) -> dict[str
         "columns": columns,
         "lanes": lane_info,
         "members": members,
+        "bots": sorted(bots),
         "card_total": len(card_rows),
         "alert_total": sum(map(len, card_alerts.values())) + sum(map(len, column_alerts.values())),
         "alert_labels": ALERT_LABELS,

@@ -1,5 +1,6 @@
 /* Swarmboard board page, part 1: shared state, the JSON API, card placement, WIP
- * counters and card ages (toasts.js has the flash message). moves.js, forms.js, swarm.js, alerts.js
+ * counters and card ages (toasts.js has the flash message; board_agents.js the bot
+ * badges, skill chips and Pull next). moves.js, forms.js, swarm.js, alerts.js
  * and live.js build on the SB namespace defined here. No library, no per-card listener,
  * one timer. */
 "use strict";
@@ -168,6 +169,7 @@
     SB.setOwner(el, c.owner_id);
     SB.setPeople(el, c.owner_id, c.assignee_ids || []);
     SB.setProduct(el, c.product);
+    SB.setSkills(el, c.skills || []);
     if (c.external_ref) el.dataset.ref = c.external_ref;
     SB.setBlocked(el, c.blocked, c.blocked_reason);
     return el;
@@ -191,8 +193,10 @@
       const menu = el.querySelector(".move-menu");
       if (menu) menu.before(owner); else el.querySelector(".meta").append(owner);
     }
+    const bot = SB.isBot(ownerId);
     owner.textContent = SB.initials(name);
-    owner.title = name;
+    owner.title = bot ? name + " (bot)" : name;
+    owner.classList.toggle("is-bot", bot);
   };
 
   /** The card's people as data attributes, which the page filter reads (filter.js):
@@ -200,7 +204,10 @@
    *  undefined argument leaves that attribute as it is; the initials are setOwner's. */
   SB.setPeople = function (el, ownerId, assigneeIds) {
     if (ownerId !== undefined) el.dataset.owner = ownerId === null ? "" : String(ownerId);
-    if (assigneeIds !== undefined) el.dataset.assignees = (assigneeIds || []).join(" ");
+    if (assigneeIds !== undefined) {
+      el.dataset.assignees = (assigneeIds || []).join(" ");
+      SB.setBots(el, assigneeIds || []); // board_agents.js: a chip for each bot assignee
+    }
   };
 
   SB.setProduct = function (el, product) {

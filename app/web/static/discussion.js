@@ -96,7 +96,9 @@
     li.dataset.commentId = String(item.id);
     li.classList.toggle("is-mine", item.author_id === me);
     li.classList.toggle("is-deleted", !!item.deleted);
-    li.querySelector(".comment-author").textContent = item.author_name || personName(item.author_id);
+    const author = li.querySelector(".comment-author");
+    author.textContent = item.author_name || personName(item.author_id);
+    if (SB.isBot(item.author_id)) author.append(" ", SB.botBadge());
     const when = li.querySelector(".comment-when");
     if (when.dataset.iso !== item.created_at) {
       when.dataset.iso = item.created_at;
@@ -360,6 +362,7 @@
   function actorName(actor) {
     if (!actor) return "Swarmboard";
     if (actor.name) return actor.name;
+    if (actor.kind === "bot") return personName(actor.id, "A bot");
     if (actor.kind && actor.kind !== "user") return actor.kind === "system" ? "Swarmboard" : actor.kind;
     return personName(actor.id, "Someone");
   }
@@ -376,7 +379,10 @@
   function updateEntry(li, item) {
     li.dataset.seq = String(item.seq);
     li.dataset.type = item.type;
-    li.querySelector(".activity-actor").textContent = actorName(item.actor);
+    const who = li.querySelector(".activity-actor");
+    who.textContent = actorName(item.actor);
+    // Events a bot caused carry actor.kind "bot": they wear the bot badge.
+    if (item.actor && (item.actor.kind === "bot" || SB.isBot(item.actor.id))) who.append(SB.botBadge());
     li.querySelector(".activity-summary").textContent = item.summary || item.type;
     const when = li.querySelector(".activity-when");
     if (when.dataset.iso !== item.at) {

@@ -106,6 +106,7 @@
     SB.setOwner(card, c.owner_id);
     if (SB.setPeople) SB.setPeople(card, c.owner_id, c.assignee_ids);
     if (SB.setProduct) SB.setProduct(card, c.product);
+    if (SB.setSkills) SB.setSkills(card, c.skills || []);
     SB.setBlocked(card, c.blocked, c.blocked_reason);
     document.dispatchEvent(new CustomEvent("sb:card-updated", { detail: { cardId: c.id } }));
   }

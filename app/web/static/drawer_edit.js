@@ -1,7 +1,8 @@
 /* Swarmboard board page: editing the card in the drawer (drawer.js opens the drawer).
  * The title and the description, each edited in place (Edit, then Save or Cancel;
  * Ctrl+Enter saves, Escape cancels without closing the drawer), and the card's fields
- * (priority, channel, product, blocked and its reason) in one form with one Save.
+ * (priority, channel, product, the skills it needs, blocked and its reason) in one form
+ * with one Save; the skills are typed comma-separated and sent as a list.
  *
  * Every save is a PATCH through SB.drawer.patch. An in-place edit sends the version it
  * started from, so a change made meanwhile is refused rather than overwritten; a live
@@ -121,9 +122,15 @@
       priority: c.priority,
       channel: c.channel || "",
       product: c.product || "",
+      skills: (c.skills || []).join(", "),
       blocked: !!c.blocked,
       blocked_reason: c.blocked_reason || "",
     };
+  }
+
+  /** "Billing,  sql ," -> ["Billing", "sql"]: the skills a card needs, as typed. */
+  function skillList(raw) {
+    return String(raw || "").split(",").map((s) => s.trim().replace(/\s+/g, " ")).filter(Boolean);
   }
 
   function controlValue(name) {
@@ -171,6 +178,8 @@
     if (fields.elements.channel.value !== now.channel) changes.channel = fields.elements.channel.value || null;
     const product = fields.elements.product.value.trim();
     if (product !== now.product) changes.product = product || null;
+    const skills = skillList(fields.elements.skills.value);
+    if (skills.join(", ") !== now.skills) changes.skills = skills;
     const blocked = fields.elements.blocked.checked;
     const reason = fields.elements.blocked_reason.value.trim();
     if (blocked !== now.blocked) changes.blocked = blocked;

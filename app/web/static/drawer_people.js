@@ -37,19 +37,24 @@
     // Owner: a select of the board's members (and whoever owns it, if they left).
     people.owner.textContent = "";
     people.owner.add(option(null, "Nobody", c.owner_id === null));
-    for (const m of all) people.owner.add(option(m.id, m.name + (m.id === me ? " (you)" : ""), m.id === c.owner_id));
+    // A bot is named "(bot)" in the selects, where a badge cannot go.
+    const label = (m) => m.name + (m.id === me ? " (you)" : SB.isBot(m.id) ? " (bot)" : "");
+    for (const m of all) people.owner.add(option(m.id, label(m), m.id === c.owner_id));
     if (c.owner_id !== null && !all.some((m) => m.id === c.owner_id)) {
       people.owner.add(option(c.owner_id, memberName(c.owner_id), true));
     }
     people.owner.hidden = !canWork;
     people.ownerText.hidden = canWork;
     people.ownerText.textContent = c.owner_id === null ? "Nobody" : memberName(c.owner_id);
+    if (SB.isBot(c.owner_id)) people.ownerText.append(" ", SB.botBadge());
     // Assignees: a list with a remove button each, and "Add assignee".
     people.list.textContent = "";
     for (const id of assigned) {
       const li = el("li", "assignee");
       li.dataset.userId = String(id);
-      li.append(el("span", "assignee-name", memberName(id) + (id === me ? " (you)" : "")));
+      const name = el("span", "assignee-name", memberName(id) + (id === me ? " (you)" : ""));
+      if (SB.isBot(id)) name.append(SB.botBadge());
+      li.append(name);
       if (canWork) {
         const remove = button("✕", "quiet assignee-remove", { removeAssignee: String(id) });
         remove.setAttribute("aria-label", "Remove " + memberName(id) + " from the assignees");
@@ -61,7 +66,7 @@
     people.add.textContent = "";
     people.add.add(option(null, "Add assignee…", true));
     const free = all.filter((m) => !assigned.includes(m.id));
-    for (const m of free) people.add.add(option(m.id, m.name + (m.id === me ? " (you)" : "")));
+    for (const m of free) people.add.add(option(m.id, label(m)));
     people.add.hidden = !canWork || free.length === 0;
     people.assignMe.hidden = !canWork || (assigned.includes(me) && c.owner_id !== null);
   }

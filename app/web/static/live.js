@@ -53,7 +53,11 @@
     // The event does not name the owner: ask for the card once to show their initials.
     SB.api("GET", "/api/cards/" + Number(d.card_id)).then((res) => {
       const el = SB.card(d.card_id);
-      if (res.ok && el) { SB.setOwner(el, res.body.owner_id); SB.setPeople(el, res.body.owner_id, res.body.assignee_ids); }
+      if (res.ok && el) {
+        SB.setOwner(el, res.body.owner_id);
+        SB.setPeople(el, res.body.owner_id, res.body.assignee_ids);
+        SB.setSkills(el, res.body.skills || []);
+      }
     });
     return true;
   }
@@ -65,6 +69,7 @@
     if ("owner_id" in changes) SB.setOwner(el, changes.owner_id);
     if ("assignee_ids" in changes) SB.setPeople(el, undefined, changes.assignee_ids);
     if ("product" in changes) SB.setProduct(el, changes.product);
+    if ("skills" in changes) SB.setSkills(el, changes.skills || []);
     if ("blocked" in changes || "blocked_reason" in changes) {
       const blocked = "blocked" in changes ? changes.blocked : !!el.querySelector(".blocked");
       SB.setBlocked(el, blocked, changes.blocked_reason);

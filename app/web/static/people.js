@@ -1,5 +1,6 @@
-/* Swarmboard people page: add a person (with an invitation link shown once), edit a
- * profile's availability, skills, team and WIP limit, name, email and role, deactivate
+/* Swarmboard people page: add a person (with an invitation link shown once) or a bot
+ * (with its first API token shown once), edit a profile's availability, skills, team and
+ * WIP limit, name, email and role, stop and resume a bot (its kill switch), deactivate
  * and reactivate, and make a new invitation link.
  *
  * Changes go to the JSON API (/api/users…) with the session cookie and the CSRF header.
@@ -13,6 +14,8 @@
   const list = document.getElementById("people");
   const createForm = document.getElementById("create-person");
   const linkBox = document.getElementById("invitation-box");
+  const botForm = document.getElementById("create-bot");
+  const tokenBox = document.getElementById("token-box");
   const pageNotice = document.getElementById("page-notice");
   const dialog = document.getElementById("deactivate-dialog");
   const rowTemplate = document.getElementById("skill-row-template");
@@ -97,7 +100,8 @@
         return { team: String(f.team.value || "").trim() || null, wip_limit: limit };
       }
       case "identity": {
-        const body = { name: String(f.name.value || "").trim(), email: String(f.email.value || "").trim() };
+        const body = { name: String(f.name.value || "").trim() };
+        if (f.email) body.email = String(f.email.value || "").trim(); // a bot has none to edit
         if (!f.role.disabled) body.role = f.role.value;
         return body;
       }
@@ -159,10 +163,29 @@
     else if (action === "deactivate") confirmDeactivate(button.closest("article.person"));
     else if (action === "reactivate") lifecycle(button.closest("article.person"), "reactivate");
     else if (action === "invite") newLink(button.closest("article.person"));
+    else if (action === "bot-stop") killSwitch(button.closest("article.person"), "away");
+    else if (action === "bot-resume") killSwitch(button.closest("article.person"), "available");
+    else if (action === "copy-token") copySecret(tokenBox);
+    else if (action === "hide-token") { tokenBox.hidden = true; say(""); }
   });
+
+  /* --- a bot's kill switch: availability away (Stop) or available (Resume) -------------- */
+  async function killSwitch(article, availability) {
+    const box = article.querySelector(".action-error");
+    show(box, "");
+    const id = article.dataset.userId;
+    const res = await api("PATCH", "/api/users/" + Number(id), { availability });
+    if (!res.ok) { show(box, res.body.detail); return; }
+    const stopped = availability === "away";
+    await replacePerson(article, id, null, article.dataset.name + (stopped ? " is stopped: its requests are refused." : " is running again."));
+    const fresh = document.getElementById("person-" + Number(id));
+    const next = fresh && fresh.querySelector('[data-action="' + (stopped ? "bot-resume" : "bot-stop") + '"]');
+    if (next) next.focus();
+  }
 
   /* --- invitation links ----------------------------------------------------------------- */
   function showLink(name, url) {
+    if (tokenBox) tokenBox.hidden = true;
     linkBox.querySelector(".invitation-title").textContent = "Invitation link for " + name + ".";
     linkBox.querySelector(".secret-value").value = url;
     show(linkBox.querySelector(".copy-hint"), "");
@@ -171,15 +194,18 @@
     linkBox.querySelector(".secret-value").select();
   }
 
-  async function copyLink() {
-    const input = linkBox.querySelector(".secret-value");
-    const hint = linkBox.querySelector(".copy-hint");
+  function copyLink() { return copySecret(linkBox); }
+
+  /** Copy a secret box's value (an invitation link, a bot's token). */
+  async function copySecret(box) {
+    const input = box.querySelector(".secret-value");
+    const hint = box.querySelector(".copy-hint");
     try {
       await navigator.clipboard.writeText(input.value);
       show(hint, "Copied.");
     } catch (err) {
       input.select();
-      show(hint, "Copying was not allowed here: the link is selected, press Ctrl+C (⌘C).");
+      show(hint, "Copying was not allowed here: it is selected, press Ctrl+C (⌘C).");
     }
   }
 
@@ -253,6 +279,43 @@
       say("Added " + res.body.name + ".");
       if (res.body.invitation_url) showLink(res.body.name, res.body.invitation_url);
       else f.name.focus();
+    });
+  }
+  /* --- add a bot (no email, password or invitation: its first API token, shown once) --- */
+  if (botForm) {
+    botForm.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      clearErrors(botForm);
+      const f = botForm.elements;
+      const raw = String(f.wip_limit.value || "").trim();
+      const body = {
+        kind: "bot",
+        name: String(f.name.value || "").trim(),
+        skills: skillsOf(botForm),
+        wip_limit: raw === "" ? (f.wip_limit.validity.badInput ? "not a number" : null) : Number(raw),
+      };
+      const team = String(f.team.value || "").trim();
+      if (team) body.team = team;
+      const submit = botForm.querySelector("button[type=submit]");
+      submit.disabled = true;
+      const res = await api("POST", "/api/users", body);
+      submit.disabled = false;
+      if (!res.ok) { showProblem(botForm, res.body); return; }
+      botForm.reset();
+      for (const row of botForm.querySelectorAll(".skill-row")) row.remove();
+      const article = await fragment(res.body.id);
+      if (article) list.prepend(article);
+      const total = document.querySelector(".people-total");
+      if (total) total.textContent = String(Number(total.textContent || 0) + 1);
+      say("Added the bot " + res.body.name + ".");
+      tokenBox.querySelector(".token-title").textContent = "API token for " + res.body.name + ".";
+      tokenBox.querySelector(".secret-value").value = res.body.token;
+      tokenBox.querySelector(".mcp-url").textContent = location.origin + "/mcp";
+      show(tokenBox.querySelector(".copy-hint"), "");
+      linkBox.hidden = true;
+      tokenBox.hidden = false;
+      tokenBox.scrollIntoView({ block: "nearest" });
+      tokenBox.querySelector(".secret-value").select();
     });
   }
 })();

@@ -35,6 +35,22 @@
     past: panel.querySelector(".swarm-past"),
   };
   const state = { cardId: null, ownerId: null, swarms: null, suggested: null };
+  const handover = document.querySelector("#card-drawer .drawer-handover");
+
+  /** A bot that asked for a swarm handed the card over to people: say so at the top of
+   *  the drawer, with its question and what it tried. The swarm's ``handover`` says so
+   *  where the server gives it; otherwise a bot as the requester does. */
+  function showHandover(open) {
+    if (!handover) return;
+    const flagged = open && open.handover !== undefined && open.handover !== null;
+    const byBot = open && (flagged ? !!open.handover : SB.isBot(open.requested_by));
+    handover.hidden = !byBot;
+    if (!byBot) return;
+    const title = handover.querySelector(".handover-title");
+    title.textContent = "Handed over by " + personName(open.requested_by) + " (bot)";
+    handover.querySelector('[data-handover="question"]').textContent = open.question;
+    handover.querySelector('[data-handover="tried"]').textContent = open.tried;
+  }
 
   function setField(name, value) {
     panel.querySelector('[data-swarm="' + name + '"]').textContent = value;
@@ -120,7 +136,8 @@
       const invited = open.invitations.find((i) => i.user_id === me && i.state === "pending");
       const mayEnd = SB.canOverride || member || open.requested_by === me || state.ownerId === me;
       panel.dataset.swarmId = String(open.id);
-      setField("requester", "asked by " + personName(open.requested_by));
+      const botAsked = SB.isBot(open.requested_by);
+      setField("requester", (botAsked ? "handed over by " : "asked by ") + personName(open.requested_by) + (botAsked ? " (bot)" : ""));
       setField("question", open.question);
       setField("tried", open.tried);
       setField("skills", open.skills.join(", "));
@@ -141,6 +158,7 @@
       parts.resolve.open = false;
       parts.cancel.open = false;
     }
+    showHandover(open);
     renderSuggestions(open);
     parts.past.hidden = past.length === 0;
     syncList(parts.past.querySelector("ul"), past, (s) => s.id, buildPast, (li, s) => updatePast(li, s, !open));
@@ -175,6 +193,7 @@
     parts.ask.hidden = true;
     parts.past.hidden = true;
     parts.suggestions.hidden = true;
+    showHandover(null);
     showError(parts.error, "");
     for (const form of panel.querySelectorAll("form")) form.reset();
     parts.resolve.open = false;
