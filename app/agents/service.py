@@ -109,7 +109,8 @@ def resolve_card(
     resolution: str,
     knowledge: str | None = None,
 ) -> CardPublic:
-    """Record what solved the card and move it to the board's first done column."""
+    """Record what solved the card and move it to the board's first done column (a card
+    already in a done column stays where it is)."""
     row, role = cards.load(session, actor=actor, card_id=card_id, lock=True)
     require_role(role, WORK, "resolve cards")
     bots.refuse_if_stopped(actor)
@@ -129,7 +130,7 @@ def resolve_card(
     if not done:
         raise NoDoneColumn(f"Board {row.board_id} has no done column to resolve cards into.")
     changes: dict[str, object] = {}
-    if row.column_id != done[0].id:
+    if row.column_stage != "done":  # already done: nothing to move, nobody to ask again
         target = board_repository.lock_column(session, done[0].id)
         if target is None:  # removed since the list was read
             raise NoDoneColumn(f"Board {row.board_id} has no done column to resolve cards into.")
