@@ -106,7 +106,7 @@ class _DemoAgent:
     def start(self, base_url: str) -> None:
         from app.agents.reference import AgentSettings, run_agent
 
-        settings = AgentSettings(board_id=self.board_id, pause_seconds=2.0)
+        settings = AgentSettings(board_id=self.board_id, pause_seconds=2.0, wait_seconds=5.0)
         self._task = asyncio.get_running_loop().create_task(
             run_agent(f"{base_url}/mcp", self.token, settings, self._log, self._stop)
         )
@@ -159,6 +159,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # main() has set up the logs: our request log (route templates, request ids, no
     # query strings) replaces uvicorn's access log, and uvicorn's own messages, the
     # migrations' and any traceback go through the same handler.
+    if args.agent and not args.demo:
+        console.say("error: --agent needs --demo", err=True, level=logging.ERROR)
+        return 2
     _migrate(settings)
     token = settings.admin_token
     generated: str | None = None  # the only token ever printed: one made for the demo
@@ -166,9 +169,6 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     banner: list[Callable[[], None]] = []
     logins: list[tuple[str, str]] = []  # the demo's sign-ins (none in production)
     agent: _DemoAgent | None = None  # --agent: the demo bot, run in this process
-    if args.agent and not args.demo:
-        console.say("error: --agent works the demo board: add --demo", err=True)
-        return 2
     if args.demo:
         name = "admin-token"
         if token is None:

@@ -42,8 +42,8 @@ CARDS = [
         ["payments"],
     ),
     (
-        "SSO login loops back to the sign-in page",
-        "A partner's users land on the sign-in page again right after signing in.",
+        "SSO sign-in loops back to the login page for a partner",
+        "Their users land on the login page again right after signing in with SSO.",
         "Identity",
         "email",
         ["sso"],

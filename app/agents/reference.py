@@ -123,6 +123,25 @@ class FaqAgent:
             with suppress(TimeoutError):
                 await asyncio.wait_for(self.stop.wait(), timeout=seconds)
 
+    async def _call(self, tool: str, **arguments: Any) -> dict[str, Any]:
+        """A change to a card in hand: while the bot is stopped ('away') it waits and
+        asks again, so the card is finished once a person sets it available."""
+        while True:
+            try:
+                body = await self.client.call(tool, **arguments)
+            except ToolProblem as exc:
+                if exc.type != "bot-away" or self.stop.is_set():
+                    raise
+                if self._waiting != exc.type:
+                    self.log(f"{tool} refused (bot-away): {exc.detail} Waiting.")
+                self._waiting = exc.type
+                await self._sleep(self.settings.wait_seconds)
+                continue
+            if self._waiting is not None:
+                self.log("available again: carrying on")
+                self._waiting = None
+            return body
+
     async def board_id(self) -> int:
         if self.settings.board_id is not None:
             return self.settings.board_id
@@ -186,7 +205,7 @@ class FaqAgent:
             "If this does not solve it, answer the confirmation we send and a person "
             "will pick it up."
         )
-        await self.client.call("reply_to_customer", card_id=card_id, body=body)
+        await self._call("reply_to_customer", card_id=card_id, body=body)
         self.log(f"card {card_id}: replied to the customer from swarm {note['swarm_id']}'s note")
         await self._sleep(self.settings.pause_seconds)
         resolution = (
@@ -194,7 +213,7 @@ class FaqAgent:
             f"({note['card_title']!r}, word-overlap score {match.score:.2f}): "
             f"{note['knowledge']}"
         )
-        resolved = await self.client.call("resolve_card", card_id=card_id, resolution=resolution)
+        resolved = await self._call("resolve_card", card_id=card_id, resolution=resolution)
         self.log(f"card {card_id}: resolved (column {resolved['column_id']}); customer asked")
         await self._report(card_id, written=len(body) + len(resolution))
         return "resolved"
@@ -217,7 +236,7 @@ class FaqAgent:
             )
         # Reported first: once the swarm is open the card is no longer the bot's.
         await self._report(card_id, written=len(question) + len(tried))
-        swarm = await self.client.call(
+        swarm = await self._call(
             "request_swarm", card_id=card_id, skills=skills, question=question, tried=tried
         )
         self.log(f"card {card_id}: handed over to people (swarm {swarm['id']}, skills {skills})")
@@ -226,7 +245,7 @@ class FaqAgent:
     async def _report(self, card_id: int, *, written: int) -> None:
         used_in, used_out = tokens(self.client.chars_read), tokens(written)
         cost = round((used_in + used_out) / 1000 * self.settings.price_per_1k_tokens, 6)
-        await self.client.call(
+        await self._call(
             "report_usage",
             card_id=card_id,
             model=self.settings.model,
