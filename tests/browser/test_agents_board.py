@@ -109,6 +109,15 @@ async def test_a_card_a_bot_pulled_wears_its_badge_and_shows_its_hand_over(
     async with httpx.AsyncClient(
         base_url=web.url, headers={"Authorization": f"Bearer {bot['token']}"}, timeout=15
     ) as client:
+        for kind, body in (
+            ("customer_message", "My invoice total is one cent off."),
+            ("bot_reply", "Checking the invoice rules for you."),
+        ):
+            r = await client.post(
+                f"/api/cards/{card['id']}/interactions",
+                json={"kind": kind, "actor_kind": "bot", "body": body},
+            )
+            assert r.status_code == 201, r.text
         r = await client.post(
             f"/api/cards/{card['id']}/swarms",
             json={"skills": ["Billing"], "question": question, "tried": tried},
@@ -121,6 +130,16 @@ async def test_a_card_a_bot_pulled_wears_its_badge_and_shows_its_hand_over(
     )
     await expect(handover.locator('[data-handover="question"]')).to_have_text(question)
     await expect(handover.locator('[data-handover="tried"]')).to_have_text(tried)
+    # With the conversation the bot had before it handed over, folded.
+    talk = handover.locator("details.handover-talk")
+    await expect(talk.locator(".handover-count")).to_have_text("2")
+    await talk.locator("summary").click()
+    await expect(talk.locator("li")).to_have_text(
+        [
+            "Customer: My invoice total is one cent off.",
+            f"{bot['name']}: Checking the invoice rules for you.",
+        ]
+    )
     await expect(drawer.locator('[data-swarm="requester"]')).to_have_text(
         f"handed over by {bot['name']} (bot)"
     )

@@ -36,20 +36,33 @@
   };
   const state = { cardId: null, ownerId: null, swarms: null, suggested: null };
   const handover = document.querySelector("#card-drawer .drawer-handover");
+  // Who said each line of the conversation before a hand-over, by interaction kind.
+  const WHO = { customer_message: "Customer", agent_reply: "Agent", internal_note: "Note", handoff: "Hand-off", resolution: "Resolution" };
 
   /** A bot that asked for a swarm handed the card over to people: say so at the top of
-   *  the drawer, with its question and what it tried. The swarm's ``handover`` says so
-   *  where the server gives it; otherwise a bot as the requester does. */
+   *  the drawer, with its question, what it tried and the conversation before it. The
+   *  swarm's ``handover`` ({by, question, tried, interactions}) says so; without it (an
+   *  older server) a bot as the requester does. */
   function showHandover(open) {
     if (!handover) return;
-    const flagged = open && open.handover !== undefined && open.handover !== null;
-    const byBot = open && (flagged ? !!open.handover : SB.isBot(open.requested_by));
+    const h = open && open.handover ? open.handover : null;
+    const byBot = !!h || !!(open && open.handover === undefined && SB.isBot(open.requested_by));
     handover.hidden = !byBot;
     if (!byBot) return;
-    const title = handover.querySelector(".handover-title");
-    title.textContent = "Handed over by " + personName(open.requested_by) + " (bot)";
-    handover.querySelector('[data-handover="question"]').textContent = open.question;
-    handover.querySelector('[data-handover="tried"]').textContent = open.tried;
+    const name = h && h.by ? h.by.name : personName(open.requested_by);
+    handover.querySelector(".handover-title").textContent = "Handed over by " + name + " (bot)";
+    handover.querySelector('[data-handover="question"]').textContent = h ? h.question : open.question;
+    handover.querySelector('[data-handover="tried"]').textContent = h ? h.tried : open.tried;
+    const talk = handover.querySelector(".handover-talk");
+    const items = (h && h.interactions) || [];
+    talk.hidden = items.length === 0;
+    talk.querySelector(".handover-count").textContent = String(items.length);
+    talk.querySelector("ol").replaceChildren(...items.map(function (i) {
+      const who = WHO[i.kind] || (i.actor_kind === "bot" ? name : "Team");
+      const li = el("li");
+      li.append(el("strong", null, (i.kind === "bot_reply" ? name : who) + ": "), i.body || "");
+      return li;
+    }));
   }
 
   function setField(name, value) {
