@@ -28,6 +28,7 @@ from app.core.config import Settings
 from tests.browser.conftest import PASSWORD, Person
 from tests.browser.world import World, build, forget
 from tests.conftest import LiveServer
+from tests.factories import create_board
 
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
@@ -279,3 +280,52 @@ async def test_the_people_page_passes_axe_with_an_inline_error(
     await person.get_by_role("button", name="Save team and limit").click()
     await expect(person.locator('[data-field-error="wip_limit"]')).to_be_visible()
     await assert_accessible(page, "the people page with an inline error")
+
+
+async def test_bots_on_the_board_and_people_pages_pass_axe(
+    open_page: Open, api: httpx.AsyncClient, people: dict[str, Person], web: LiveServer
+):
+    """A bot's chip and skill chips on a card, the bot badge in the drawer and its
+    hand-over, the Pull next button; the people page with a bot and its kill switch."""
+    board = await create_board(api)
+    bid, cols = board["id"], {c["name"]: c["id"] for c in board["columns"]}
+    await api.post(
+        f"/api/boards/{bid}/members", json={"user_id": people["lead"].id, "role": "lead"}
+    )
+    r = await api.post(
+        "/api/users", json={"kind": "bot", "name": "Axe Bot", "skills": [{"name": "Billing"}]}
+    )
+    bot = r.json()
+    await api.post(f"/api/boards/{bid}/members", json={"user_id": bot["id"], "role": "agent"})
+    card = (
+        await api.post(
+            f"/api/boards/{bid}/cards",
+            json={
+                "title": "Invoice off by a cent",
+                "column_id": cols["Triage"],
+                "skills": ["Billing"],
+            },
+        )
+    ).json()
+    await api.post(f"/api/boards/{bid}/cards", json={"title": "Still waiting", "skills": ["SQL"]})
+    async with httpx.AsyncClient(
+        base_url=web.url, headers={"Authorization": f"Bearer {bot['token']}"}, timeout=15
+    ) as as_bot:
+        assert (await as_bot.post(f"/api/boards/{bid}/pull")).json()["card"]["id"] == card["id"]
+    page = await open_page("lead", f"/boards/{bid}")
+    await expect(page.locator("#live-status")).to_have_text(re.compile(r"^\s*live\s*$", re.I))
+    await expect(page.locator(".card .bot-assignee")).to_have_count(1)
+    await page.locator("#pull-next").click()
+    await expect(page.locator("#pull-result")).to_have_text("Nothing waiting for your skills.")
+    await assert_accessible(page, "the board page with a bot's card and an empty pull")
+    async with httpx.AsyncClient(
+        base_url=web.url, headers={"Authorization": f"Bearer {bot['token']}"}, timeout=15
+    ) as as_bot:
+        body = {"skills": ["Billing"], "question": "Which tax rule?", "tried": "The notes."}
+        assert (await as_bot.post(f"/api/cards/{card['id']}/swarms", json=body)).status_code == 201
+    await _open_drawer(page, card["id"])
+    await expect(page.locator(".drawer-handover")).to_be_visible()
+    await assert_accessible(page, "the drawer of a card a bot handed over")
+    page = await open_page("lead", "/people?q=Axe+Bot")
+    await expect(page.locator(f"article#person-{bot['id']} .bot-badge")).to_be_visible()
+    await assert_accessible(page, "the people page with a bot")
