@@ -15,6 +15,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from app.agents.mcp_tools_common import Tools, domain_problem
 from app.agents.mcp_tools_read import board_overview, card_detail
 from app.core.errors import DomainError
+from app.core.params import MAX_ID
 
 __all__ = ["register"]
 
@@ -22,7 +23,7 @@ JSON = "application/json"
 
 
 def _id(value: str) -> int:
-    if not (value.isascii() and value.isdigit() and 0 < int(value) < 2**31):
+    if not (value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID):
         raise ResourceNotFoundError(f"{value!r} is not an id")
     return int(value)
 
