@@ -276,6 +276,13 @@ class FaqAgent:
         return 0
 
 
+def _first_cause(exc: BaseException) -> BaseException:
+    """The error inside the task groups the SDK's transport wraps it in."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
 async def run_agent(
     url: str, token: str, settings: AgentSettings, log: Log, stop: asyncio.Event | None = None
 ) -> int:
@@ -291,10 +298,9 @@ async def run_agent(
         except ToolProblem as exc:
             log(f"stopped: {exc}")
             return 1
-        except (httpx2.HTTPError, OSError, RuntimeError) as exc:
-            log(f"connection to {url} failed: {exc.__class__.__name__}: {exc}")
-        except Exception as exc:  # the SDK's own errors (MCPError, a closed stream, ...)
-            log(f"MCP session on {url} ended: {exc.__class__.__name__}: {exc}")
+        except Exception as exc:  # connection errors, the SDK's own (MCPError, ...)
+            cause = _first_cause(exc)
+            log(f"MCP session on {url} failed: {cause.__class__.__name__}: {cause}")
         if settings.once:
             return 1
         with suppress(TimeoutError):

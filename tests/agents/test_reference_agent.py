@@ -14,6 +14,7 @@ import httpx
 from app.agents.reference_match import best_match, score, terms
 from tests import factories
 from tests.agents.conftest import make_bot, support_board
+from tests.cli import run_cli
 from tests.conftest import ROOT
 
 AGENT = [sys.executable, str(ROOT / "examples" / "faq_agent.py")]
@@ -128,3 +129,9 @@ async def test_a_stopped_bot_waits_and_changes_nothing(client, mcp_serve):
     assert "pull refused (bot-away)" in done.stdout, done.stdout
     after = (await client.get(f"/api/cards/{card['id']}")).json()
     assert after["column_id"] == cols["Triage"] and after["assignee_ids"] == []
+
+
+def test_serve_agent_needs_the_demo(database_url):
+    done = run_cli(["serve", "--agent"], database_url, SWARMBOARD_LOG_FORMAT="text")
+
+    assert done.returncode == 2 and "--agent needs --demo" in done.stderr, done.stderr
