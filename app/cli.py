@@ -96,8 +96,8 @@ class _DemoAgent:
 
         fresh = " (four urgent cards wait in Triage for it)" if self.created else ""
         console.say(
-            f"AI agent: {BOT_NAME} works the demo board through /mcp{fresh}; "
-            "its steps follow here. Stop it with its availability 'away' on the People page."
+            f"AI agent: {BOT_NAME} works the demo board through /mcp{fresh}; its steps "
+            "follow here. Stop on the People page stops it (availability 'away')."
         )
 
     def _log(self, message: str) -> None:
