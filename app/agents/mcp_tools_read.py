@@ -64,7 +64,9 @@ def _related_knowledge(
         question=card.title,
         tried=card.description,
     )
-    return suggestions(session, actor=actor, swarm=probe, limit=5)
+    found = suggestions(session, actor=actor, swarm=probe, limit=6)
+    # Not the card's own note: it answers nothing new about the card.
+    return [k for k in found if k.card_id != card.id][:5]
 
 
 def card_detail(session: Session, *, actor: Principal, card_id: int) -> CardDetail:
@@ -176,8 +178,9 @@ def register(mcp: MCPServer[Any], tools: Tools) -> None:
 
     @mcp.tool(
         annotations=READ_ONLY,
-        description="Search the knowledge notes people wrote when they resolved swarms "
-        "(question, outcome and note), newest first; every word of `query` must appear. "
+        description="Search the knowledge notes left when swarms were resolved (question, "
+        "outcome, note) and when cards were resolved with a note (title, resolution, "
+        "note), newest first; every word of `query` must appear. "
         "Use it to find a known answer before replying to a customer or asking for help.",
     )
     async def search_knowledge(

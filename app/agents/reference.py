@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +38,19 @@ __all__ = ["AgentSettings", "BoardClient", "FaqAgent", "ToolProblem", "connect",
 
 Log = Callable[[str], None]
 WAIT_TYPES = {"bot-away", "wip-limit-exceeded", "person-wip-limit-exceeded"}
+
+
+def note_key(note: Mapping[str, Any]) -> tuple[str, int]:
+    """A knowledge note's identity: a swarm's, or a resolved card's (no swarm)."""
+    if note.get("swarm_id") is not None:
+        return ("swarm", int(note["swarm_id"]))
+    return ("card", int(note["card_id"]))
+
+
+def note_name(note: Mapping[str, Any]) -> str:
+    """How the log and the resolution name a note: "swarm 47" or "card 512"."""
+    kind, ident = note_key(note)
+    return f"{kind} {ident}"
 
 
 class ToolProblem(Exception):
@@ -180,14 +193,14 @@ class FaqAgent:
         self.client.chars_read = 0
         detail = await self.client.call("get_card", card_id=card_id)
         card = detail["card"]
-        notes = {n["swarm_id"]: n for n in detail.get("related_knowledge", [])}
+        notes = {note_key(n): n for n in detail.get("related_knowledge", [])}
         words = keywords(card["title"])
         for word in words:
             found = await self.client.call("search_knowledge", query=word, limit=10)
-            notes.update({n["swarm_id"]: n for n in found["items"]})
+            notes.update({note_key(n): n for n in found["items"]})
         match = best_match(card["title"], notes.values())
         summary = (
-            f"best note: swarm {match.note['swarm_id']}, score {match.score:.2f} "
+            f"best note: {note_name(match.note)}, score {match.score:.2f} "
             f"({match.shared}/{match.card_terms} words)"
             if match is not None
             else "no note found"
@@ -206,10 +219,10 @@ class FaqAgent:
             "will pick it up."
         )
         await self._call("reply_to_customer", card_id=card_id, body=body)
-        self.log(f"card {card_id}: replied to the customer from swarm {note['swarm_id']}'s note")
+        self.log(f"card {card_id}: replied to the customer from {note_name(note)}'s note")
         await self._sleep(self.settings.pause_seconds)
         resolution = (
-            f"Answered from the knowledge note of swarm {note['swarm_id']} "
+            f"Answered from the knowledge note of {note_name(note)} "
             f"({note['card_title']!r}, word-overlap score {match.score:.2f}): "
             f"{note['knowledge']}"
         )
@@ -229,8 +242,8 @@ class FaqAgent:
             tried = f"Searched the knowledge notes for {', '.join(words) or 'its title'}: none."
         else:
             tried = (
-                f"Searched the knowledge notes for {', '.join(words)}. The closest, swarm "
-                f"{match.note['swarm_id']} ({match.note['card_title']!r}), shares "
+                f"Searched the knowledge notes for {', '.join(words)}. The closest, "
+                f"{note_name(match.note)} ({match.note['card_title']!r}), shares "
                 f"{match.shared} of the title's {match.card_terms} words (score "
                 f"{match.score:.2f}): too far to answer the customer with."
             )

@@ -47,7 +47,13 @@ def usage_of(session: Session, *, card_id: int) -> list[UsagePublic]:
     return [UsagePublic.model_validate(dict(r._mapping)) for r in session.execute(stmt)]
 
 
-def set_resolution(session: Session, *, card_id: int, resolution: str) -> None:
-    """Record the resolution text on the card."""
+def set_resolution(
+    session: Session, *, card_id: int, resolution: str, knowledge: str | None, by: int
+) -> None:
+    """Record the resolution text on the card and, when given, its knowledge note (a
+    later resolution without one keeps the earlier note)."""
     cards = board_repository.cards
-    session.execute(update(cards).where(cards.c.id == card_id).values(resolution=resolution))
+    values: dict[str, object] = {"resolution": resolution}
+    if knowledge is not None:
+        values.update(knowledge=knowledge, knowledge_by=by, knowledge_at=utcnow())
+    session.execute(update(cards).where(cards.c.id == card_id).values(**values))

@@ -145,7 +145,9 @@ def resolve_card(
             principal=actor,
             role=role,
         )
-    repository.set_resolution(session, card_id=card_id, resolution=resolution)
+    repository.set_resolution(
+        session, card_id=card_id, resolution=resolution, knowledge=knowledge, by=actor.id
+    )
     events.append(
         session,
         board_id=row.board_id,

@@ -135,6 +135,13 @@ class Card(SQLModel, table=True):
     )
     # What resolved it, in the resolver's words (resolve_card; shown with the outcome).
     resolution: str | None = Field(default=None, sa_column=Column(sa.Text, nullable=True))
+    # A knowledge note its resolver left (searched with the swarms' notes), by whom, when.
+    knowledge: str | None = Field(default=None, sa_column=Column(sa.Text, nullable=True))
+    knowledge_by: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    )
+    knowledge_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     blocked: bool = Field(default=False)
     blocked_reason: str | None = Field(default=None, max_length=500)
     blocked_since: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -6,7 +6,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -154,6 +166,50 @@ def _visible(user_id: int | None) -> Any:
     )
 
 
+def _notes(visible_to: int | None, exclude_swarm: int | None = None) -> Any:
+    """Every knowledge note the person may read, as one selectable: resolved swarms'
+    (question, outcome, note) and resolved cards' (title, resolution, note). The columns
+    are those of :func:`app.swarm.views.knowledge_item`."""
+    from_swarms = (
+        select(
+            swarms.c.id.label("swarm_id"),
+            swarms.c.board_id,
+            swarms.c.card_id,
+            cards.c.title.label("card_title"),
+            swarms.c.skills,
+            swarms.c.question,
+            swarms.c.outcome,
+            swarms.c.knowledge,
+            swarms.c.knowledge_by,
+            swarms.c.ended_at,
+        )
+        .join(cards, cards.c.id == swarms.c.card_id)
+        .where(swarms.c.state == "resolved", _visible(visible_to))
+    )
+    if exclude_swarm is not None:
+        from_swarms = from_swarms.where(swarms.c.id != exclude_swarm)
+    on_board: ColumnElement[bool] = (
+        true()
+        if visible_to is None
+        else cards.c.board_id.in_(
+            select(board_members.c.board_id).where(board_members.c.user_id == visible_to)
+        )
+    )
+    from_cards = select(
+        literal(None, Integer).label("swarm_id"),
+        cards.c.board_id,
+        cards.c.id.label("card_id"),
+        cards.c.title.label("card_title"),
+        cards.c.skills,
+        cards.c.title.label("question"),
+        cards.c.resolution.label("outcome"),
+        cards.c.knowledge,
+        cards.c.knowledge_by,
+        cards.c.knowledge_at.label("ended_at"),
+    ).where(cards.c.knowledge.is_not(None), on_board)
+    return union_all(from_swarms, from_cards).subquery("notes")
+
+
 def knowledge_rows(
     session: Session,
     *,
@@ -163,26 +219,27 @@ def knowledge_rows(
     limit: int,
     offset: int,
 ) -> tuple[list[Row[Any]], int]:
-    """Resolved swarms whose question, outcome or note contains every word, newest first."""
-    conds: list[Any] = [swarms.c.state == "resolved", _visible(visible_to)]
+    """Knowledge notes (resolved swarms' and resolved cards') whose question, outcome or
+    note contains every word, newest first."""
+    notes = _notes(visible_to)
+    conds: list[Any] = []
     if board_id is not None:
-        conds.append(swarms.c.board_id == board_id)
+        conds.append(notes.c.board_id == board_id)
     for word in words:
         pattern = f"%{word.lower()}%"
         conds.append(
             or_(
-                func.lower(swarms.c.question).like(pattern, escape="\\"),
-                func.lower(swarms.c.outcome).like(pattern, escape="\\"),
-                func.lower(swarms.c.knowledge).like(pattern, escape="\\"),
+                func.lower(notes.c.question).like(pattern, escape="\\"),
+                func.lower(notes.c.outcome).like(pattern, escape="\\"),
+                func.lower(notes.c.knowledge).like(pattern, escape="\\"),
             )
         )
-    where = and_(*conds)
-    total = session.execute(select(func.count()).select_from(swarms).where(where)).scalar_one()
+    where = and_(true(), *conds)
+    total = session.execute(select(func.count()).select_from(notes).where(where)).scalar_one()
     stmt = (
-        select(swarms, cards.c.title.label("card_title"))
-        .join(cards, cards.c.id == swarms.c.card_id)
+        select(notes)
         .where(where)
-        .order_by(swarms.c.ended_at.desc(), swarms.c.id.desc())
+        .order_by(notes.c.ended_at.desc(), notes.c.card_id.desc(), notes.c.swarm_id.desc())
         .limit(limit)
         .offset(offset)
     )
@@ -190,14 +247,13 @@ def knowledge_rows(
 
 
 def recent_knowledge(
-    session: Session, *, visible_to: int | None, exclude_swarm: int, limit: int
+    session: Session, *, visible_to: int | None, exclude_swarm: int | None, limit: int
 ) -> list[Any]:
-    """The latest resolved swarms the person may read, as candidates for suggestions."""
+    """The latest knowledge notes the person may read, as candidates for suggestions."""
+    notes = _notes(visible_to, exclude_swarm)
     stmt = (
-        select(swarms, cards.c.title.label("card_title"))
-        .join(cards, cards.c.id == swarms.c.card_id)
-        .where(swarms.c.state == "resolved", swarms.c.id != exclude_swarm, _visible(visible_to))
-        .order_by(swarms.c.ended_at.desc(), swarms.c.id.desc())
+        select(notes)
+        .order_by(notes.c.ended_at.desc(), notes.c.card_id.desc(), notes.c.swarm_id.desc())
         .limit(limit)
     )
     return list(session.execute(stmt).all())

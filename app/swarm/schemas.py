@@ -88,7 +88,12 @@ class SwarmMemberPublic(BaseModel):
 
 
 class KnowledgeItem(BaseModel):
-    swarm_id: int
+    """A knowledge note: a resolved swarm's (``source`` "swarm", with its ``swarm_id``)
+    or one a card's resolver left (``source`` "card": the card's title is the question,
+    its resolution the outcome; ``swarm_id`` is null)."""
+
+    source: Literal["swarm", "card"] = "swarm"
+    swarm_id: int | None
     board_id: int
     card_id: int
     card_title: str

@@ -134,7 +134,8 @@ def swarm_views(session: Session, swarms: Sequence[Swarm]) -> list[SwarmPublic]:
 
 def knowledge_item(row: Row[Any]) -> KnowledgeItem:
     return KnowledgeItem(
-        swarm_id=row.id,
+        source="swarm" if row.swarm_id is not None else "card",
+        swarm_id=row.swarm_id,
         board_id=row.board_id,
         card_id=row.card_id,
         card_title=row.card_title,
@@ -177,6 +178,6 @@ def suggestions(
         shared_words = words & _words(row.question, row.outcome, row.knowledge)
         score = 2 * len(shared_skills) + len(shared_words)
         if score:
-            scored.append((score, row.id, row))
+            scored.append((score, row.swarm_id or 0, row))
     scored.sort(key=lambda t: (t[0], t[1]), reverse=True)
     return [knowledge_item(r) for _, _, r in scored[:limit]]

@@ -6,8 +6,10 @@ Create Date: 2026-12-07
 
 AI agents become users of ``kind`` 'bot' (people are 'person'). A card names the skills
 it needs (``cards.skills``, matched by the pull), keeps the resolution text its resolver
-wrote (``cards.resolution``), and ``card_usage`` holds the tokens and money an agent
-reported spending on it, for the cost per confirmed resolution.
+wrote (``cards.resolution``) with the knowledge note worth reusing, if any
+(``cards.knowledge``, searched with the swarms' notes), and ``card_usage`` holds the
+tokens and money an agent reported spending on it, for the cost per confirmed
+resolution.
 """
 
 from __future__ import annotations
@@ -34,6 +36,16 @@ def upgrade() -> None:
     with op.batch_alter_table("cards") as batch:
         batch.add_column(sa.Column("skills", _JSON, nullable=False, server_default="[]"))
         batch.add_column(sa.Column("resolution", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("knowledge", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("knowledge_by", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("knowledge_at", sa.DateTime(timezone=True), nullable=True))
+        batch.create_foreign_key(
+            op.f("fk_cards_knowledge_by_users"),
+            "users",
+            ["knowledge_by"],
+            ["id"],
+            ondelete="SET NULL",
+        )
     op.create_table(
         "card_usage",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -74,6 +86,10 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_card_usage_card_id"), table_name="card_usage")
     op.drop_table("card_usage")
     with op.batch_alter_table("cards") as batch:
+        batch.drop_constraint(op.f("fk_cards_knowledge_by_users"), type_="foreignkey")
+        batch.drop_column("knowledge_at")
+        batch.drop_column("knowledge_by")
+        batch.drop_column("knowledge")
         batch.drop_column("resolution")
         batch.drop_column("skills")
     with op.batch_alter_table("users") as batch:
