@@ -43,6 +43,7 @@ from app.auth.exceptions import InvalidToken
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import DomainError, problem_response
+from app.core.nul import first_nul
 
 __all__ = ["SwarmboardMCP", "build_server", "install", "running"]
 
@@ -66,6 +67,18 @@ class SwarmboardMCP(MCPServer[Any]):
     ) -> CallToolResult | InputRequiredResult:
         """Run a tool; a domain error or bad arguments become a tool error whose content
         is the problem+json the HTTP API would answer (type, title, status, detail)."""
+        where = first_nul(arguments)
+        if where is not None:  # PostgreSQL cannot store it; the API refuses it the same way
+            detail = f"{where} must not contain a NUL character (U+0000)."
+            return problem_result(
+                problem(
+                    422,
+                    "validation-error",
+                    "Invalid request",
+                    detail,
+                    errors=[{"field": where, "in": "arguments", "message": detail}],
+                )
+            )
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:

@@ -31,9 +31,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import error_page_for, problem_response
 
-__all__ = ["NulGuard", "NulRefused"]
+__all__ = ["BODY_CHECKED_ELSEWHERE", "NulGuard", "NulRefused", "first_nul"]
 
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Paths whose JSON body another layer checks for NUL: /mcp speaks JSON-RPC, and a
+# problem+json answer to its request is not one its clients can read, so the MCP layer
+# refuses a NUL in a tool's arguments as a tool error instead (app/agents/mcp_server.py).
+BODY_CHECKED_ELSEWHERE = frozenset({"/mcp"})
 _MESSAGE = "must not contain a NUL character (U+0000)"
 
 
@@ -213,6 +217,8 @@ class NulGuard:
         ``receive`` that hands it on. Other bodies are not read here."""
         if scope.get("method") not in _BODY_METHODS:
             return receive
+        if scope.get("path") in BODY_CHECKED_ELSEWHERE:
+            return receive
         kind = _content_type(scope)
         kind = kind.lower() if kind is not None else None
         is_form = kind is not None and kind.startswith(b"application/x-www-form-urlencoded")
@@ -245,6 +251,26 @@ def _replay(body: bytes, receive: Receive, first: Message | None = None) -> Rece
         return await receive()
 
     return replay
+
+
+def first_nul(value: object, path: str = "") -> str | None:
+    """Where a JSON value holds NUL in a string or a key (a dotted path), or None."""
+    if isinstance(value, str):
+        return path or "value" if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return here
+            found = first_nul(item, here)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = first_nul(item, f"{path}.{i}" if path else str(i))
+            if found is not None:
+                return found
+    return None
 
 
 def _watch_for(scope: Scope) -> _MultipartWatch | None:
