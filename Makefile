@@ -26,10 +26,13 @@ $(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
 ## Start the server on SQLite with a demo board; prints the URL, two sign-ins and an admin token.
 ## Plain lines for people (LOG_FORMAT=json for the JSON lines a server writes by default).
 ## AGENT=1 adds an AI agent (the FAQ bot of examples/faq_agent.py) working the board live.
+## STAFF_HOURLY_COST (US dollars, default 40 for the demo) prices people's handling time
+## beside the bots' reported cost on the retro page; empty leaves it out.
 LOG_FORMAT ?= text
 AGENT ?=
+STAFF_HOURLY_COST ?= 40
 run: $(STAMP)
-	SWARMBOARD_LOG_FORMAT=$(LOG_FORMAT) $(BIN)/swarmboard serve --demo $(if $(filter-out 0 no false,$(AGENT)),--agent) --host $(HOST) --port $(PORT)
+	SWARMBOARD_LOG_FORMAT=$(LOG_FORMAT) $(if $(STAFF_HOURLY_COST),SWARMBOARD_STAFF_HOURLY_COST=$(STAFF_HOURLY_COST)) $(BIN)/swarmboard serve --demo $(if $(filter-out 0 no false,$(AGENT)),--agent) --host $(HOST) --port $(PORT)
 
 ## Debian's Chromium for the browser tests (never a browser downloaded by a test tool).
 CHROMIUM := /usr/bin/chromium

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import demo_bot
 from app.auth import service as auth_service
 from app.auth.models import User
 from app.auth.schemas import UserCreate
@@ -195,6 +196,7 @@ def _seed_board(session: Session, *, admin: auth_service.Principal) -> DemoBoard
         board_id=board.id,
         admin=admin,
         people=people,
+        bot=demo_bot.demo_bot_user(session, admin=admin, board_id=board.id),
         # The flow's five columns: "Ready for engineering" takes only complete insights
         # (the present-day insight card, app/demo_loop.py), so no history passes it.
         column_ids=[c.id for c in detail.columns if not c.requires_insight],

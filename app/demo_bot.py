@@ -1,4 +1,5 @@
-"""The demo's AI teammate: "FAQ bot", for ``swarmboard serve --demo --agent``.
+"""The demo's AI teammate: "FAQ bot" (its past in the demo's history; live with
+``swarmboard serve --demo --agent``).
 
 A user of kind bot on the demo board (role agent, WIP limit 2, skills the demo's
 knowledge notes cover), a fresh API token on every start (the previous one is revoked,
@@ -12,17 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth import repository as auth_repository
 from app.auth import service as auth_service
 from app.auth.schemas import UserCreate
 from app.board import cards
+from app.board import repository as board_repository
 from app.board import service as board_service
 from app.board.repository import member_role
 from app.board.schemas import CardCreate, MemberCreate
 
-__all__ = ["BOT_EMAIL", "BOT_NAME", "DemoBot", "ensure_demo_bot"]
+__all__ = ["BOT_EMAIL", "BOT_NAME", "DemoBot", "demo_bot_user", "ensure_demo_bot"]
 
 BOT_NAME = "FAQ bot"
 # A bot may have no address; a fixed one finds it again on the next start.
@@ -72,11 +75,12 @@ class DemoBot:
     created: bool  # first start with --agent: the bot and its cards were made now
 
 
-def ensure_demo_bot(session: Session, *, admin_id: int, board_id: int) -> DemoBot:
-    """The demo bot on ``board_id`` (made once, with its cards) and a fresh token for it."""
-    admin = auth_service.Principal(id=admin_id, name="Admin", role="admin")
+def demo_bot_user(
+    session: Session, *, admin: auth_service.Principal, board_id: int
+) -> auth_service.Principal:
+    """The demo's bot user, made once and a member of ``board_id`` (the demo's history
+    has it answer bot tickets, so its outcomes fill the retro's Automation section)."""
     user = auth_repository.user_by_email(session, BOT_EMAIL)
-    created = user is None
     if user is None:
         user, _ = auth_service.create_user(
             session,
@@ -98,11 +102,26 @@ def ensure_demo_bot(session: Session, *, admin_id: int, board_id: int) -> DemoBo
         board_service.add_member(
             session, actor=admin, board_id=board_id, data=MemberCreate(user_id=user.id)
         )
+    return auth_service.principal_of(user)
+
+
+def ensure_demo_bot(session: Session, *, admin_id: int, board_id: int) -> DemoBot:
+    """The demo bot on ``board_id`` (its cards made once) and a fresh token for it."""
+    admin = auth_service.Principal(id=admin_id, name="Admin", role="admin")
+    bot = demo_bot_user(session, admin=admin, board_id=board_id)
+    created = not _has_cards(session, board_id=board_id)
     if created:
         _add_cards(session, admin=admin, board_id=board_id)
-    auth_repository.revoke_named_tokens(session, user_id=user.id, name=TOKEN_NAME)
-    _, token = auth_service.issue_token(session, user_id=user.id, name=TOKEN_NAME)
-    return DemoBot(user_id=user.id, token=token, created=created)
+    auth_repository.revoke_named_tokens(session, user_id=bot.id, name=TOKEN_NAME)
+    _, token = auth_service.issue_token(session, user_id=bot.id, name=TOKEN_NAME)
+    return DemoBot(user_id=bot.id, token=token, created=created)
+
+
+def _has_cards(session: Session, *, board_id: int) -> bool:
+    """Whether the bot's cards were made on an earlier start (found by the first title)."""
+    c = board_repository.cards
+    stmt = select(c.c.id).where(c.c.board_id == board_id, c.c.title == CARDS[0][0]).limit(1)
+    return session.execute(stmt).first() is not None
 
 
 def _add_cards(session: Session, *, admin: auth_service.Principal, board_id: int) -> None:

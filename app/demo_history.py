@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.agents import service as agents_service
 from app.auth.service import Principal
 from app.board import archive, cards, repository, wip
 from app.board.access import WORK, require_role
@@ -72,6 +73,8 @@ class DemoBoard:
     people: list[Principal]
     column_ids: list[int]
     lane_ids: list[int]
+    # The demo's AI agent: it answers the bot tickets it can and reports what that cost.
+    bot: Principal | None = None
 
 
 @dataclass(slots=True)
@@ -239,18 +242,34 @@ class _History:
             )
             c.id = int(ticket["id"])
         if p.kind == "bot":
-            self.contact(c, "bot_reply", "bot")
+            self.contact(c, "bot_reply", "bot", self.b.bot)
             self.at(t + 2 * _MINUTE, self.bot_done if p.bot_solves else self.handoff, c)
             return
         self.at(work_add(t, p.triage_hours), self.ready, c)
 
     def bot_done(self, t: datetime, c: _Card) -> None:
-        """The bot answered it alone: an automated resolution."""
-        self.contact(c, "resolution", "bot")
-        self.finish(t, c, self.b.admin)
+        """The bot answered it alone: an automated resolution, at a notional cost (its
+        tokens follow from the card's id, so the history stays the same every run)."""
+        bot = self.b.bot
+        self.contact(c, "resolution", "bot", bot)
+        if bot is None:
+            self.finish(t, c, self.b.admin)
+            return
+        tokens_in, tokens_out = 6_000 + 397 * (c.id % 13), 350 + 41 * (c.id % 11)
+        agents_service.report_usage(
+            self.s,
+            actor=bot,
+            card_id=c.id,
+            model="faq-bot (notional)",
+            input_tokens=tokens_in,
+            output_tokens=tokens_out,
+            # A notional $3 / $15 per million input / output tokens.
+            cost_usd=round(tokens_in * 3e-6 + tokens_out * 15e-6, 6),
+        )
+        self.finish(t, c, bot)
 
     def handoff(self, t: datetime, c: _Card) -> None:
-        self.contact(c, "handoff", "bot")
+        self.contact(c, "handoff", "bot", self.b.bot)
         self.at(work_add(t, c.plan.triage_hours), self.ready, c)
 
     def ready(self, t: datetime, c: _Card) -> None:
