@@ -24,6 +24,20 @@ async def create_user(
     return user, user["token"]
 
 
+async def create_bot(
+    client: httpx.AsyncClient, board_id: int | None = None, **fields: Any
+) -> tuple[dict[str, Any], str]:
+    """Create an AI agent (a user of kind 'bot') as admin, a member of ``board_id`` when
+    given; returns (bot, token)."""
+    body = {"name": f"Bot {uuid.uuid4().hex[:6]}", "kind": "bot", **fields}
+    r = await client.post("/api/users", json=body)
+    assert r.status_code == 201, r.text
+    bot = r.json()
+    if board_id is not None:
+        await add_member(client, board_id, bot["id"])
+    return bot, bot["token"]
+
+
 async def create_board(
     client: httpx.AsyncClient,
     *,

@@ -4,22 +4,11 @@
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
-from tests.factories import add_member, create_board, create_card, create_user, events
+from tests.factories import add_member, create_board, create_bot, create_card, create_user, events
 
 USAGE = {"model": "claude-x", "input_tokens": 1200, "output_tokens": 300, "cost_usd": 0.0125}
-
-
-async def _bot(client, board_id: int, **fields: Any) -> tuple[dict[str, Any], str]:
-    r = await client.post(
-        "/api/users", json={"name": f"Bot {uuid.uuid4().hex[:6]}", "kind": "bot", **fields}
-    )
-    assert r.status_code == 201, r.text
-    bot = r.json()
-    await add_member(client, board_id, bot["id"])
-    return bot, bot["token"]
 
 
 def _cols(board: dict[str, Any]) -> dict[str, int]:
@@ -33,7 +22,7 @@ async def _seq(client, board_id: int) -> int:
 async def test_a_bot_reports_usage_and_the_card_lists_it_with_totals(client, as_user):
     board = await create_board(client)
     card = await create_card(client, board["id"])
-    bot, token = await _bot(client, board["id"])
+    bot, token = await create_bot(client, board["id"])
 
     first = await as_user(token).post(f"/api/cards/{card['id']}/usage", json=USAGE)
     second = await as_user(token).post(
@@ -60,7 +49,7 @@ async def test_a_bot_reports_usage_and_the_card_lists_it_with_totals(client, as_
 async def test_bad_usage_is_a_422_and_writes_nothing(client, as_user):
     board = await create_board(client)
     card = await create_card(client, board["id"])
-    _, token = await _bot(client, board["id"])
+    _, token = await create_bot(client, board["id"])
     seq = await _seq(client, board["id"])
     for bad in (
         {**USAGE, "input_tokens": -1},
@@ -79,7 +68,7 @@ async def test_bad_usage_is_a_422_and_writes_nothing(client, as_user):
 async def test_a_stranger_gets_404_a_viewer_403_and_an_away_bot_is_stopped(client, as_user):
     board = await create_board(client)
     card = await create_card(client, board["id"])
-    bot, token = await _bot(client, board["id"])
+    bot, token = await create_bot(client, board["id"])
     viewer, viewer_token = await create_user(client, role="viewer")
     await add_member(client, board["id"], viewer["id"])
     _, stranger = await create_user(client, role="agent")
@@ -109,7 +98,7 @@ async def test_a_stranger_gets_404_a_viewer_403_and_an_away_bot_is_stopped(clien
 async def test_resolving_moves_the_card_to_done_and_asks_the_customer(client, as_user):
     board = await create_board(client)
     cols = _cols(board)
-    bot, token = await _bot(client, board["id"])
+    bot, token = await create_bot(client, board["id"])
     card = await create_card(
         client, board["id"], column_id=cols["Investigating"], assignee_ids=[bot["id"]]
     )
@@ -155,7 +144,7 @@ async def test_resolving_into_a_full_done_column_is_refused_and_writes_nothing(c
     cols = _cols(board)
     await create_card(client, board["id"], column_id=cols["Done"])
     card = await create_card(client, board["id"], column_id=cols["Doing"])
-    _, token = await _bot(client, board["id"])
+    _, token = await create_bot(client, board["id"])
     seq = await _seq(client, board["id"])
 
     r = await as_user(token).post(f"/api/cards/{card['id']}/resolve", json={"resolution": "Fixed."})
@@ -170,7 +159,7 @@ async def test_resolving_into_a_full_done_column_is_refused_and_writes_nothing(c
 async def test_a_blank_resolution_is_a_422(client, as_user):
     board = await create_board(client)
     card = await create_card(client, board["id"])
-    _, token = await _bot(client, board["id"])
+    _, token = await create_bot(client, board["id"])
     for body in ({"resolution": ""}, {"resolution": "   "}, {}):
         r = await as_user(token).post(f"/api/cards/{card['id']}/resolve", json=body)
         assert r.status_code == 422, (body, r.text)
@@ -181,7 +170,7 @@ async def test_a_bots_swarm_request_hands_the_card_over_with_its_conversation(cl
     cols = _cols(board)
     person, _ = await create_user(client, role="agent", skills=[{"name": "SSO"}])
     await add_member(client, board["id"], person["id"])
-    bot, token = await _bot(client, board["id"])
+    bot, token = await create_bot(client, board["id"])
     card = await create_card(
         client,
         board["id"],
@@ -239,7 +228,7 @@ async def test_a_persons_swarm_request_is_no_hand_over(client):
 async def test_the_cards_activity_tells_the_usage_and_the_resolution(client, as_user):
     board = await create_board(client)
     card = await create_card(client, board["id"], column_id=_cols(board)["Investigating"])
-    _, token = await _bot(client, board["id"])
+    _, token = await create_bot(client, board["id"])
     await as_user(token).post(f"/api/cards/{card['id']}/usage", json=USAGE)
     await as_user(token).post(
         f"/api/cards/{card['id']}/resolve",
@@ -263,7 +252,7 @@ async def test_cards_ndjson_carries_each_cards_usage_and_resolution(client, as_u
     board = await create_board(client)
     worked = await create_card(client, board["id"], column_id=_cols(board)["Investigating"])
     untouched = await create_card(client, board["id"])
-    _, token = await _bot(client, board["id"])
+    _, token = await create_bot(client, board["id"])
     for cost in (0.25, 0.5):
         await as_user(token).post(
             f"/api/cards/{worked['id']}/usage", json={**USAGE, "cost_usd": cost}

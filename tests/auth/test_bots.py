@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
-from tests.factories import add_member, create_board, create_card, events
-
-
-async def _bot(client, **fields: Any) -> tuple[dict[str, Any], str]:
-    body = {"name": f"Triage bot {uuid.uuid4().hex[:6]}", "kind": "bot", **fields}
-    r = await client.post("/api/users", json=body)
-    assert r.status_code == 201, r.text
-    return r.json(), r.json()["token"]
+from tests.factories import add_member, create_board, create_bot, create_card, events
 
 
 async def test_a_bot_is_created_without_an_email_and_works_with_its_token(client, as_user):
-    bot, token = await _bot(client, skills=[{"name": "Billing"}], wip_limit=2)
+    bot, token = await create_bot(client, skills=[{"name": "Billing"}], wip_limit=2)
     board = await create_board(client)
     await add_member(client, board["id"], bot["id"])
 
@@ -41,7 +31,7 @@ async def test_a_bot_never_manages_and_never_gets_a_password(client):
         "/api/users", json={"name": "Pw bot", "kind": "bot", "password": "long enough pw 1"}
     )
     person_without_email = await client.post("/api/users", json={"name": "Nobody"})
-    bot, _ = await _bot(client)
+    bot, _ = await create_bot(client)
     board = await create_board(client)
     as_lead = await client.post(
         f"/api/boards/{board['id']}/members", json={"user_id": bot["id"], "role": "lead"}
@@ -61,7 +51,7 @@ async def test_a_bot_never_manages_and_never_gets_a_password(client):
 
 
 async def test_away_stops_every_change_a_bot_asks_for_but_not_its_reads(client, as_user):
-    bot, token = await _bot(client)
+    bot, token = await create_bot(client)
     board = await create_board(client)
     await add_member(client, board["id"], bot["id"])
     card = await create_card(client, board["id"])
@@ -87,7 +77,7 @@ async def test_away_stops_every_change_a_bot_asks_for_but_not_its_reads(client, 
 
 
 async def test_a_bot_cannot_change_its_own_limit_or_override_wip(client, as_user):
-    bot, token = await _bot(client, wip_limit=1)
+    bot, token = await create_bot(client, wip_limit=1)
     board = await create_board(
         client,
         columns=[
@@ -111,7 +101,7 @@ async def test_a_bot_cannot_change_its_own_limit_or_override_wip(client, as_user
 
 
 async def test_a_bot_cannot_approve_an_insight(client, as_user):
-    bot, token = await _bot(client)
+    bot, token = await create_bot(client)
     board = await create_board(
         client,
         columns=[

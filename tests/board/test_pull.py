@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Any
 
-from tests.factories import add_member, create_board, create_card, create_user, events
-
-
-async def _bot(client, board_id: int, **fields: Any) -> tuple[dict[str, Any], str]:
-    r = await client.post(
-        "/api/users", json={"name": f"Bot {uuid.uuid4().hex[:6]}", "kind": "bot", **fields}
-    )
-    assert r.status_code == 201, r.text
-    bot = r.json()
-    await add_member(client, board_id, bot["id"])
-    return bot, bot["token"]
+from tests.factories import add_member, create_board, create_bot, create_card, create_user, events
 
 
 def _cols(board: dict[str, Any]) -> dict[str, int]:
@@ -29,7 +18,7 @@ async def test_pull_takes_the_highest_priority_then_oldest_card_and_starts_it(cl
     old_normal = await create_card(client, board["id"], title="old normal")
     urgent_new = await create_card(client, board["id"], title="urgent", priority="urgent")
     await create_card(client, board["id"], title="newer normal")
-    bot, token = await _bot(client, board["id"])
+    bot, token = await create_bot(client, board["id"])
 
     r = await as_user(token).post(f"/api/boards/{board['id']}/pull")
 
@@ -50,8 +39,8 @@ async def test_pull_matches_the_cards_required_skills(client, as_user):
     board = await create_board(client)
     billing = await create_card(client, board["id"], priority="urgent", skills=["Billing"])
     plain = await create_card(client, board["id"], priority="low")
-    _, novice = await _bot(client, board["id"])
-    _, expert = await _bot(client, board["id"], skills=[{"name": "billing"}])
+    _, novice = await create_bot(client, board["id"])
+    _, expert = await create_bot(client, board["id"], skills=[{"name": "billing"}])
 
     first = (await as_user(novice).post(f"/api/boards/{board['id']}/pull")).json()["card"]
     # Only the skills named in the body count for this pull: billing is left out.
@@ -73,7 +62,7 @@ async def test_nothing_to_pull_is_an_empty_result_not_an_error(client, as_user):
     await create_card(client, board["id"], priority="urgent", assignee_ids=[person["id"]])
     stuck = await create_card(client, board["id"], priority="urgent")
     await client.patch(f"/api/cards/{stuck['id']}", json={"blocked": True, "blocked_reason": "x"})
-    _, token = await _bot(client, board["id"])
+    _, token = await create_bot(client, board["id"])
     first = await as_user(token).post(f"/api/boards/{board['id']}/pull")
     assert first.json()["card"] is not None
 
@@ -94,8 +83,8 @@ async def test_pull_refuses_at_the_column_and_personal_limits_writing_nothing(cl
     )
     for _ in range(3):
         await create_card(client, board["id"])
-    _, one = await _bot(client, board["id"], wip_limit=1)
-    _, other = await _bot(client, board["id"])
+    _, one = await create_bot(client, board["id"], wip_limit=1)
+    _, other = await create_bot(client, board["id"])
     assert (await as_user(one).post(f"/api/boards/{board['id']}/pull")).json()["card"]
     seq = (await client.get(f"/api/boards/{board['id']}")).json()["last_seq"]
 
@@ -116,7 +105,7 @@ async def test_pull_refuses_at_the_column_and_personal_limits_writing_nothing(cl
 async def test_an_away_bot_is_stopped_and_a_viewer_or_stranger_cannot_pull(client, as_user):
     board = await create_board(client)
     await create_card(client, board["id"])
-    bot, token = await _bot(client, board["id"])
+    bot, token = await create_bot(client, board["id"])
     viewer, viewer_token = await create_user(client, role="viewer")
     await add_member(client, board["id"], viewer["id"])
     _, stranger = await create_user(client, role="agent")
@@ -148,7 +137,7 @@ async def test_twenty_concurrent_pulls_by_four_bots_never_share_a_card_or_break_
     )
     for i in range(12):
         await create_card(client, board["id"], title=f"T{i}")
-    bots = [await _bot(client, board["id"], wip_limit=2) for _ in range(4)]
+    bots = [await create_bot(client, board["id"], wip_limit=2) for _ in range(4)]
 
     results = await asyncio.gather(
         *(
