@@ -160,7 +160,13 @@ def count_users(session: Session, *, where: list[ColumnElement[bool]] | None = N
 
 def skills_of(session: Session, *, where: list[ColumnElement[bool]]) -> list[list[Any]]:
     """The skill lists of the active people matching ``where``."""
-    stmt = select(_users.c.skills).where(_users.c.deactivated_at.is_(None), *where)
+    # In a fixed order: where two people spell a skill differently, the suggestion takes
+    # the first spelling, which must not depend on where PostgreSQL stored the rows.
+    stmt = (
+        select(_users.c.skills)
+        .where(_users.c.deactivated_at.is_(None), *where)
+        .order_by(_users.c.id)
+    )
     return [list(row.skills or []) for row in session.execute(stmt)]
 
 

@@ -56,6 +56,7 @@ async def test_bad_usage_is_a_422_and_writes_nothing(client, as_user):
         {**USAGE, "output_tokens": -5},
         {**USAGE, "cost_usd": -0.01},
         {**USAGE, "model": ""},
+        {**USAGE, "output_tokens": 2_000_000_001},
         {k: v for k, v in USAGE.items() if k != "model"},
     ):
         r = await as_user(token).post(f"/api/cards/{card['id']}/usage", json=bad)
@@ -63,6 +64,12 @@ async def test_bad_usage_is_a_422_and_writes_nothing(client, as_user):
         assert r.headers["content-type"] == "application/problem+json"
     assert (await client.get(f"/api/cards/{card['id']}/usage")).json()["items"] == []
     assert await _seq(client, board["id"]) == seq
+    # The largest report is stored whole, on PostgreSQL's INTEGER columns too.
+    most = {**USAGE, "input_tokens": 2_000_000_000, "output_tokens": 2_000_000_000}
+    r = await as_user(token).post(f"/api/cards/{card['id']}/usage", json=most)
+    assert r.status_code == 201, r.text
+    totals = (await client.get(f"/api/cards/{card['id']}/usage")).json()["totals"]
+    assert totals["input_tokens"] == totals["output_tokens"] == 2_000_000_000
 
 
 async def test_a_stranger_gets_404_a_viewer_403_and_an_away_bot_is_stopped(client, as_user):
