@@ -86,8 +86,9 @@ class _DemoAgent:
     """``serve --demo --agent``: the reference agent (app/agents/reference.py) as a task of
     the server's own event loop, working the demo board through the server's ``/mcp``."""
 
-    def __init__(self, *, token: str, board_id: int, created: bool) -> None:
+    def __init__(self, *, token: str, board_id: int, created: bool, pause: float) -> None:
         self.token, self.board_id, self.created = token, board_id, created
+        self.pause = pause
         self._stop = asyncio.Event()
         self._task: asyncio.Task[int] | None = None
 
@@ -106,7 +107,7 @@ class _DemoAgent:
     def start(self, base_url: str) -> None:
         from app.agents.reference import AgentSettings, run_agent
 
-        settings = AgentSettings(board_id=self.board_id, pause_seconds=2.0, wait_seconds=5.0)
+        settings = AgentSettings(board_id=self.board_id, pause_seconds=self.pause, wait_seconds=5.0)
         self._task = asyncio.get_running_loop().create_task(
             run_agent(f"{base_url}/mcp", self.token, settings, self._log, self._stop)
         )
@@ -120,6 +121,17 @@ class _DemoAgent:
             self._task = None
 
 
+def _pause(value: str) -> float:
+    """A pause in seconds, 0 to 60 (argparse type: a bad one is a usage error, exit 2)."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0 <= seconds <= 60:
+        raise argparse.ArgumentTypeError("give 0 to 60 seconds")
+    return seconds
+
+
 def _self_url(host: str, port: int) -> str:
     """Where this server answers itself: a wildcard address means the loopback."""
     if host in ("", "0.0.0.0"):
@@ -129,7 +141,9 @@ def _self_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _demo_agent(settings: Settings, *, admin_id: int, board_id: int) -> _DemoAgent | None:
+def _demo_agent(
+    settings: Settings, *, admin_id: int, board_id: int, pause: float
+) -> _DemoAgent | None:
     """The demo bot and its token (``--agent``); None (said why) when it cannot run."""
     from app.demo_bot import ensure_demo_bot
 
@@ -145,7 +159,7 @@ def _demo_agent(settings: Settings, *, admin_id: int, board_id: int) -> _DemoAge
     except DomainError as exc:
         console.say(f"error: could not add the demo bot: {exc.detail}", err=True)
         return None
-    return _DemoAgent(token=bot.token, board_id=board_id, created=bot.created)
+    return _DemoAgent(token=bot.token, board_id=board_id, created=bot.created, pause=pause)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -199,7 +213,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             partial(console.say, f"Demo board ready: board id {board_id}", board_id=board_id)
         )
         if args.agent:
-            agent = _demo_agent(settings, admin_id=admin.id, board_id=board_id)
+            agent = _demo_agent(
+                settings, admin_id=admin.id, board_id=board_id, pause=args.agent_pause
+            )
             if agent is None:
                 return 2
             banner.append(agent.announce)
@@ -507,6 +523,13 @@ def _parser() -> argparse.ArgumentParser:
         "--agent",
         action="store_true",
         help="with --demo: an AI agent (FAQ bot, no LLM) works the demo board through /mcp",
+    )
+    serve.add_argument(
+        "--agent-pause",
+        type=_pause,
+        default=2.0,
+        metavar="SECONDS",
+        help="with --agent: seconds between the bot's steps, so you can follow it (default 2)",
     )
     serve.add_argument(
         "--log-level",

@@ -24,8 +24,9 @@ from tests.browser.helpers import BoardPage, login
 from tests.conftest import ADMIN_TOKEN, empty_database
 from tests.ops.helpers import serve_process
 
-# The bot's steps are two seconds apart and it waits five when stopped: four cards take
-# well under a minute, and slow CI gets twice that.
+# The bot's steps are 0.4 s apart (--agent-pause; a person still sees each one arrive)
+# and it waits five seconds when stopped: four cards take well under a minute, and slow
+# CI gets twice that.
 WORK_MS = 120_000
 
 
@@ -50,7 +51,9 @@ def demo(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     tmp: Path = tmp_path_factory.mktemp("agent-demo")
     with (
         empty_database(database_url, tmp, "agentdemo") as url,
-        serve_process(url, tmp, args=("--demo", "--agent"), log_level="warning") as server,
+        serve_process(
+            url, tmp, args=("--demo", "--agent", "--agent-pause", "0.4"), log_level="warning"
+        ) as server,
         _admin(server.url) as api,
     ):
         found = api.get("/api/users", params={"q": BOT_EMAIL}).json()["users"]
