@@ -135,3 +135,14 @@ def test_serve_agent_needs_the_demo(database_url):
     done = run_cli(["serve", "--agent"], database_url, SWARMBOARD_LOG_FORMAT="text")
 
     assert done.returncode == 2 and "--agent needs --demo" in done.stderr, done.stderr
+
+
+def test_serve_refuses_a_pause_that_is_not_0_to_60_seconds(database_url):
+    for bad in ("soon", "-1", "3600"):
+        done = run_cli(
+            ["serve", "--demo", "--agent", "--agent-pause", bad],
+            database_url,
+            SWARMBOARD_LOG_FORMAT="text",
+        )
+        assert done.returncode == 2, done.stderr
+        assert "--agent-pause" in done.stderr and "Traceback" not in done.stderr
