@@ -32,9 +32,10 @@ from app.events import service as events
 
 __all__ = ["CANDIDATES", "pull_next", "skill_key"]
 
-# How many of the best candidates one pull looks at: enough to pass over the cards
-# other pullers hold locked or that need skills the caller lacks.
-CANDIDATES = 200
+# How many of the best candidates one pull looks at: a first small batch (usually the
+# first card is the one), then a larger one to pass over the cards other pullers hold
+# locked or that need skills the caller lacks.
+CANDIDATES = (16, 200)
 _RANK = case(
     {"urgent": 0, "high": 1, "normal": 2, "low": 3}, value=repository.cards.c.priority, else_=4
 )
@@ -45,7 +46,7 @@ def skill_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def _candidates(session: Session, *, backlog: list[int]) -> list[Any]:
+def _candidates(session: Session, *, backlog: list[int], limit: int, offset: int) -> list[Any]:
     c = repository.cards
     unassigned = (
         ~select(repository.assignees.c.card_id)
@@ -61,7 +62,8 @@ def _candidates(session: Session, *, backlog: list[int]) -> list[Any]:
             unassigned,
         )
         .order_by(_RANK, c.c.created_at, c.c.id)
-        .limit(CANDIDATES)
+        .limit(limit)
+        .offset(offset)
     )
     return list(session.execute(stmt).all())
 
@@ -95,16 +97,20 @@ def pull_next(
     backlog = [c.id for c in cols if c.stage == "backlog"]
     if not backlog:
         return None
-    for cand in _candidates(session, backlog=backlog):
-        if not {skill_key(s) for s in cand.skills or []} <= mine:
-            continue
-        if not _claim(session, cand.id):
-            continue  # another puller is taking it
-        row, _ = cards.load(session, actor=actor, card_id=cand.id, lock=False)
-        # Re-read after the lock: it may have been moved or assigned since the list.
-        if row.column_id not in backlog or row.assignee_ids or row.archived_at or row.blocked:
-            continue
-        return _take(session, actor=actor, role=role, row=row, target_id=active[0].id)
+    first, more = CANDIDATES
+    for limit, offset in ((first, 0), (more - first, first)):
+        for cand in _candidates(session, backlog=backlog, limit=limit, offset=offset):
+            if not {skill_key(s) for s in cand.skills or []} <= mine:
+                continue
+            if not _claim(session, cand.id):
+                continue  # another puller is taking it
+            row, _ = cards.load(session, actor=actor, card_id=cand.id, lock=False)
+            # Re-read after the lock: it may have been moved or assigned since the list.
+            if row.column_id not in backlog or row.assignee_ids or row.archived_at:
+                continue
+            if row.blocked:
+                continue
+            return _take(session, actor=actor, role=role, row=row, target_id=active[0].id)
     return None
 
 

@@ -156,3 +156,15 @@ async def test_twenty_concurrent_pulls_by_four_bots_never_share_a_card_or_break_
     assert sorted(c["id"] for c in doing) == sorted(pulled)
     per_bot = [sum(1 for c in doing if c["assignee_ids"] == [b["id"]]) for b, _ in bots]
     assert max(per_bot) <= 2 and sum(per_bot) == 7
+
+
+async def test_pull_looks_past_many_better_cards_it_lacks_the_skills_for(client, as_user):
+    board = await create_board(client)
+    for i in range(20):
+        await create_card(client, board["id"], title=f"B{i}", priority="urgent", skills=["billing"])
+    plain = await create_card(client, board["id"], title="anyone", priority="low")
+    _, token = await create_bot(client, board["id"])
+
+    r = await as_user(token).post(f"/api/boards/{board['id']}/pull")
+
+    assert r.json()["card"]["id"] == plain["id"]
