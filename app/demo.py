@@ -20,6 +20,7 @@ from app.board.schemas import (
     CardMove,
     MemberCreate,
 )
+from app.core.db import serialize_startup
 from app.core.models import simulated_now, table_of
 from app.demo_history import DemoBoard, write_history
 from app.demo_history_plan import start_of
@@ -140,6 +141,7 @@ def seed_demo(
     same past on every fresh database.
     """
     install_wiring()  # the card moves below need board's reactions (idempotent)
+    serialize_startup(session)  # replicas started together seed one demo between them
     existing = _existing_demo_board(session)
     if existing is not None:
         _give_passwords(session, password_hash)

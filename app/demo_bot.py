@@ -24,6 +24,7 @@ from app.board import repository as board_repository
 from app.board import service as board_service
 from app.board.repository import member_role
 from app.board.schemas import CardCreate, MemberCreate
+from app.core.db import serialize_startup
 
 __all__ = ["BOT_EMAIL", "BOT_NAME", "DemoBot", "demo_bot_user", "ensure_demo_bot"]
 
@@ -108,6 +109,7 @@ def demo_bot_user(
 def ensure_demo_bot(session: Session, *, admin_id: int, board_id: int) -> DemoBot:
     """The demo bot on ``board_id`` (its cards made once) and a fresh token for it."""
     admin = auth_service.Principal(id=admin_id, name="Admin", role="admin")
+    serialize_startup(session)  # one bot and one set of its cards, however many replicas
     bot = demo_bot_user(session, admin=admin, board_id=board_id)
     created = not _has_cards(session, board_id=board_id)
     if created:

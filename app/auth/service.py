@@ -15,6 +15,7 @@ from app.auth.exceptions import EmailTaken, NotAllowed, UserNotFound
 from app.auth.models import ApiToken, User
 from app.auth.roles import ADMIN, BOT, MANAGE
 from app.auth.schemas import UserCreate, UserUpdate
+from app.core.db import serialize_startup
 
 __all__ = [
     "Principal",
@@ -202,8 +203,10 @@ def ensure_admin_token(session: Session, *, token: str, name: str = "admin-token
     """Make sure an admin owns exactly this token (``SWARMBOARD_ADMIN_TOKEN``, the demo).
 
     Earlier tokens issued under the same ``name`` are revoked, so rotating the
-    configured token, or restarting the demo, leaves only the newest one valid.
+    configured token, or restarting the demo, leaves only the newest one valid. Safe
+    when several replicas run it at once (they take turns).
     """
+    serialize_startup(session)
     token_hash = hash_token(token)
     owner = repository.user_for_token_hash(session, token_hash)
     if owner is not None:

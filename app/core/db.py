@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.config import Settings
 
-__all__ = ["Database", "settings_of", "sync_url"]
+__all__ = ["Database", "serialize_startup", "settings_of", "sync_url"]
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -44,6 +44,23 @@ AfterCommit = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
 # PostgreSQL SQLSTATEs worth retrying: deadlock_detected, serialization_failure.
 _RETRY_SQLSTATES = {"40P01", "40001"}
+
+
+# A fixed key for pg_advisory_xact_lock: "swarmboard start-up writes".
+_STARTUP_LOCK = 0x5342_5355
+
+
+def serialize_startup(session: Session) -> None:
+    """Hold the start-up lock until this transaction ends (PostgreSQL).
+
+    Replicas start together (Kubernetes, compose) and each runs the same start-up writes:
+    the configured admin token, the demo. Each checks, then inserts; two at once both
+    found nothing and one died on the unique index. Under this lock they take turns, and
+    each later one's checks (new statements, READ COMMITTED) see what the earlier ones
+    committed. SQLite deployments run one process, whose writer is serial already.
+    """
+    if session.connection().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _STARTUP_LOCK})
 
 
 def settings_of(session: Session) -> Settings:
