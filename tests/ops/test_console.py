@@ -128,7 +128,13 @@ def test_alert_scans_do_not_fill_the_log(database_url, tmp_path: Path):
             time.sleep(0.2)
     lines = server.stderr().splitlines()
     entries = [json.loads(line) for line in lines if line.startswith("{")]
-    chatter = [e["message"] for e in entries if e["logger"].startswith("apscheduler")]
-    # APScheduler said "Running job" and "executed successfully" on every scan.
+    # APScheduler said "Running job" and "executed successfully" on every scan (info).
+    # A warning stays: on a loaded machine a 0.5 s scan can outlast its interval, and
+    # "skipped: maximum number of running instances reached" is worth an operator's eye.
+    chatter = [
+        e["message"]
+        for e in entries
+        if e["logger"].startswith("apscheduler") and e["level"] not in ("warning", "error")
+    ]
     assert chatter == []
     assert any(e["logger"] == "uvicorn.error" for e in entries)  # the log itself is on
