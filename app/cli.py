@@ -169,6 +169,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from app.auth.password import hash_password, verify_password
     from app.demo import DEMO_LOGIN, DEMO_PASSWORD, seed_demo
     from app.main import create_app
+    from app.realtime.wire import FrameProtocol
 
     # main() has set up the logs: our request log (route templates, request ids, no
     # query strings) replaces uvicorn's access log, and uvicorn's own messages, the
@@ -272,6 +273,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_interval,
         ws_per_message_deflate=settings.ws_per_message_deflate,
+        # uvicorn's websocket protocol, able to take one pre-encoded frame per event for
+        # every live socket (app/realtime/wire.py).
+        ws=FrameProtocol,
         # Open requests get this long once a signal arrives (websockets are closed at
         # once with 1012, and browsers reconnect elsewhere with ?since=).
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,

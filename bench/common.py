@@ -55,6 +55,8 @@ class Server:
         self._log: IO[bytes] = self.log_path.open("wb")
         args = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1"]
         args += ["--port", str(self.port), "--log-level", "warning", "--no-access-log"]
+        # The websocket protocol of ``swarmboard serve`` (pre-encoded frames per event).
+        args += ["--ws", "app.realtime.wire:FrameProtocol"]
         if target.endswith("create_app"):
             args.append("--factory")
         args += list(extra_args)

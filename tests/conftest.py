@@ -188,9 +188,15 @@ def server_env(database_url: str, public_url: str, **extra_env: str) -> dict[str
 
 
 class LiveServer:
-    """A real ``uvicorn`` process serving the app on a loopback port."""
+    """A real ``uvicorn`` process serving the app on a loopback port.
 
-    def __init__(self, database_url: str, **extra_env: str) -> None:
+    Its websocket protocol is ``swarmboard serve``'s (``ws``), unless a test asks for
+    one of uvicorn's own (``ws="auto"``: no pre-encoded frames, every event over ASGI).
+    """
+
+    def __init__(
+        self, database_url: str, *, ws: str = "app.realtime.wire:FrameProtocol", **extra_env: str
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # Confirmation links point at this server, so a browser can follow them.
@@ -208,6 +214,8 @@ class LiveServer:
                 str(self.port),
                 "--log-level",
                 "warning",
+                "--ws",
+                ws,
             ],
             cwd=ROOT,
             env=env,

@@ -42,6 +42,15 @@ class _StateCollector(Collector):
         channels = getattr(hub, "channels", {}) if hub is not None else {}
         sockets.add_metric([], sum(len(c.subscribers) for c in list(channels.values())))
         yield sockets
+        sent = CounterMetricFamily(
+            "swarmboard_websocket_events",
+            "Board events handed to this process's websockets: 'direct' written at once "
+            "(one shared frame), 'queued' for a socket still replaying or reading slowly.",
+            labels=["path"],
+        )
+        sent.add_metric(["direct"], int(getattr(hub, "sent_direct", 0)))
+        sent.add_metric(["queued"], int(getattr(hub, "sent_queued", 0)))
+        yield sent
 
         alerts = getattr(state, "alerts", None)
         runs = int(getattr(alerts, "runs", 0))

@@ -27,6 +27,7 @@ from typing import Any
 
 from app.events.redaction import may_contact_customer, redact
 from app.realtime.access import ACCESS_EVENT_TYPES
+from app.realtime.wire import FrameWriter, text_frame
 
 __all__ = [
     "ACCESS_CLOSED",
@@ -66,6 +67,12 @@ class Subscriber:
 
     ``redacted`` subscribers (roles that may not contact the customer) get the redacted
     view of each event.
+
+    While the socket is caught up (its queue empty), its stream sets ``writer`` and the
+    hub writes each next event's frame straight to the socket, with no task switch; the
+    first event it cannot write that way (a gap, a full write buffer, a closing socket)
+    is queued instead, ``writer`` is cleared, and the stream's task sends from the queue
+    until it is empty again. ``last_sent`` is the seq of the last event sent either way.
     """
 
     def __init__(self, maxsize: int, *, user_id: int = 0, role: str = "admin") -> None:
@@ -74,6 +81,21 @@ class Subscriber:
         self.redacted = not may_contact_customer(role)
         self.overflowed = False
         self.ended = False
+        self.last_sent = 0
+        self.writer: FrameWriter | None = None
+
+    def deliver(self, seq: int, text: str, frame: bytes) -> bool:
+        """Send event ``seq`` now if caught up (True), else queue it for the stream's task."""
+        writer = self.writer
+        if writer is not None:
+            if seq <= self.last_sent:
+                return False
+            if seq == self.last_sent + 1 and writer(frame):
+                self.last_sent = seq
+                return True
+            self.writer = None
+        self.offer(seq, text)
+        return False
 
     def offer(self, seq: int, text: str) -> None:
         if self.overflowed or self.ended:
@@ -96,6 +118,7 @@ class Subscriber:
         if self.ended:
             return
         self.ended = True
+        self.writer = None
         if self.overflowed:
             self._clear()
         try:
@@ -128,6 +151,10 @@ class Hub:
         self.channels: dict[int, BoardChannel] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._open: dict[int, int] = {}  # person -> open sockets in this process
+        # Events handed to sockets, by path (the /metrics counters): written at once as
+        # the shared frame, or queued for a socket still replaying or reading slowly.
+        self.sent_direct = 0
+        self.sent_queued = 0
 
     def claim(self, user_id: int, limit: int) -> bool:
         """Count one more open socket for ``user_id``; False (nothing counted) at ``limit``."""
@@ -200,8 +227,7 @@ class Hub:
             except Exception:
                 log.exception("catch-up of board %s failed", board_id)
 
-    @staticmethod
-    def _fan_out(channel: BoardChannel, events: list[dict[str, Any]]) -> None:
+    def _fan_out(self, channel: BoardChannel, events: list[dict[str, Any]]) -> None:
         for event in events:
             seq = event["seq"]
             if seq <= channel.last_seq:
@@ -209,8 +235,16 @@ class Hub:
             full = encode(event)  # once per event and view, shared by every socket
             hidden = redact(event)
             restricted = full if hidden is event else encode(hidden)
+            full_frame = text_frame(full)
+            restricted_frame = full_frame if restricted is full else text_frame(restricted)
+            direct = 0
             for sub in channel.subscribers:
-                sub.offer(seq, restricted if sub.redacted else full)
+                if sub.redacted:
+                    direct += sub.deliver(seq, restricted, restricted_frame)
+                else:
+                    direct += sub.deliver(seq, full, full_frame)
+            self.sent_direct += direct
+            self.sent_queued += len(channel.subscribers) - direct
             if event["type"] in ACCESS_EVENT_TYPES:
                 for sub in channel.subscribers:
                     if ends_access(event, sub.user_id):

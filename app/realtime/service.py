@@ -18,6 +18,7 @@ from app.events import service as events_service
 from app.events.redaction import redact
 from app.realtime.access import CLOSE_ACCESS_CHANGED
 from app.realtime.hub import ACCESS_CLOSED, RESYNC, Hub, Subscriber, encode, ends_access
+from app.realtime.wire import frame_writer
 
 __all__ = ["CLOSE_RESYNC", "log_bounds", "stream_board", "view_of"]
 
@@ -123,28 +124,33 @@ async def _send(
     bounds: tuple[int | None, int],
 ) -> None:
     oldest, newest = bounds
-    last_sent = since
+    sub.last_sent = since
     if since > newest or (oldest is not None and since < oldest - 1):
         # The client's position is not in the retained log: it must refetch the board.
         await websocket.send_json({"type": "resync", "last_seq": newest})
-        last_sent = newest
+        sub.last_sent = newest
+    writer = frame_writer(websocket.scope)
     try:
-        last_sent = await _replay(websocket, db, sub, board_id, last_sent, checked=newest)
+        sub.last_sent = await _replay(websocket, db, sub, board_id, sub.last_sent, checked=newest)
         while True:
+            if writer is not None and sub.queue.empty() and not (sub.ended or sub.overflowed):
+                # Caught up: the hub writes the next events straight to the socket,
+                # until one cannot be (then it is queued, and this task wakes).
+                sub.writer = writer
             seq, text = await sub.queue.get()
             if (seq, text) == RESYNC:
                 await websocket.close(code=CLOSE_RESYNC, reason="resync")
                 return
             if (seq, text) == ACCESS_CLOSED:
                 raise _AccessChanged
-            if seq <= last_sent:
+            if seq <= sub.last_sent:
                 continue
-            if seq > last_sent + 1:
-                last_sent = await _replay(
-                    websocket, db, sub, board_id, last_sent, checked=newest, upto=seq - 1
+            if seq > sub.last_sent + 1:
+                sub.last_sent = await _replay(
+                    websocket, db, sub, board_id, sub.last_sent, checked=newest, upto=seq - 1
                 )
             await websocket.send_text(text)
-            last_sent = seq
+            sub.last_sent = seq
     except _AccessChanged:
         await websocket.close(code=CLOSE_ACCESS_CHANGED, reason="access changed")
 
