@@ -63,11 +63,17 @@ def _tune_gc() -> None:
     With a thousand open websockets the process tracks ~300,000 objects, and each full
     collection (every few seconds by default) froze the event loop for ~180 ms while
     freeing nothing. Objects alive after start-up are moved out of the collector's
-    view, and young collections run less often.
+    view, so a full collection scans only what came later.
+
+    Young collections still run every 5,000 net new objects (default 700): each
+    costs well under a millisecond. At 50,000 they ran about twice in four minutes
+    under bench/load.py, and the cycles that every request's SQL statements form
+    (SQLAlchemy's memoized clause attributes) piled up meanwhile: several MB of garbage
+    per replica between collections, which a snapshot took for growth.
     """
     gc.collect()
     gc.freeze()
-    gc.set_threshold(50_000, 20, 10)
+    gc.set_threshold(5_000, 10, 10)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

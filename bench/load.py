@@ -54,12 +54,19 @@ all in ``bench/``: ``load_setup`` (replicas, seeded world), ``load_traffic`` (th
     .venv/bin/python bench/load.py [--minutes 10] [--ws 500] [--rate 40] [--workers 24]
         [--warmup 20] [--sample 30] [--seed N]
     .venv/bin/python bench/load.py --minutes 1 --ws 100      # short run while developing
+    .venv/bin/python bench/load.py --minutes 8 --ws 200 --tracemalloc 120  # what grows
+
+``--tracemalloc SECONDS`` traces the replicas' allocations (``bench/load_memory.py``) and
+prints the sites that grew most between that point of the measured window and its end
+(after a full collection each time). ``--heap-stats`` traces nothing: it prints where
+each replica's RSS went (malloc in use or kept free, and the RSS after ``malloc_trim``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import random
@@ -79,6 +86,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.core.migrate import upgrade_to_head  # noqa: E402
+from bench import load_memory as memory  # noqa: E402
 from bench.common import PG_HOST, Server, pg_admin  # noqa: E402
 from bench.fanout import raise_nofile  # noqa: E402
 from bench.load_checks import check_database, load_events, match_fanout  # noqa: E402
@@ -103,7 +111,10 @@ def run(args: argparse.Namespace, runner: asyncio.Runner, nofile: int) -> int:
         try:
             t_setup = time.monotonic()
             upgrade_to_head(url)  # once, before any replica starts
-            start_replicas(replicas, url, token, pg_name, Path(tmp), nofile)
+            hooked = args.tracemalloc or args.heap_stats
+            snaps = Path(tempfile.mkdtemp(prefix="sb-load-snaps-")) if hooked else None
+            env = memory.tracing_env(snaps) if snaps else None
+            start_replicas(replicas, url, token, pg_name, Path(tmp), nofile, env)
             rng = random.Random(args.seed)
             world = runner.run(build_world(replicas[0].port, token, rng))
             since = {b.id: b.last_seq for b in world.boards}
@@ -147,9 +158,27 @@ def run(args: argparse.Namespace, runner: asyncio.Runner, nofile: int) -> int:
                 f"{args.sample:g} s (RSS MB replica0 / replica1; CPU % of one core)",
                 flush=True,
             )
-            runner.run(_drive(load, sampler, t0, t_measure, t_end, args.sample, replicas))
+            first: list[Path] = []
+            drive = _drive(load, sampler, t0, t_measure, t_end, args.sample, replicas)
+            if snaps is not None and args.tracemalloc:
+                at = t_measure + args.tracemalloc
+                drive = _with_snapshots(drive, replicas, snaps, t_measure, at, first)
+            elif snaps is not None:
+                drive = _with_heap_start(drive, replicas, snaps, t_measure)
+            runner.run(drive)
             for r in replicas:
                 r.check_alive()
+            if snaps is not None and args.heap_stats:
+                for r in replicas:
+                    memory.print_heap(
+                        r.name,
+                        json.loads((snaps / f"{r.proc.pid}-heap-1.json").read_text()),
+                        memory.heap_figures(r.proc.pid, snaps, 2),
+                    )
+            if snaps is not None and first:
+                minutes = (t_end - (t_measure + args.tracemalloc)) / 60
+                for r, old in zip(replicas, first, strict=True):
+                    memory.compare(r.name, old, memory.snapshot(r.proc.pid, snaps, 2), minutes)
 
             time.sleep(1.0)  # let the last commits fan out before reading the final seqs
             events = runner.run(load_events(dsn, [b.id for b in world.boards]))
@@ -191,6 +220,41 @@ async def _drive(
     await asyncio.gather(*tasks)
 
 
+async def _with_snapshots(
+    drive: Awaitable[None],
+    replicas: list[Server],
+    snaps: Path,
+    start: float,
+    at: float,
+    out: list[Path],
+) -> None:
+    """Run ``drive``; start tracing at ``start``, take the first snapshots at ``at``."""
+
+    async def first() -> None:
+        await asyncio.sleep(max(0.0, start - time.monotonic()))
+        for r in replicas:
+            await asyncio.to_thread(memory.snapshot, r.proc.pid, snaps, 0)
+        await asyncio.sleep(max(0.0, at - time.monotonic()))
+        for r in replicas:
+            out.append(await asyncio.to_thread(memory.snapshot, r.proc.pid, snaps, 1))
+        print(f"  tracemalloc: first snapshots {[p.name for p in out]}", flush=True)
+
+    await asyncio.gather(drive, first())
+
+
+async def _with_heap_start(
+    drive: Awaitable[None], replicas: list[Server], snaps: Path, start: float
+) -> None:
+    """Run ``drive``; take each replica's heap figures when the window opens."""
+
+    async def first() -> None:
+        await asyncio.sleep(max(0.0, start - time.monotonic()))
+        for r in replicas:
+            await asyncio.to_thread(memory.heap_figures, r.proc.pid, snaps, 1)
+
+    await asyncio.gather(drive, first())
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="measured time")
@@ -200,11 +264,29 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=20.0, help="unmeasured seconds first")
     parser.add_argument("--sample", type=float, default=30.0, help="seconds between samples")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the mix")
+    parser.add_argument(
+        "--tracemalloc",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="trace the replicas' allocations; compare a snapshot this far into the "
+        "measured window with one at its end (0: off)",
+    )
+    parser.add_argument(
+        "--heap-stats",
+        action="store_true",
+        help="without tracing: the replicas' malloc arenas and collector counts at the start "
+        "and end of the window, and their RSS after malloc_trim(0) at the end",
+    )
     args = parser.parse_args()
+    if args.tracemalloc and args.heap_stats:
+        parser.error("--tracemalloc and --heap-stats are separate runs")
     if args.minutes <= 0 or args.ws < 1 or args.rate <= 0 or args.workers < 2:
         parser.error("--minutes, --ws and --rate must be positive, --workers at least 2")
     if args.warmup < 0 or args.sample < 1:
         parser.error("--warmup must be >= 0 and --sample >= 1")
+    if not 0 <= args.tracemalloc < args.minutes * 60:
+        parser.error("--tracemalloc must be >= 0 and within the measured window")
     return args
 
 

@@ -165,7 +165,13 @@ def ticket_body(board: Board, rng: random.Random, counter: int) -> dict[str, Any
 
 # -- the replicas ----------------------------------------------------------------------------
 def start_replicas(
-    replicas: list[Server], url: str, token: str, pg_name: str, tmp: Path, nofile: int
+    replicas: list[Server],
+    url: str,
+    token: str,
+    pg_name: str,
+    tmp: Path,
+    nofile: int,
+    extra_env: dict[str, str] | None = None,
 ) -> None:
     """Start the two replicas and wait until they answer.
 
@@ -184,7 +190,7 @@ def start_replicas(
             "SWARMBOARD_WEBHOOK_RELAY": "on",
             "SWARMBOARD_DATA_DIR": str(tmp / "data"),
             "SWARMBOARD_LOG_FORMAT": "text",
-        }
+        } | (extra_env or {})
         replicas.append(
             Server(
                 f"replica{k}",
