@@ -41,7 +41,7 @@ from app.core.models import UTCDateTime, table_of
 # the board's tables nor an event read can say who is in a swarm now.
 from app.swarm.models import Swarm, SwarmMember
 
-__all__ = ["Context", "cutoffs", "firing", "seconds_between"]
+__all__ = ["SLA_KINDS", "Context", "cutoffs", "firing", "seconds_between", "sla_levels"]
 
 alerts = table_of(Alert)
 policies = table_of(SlaPolicy)
@@ -52,6 +52,8 @@ stays = table_of(CardStay)
 swarms = table_of(Swarm)
 members = table_of(SwarmMember)
 
+# The kinds measured against the cards' SLA policies.
+SLA_KINDS = ("sla_warning", "sla_breach")
 # An SLA warning fires at this share of the target.
 WARN_AT = 0.8
 # Archived cards have left the board: no alert is about them, and no column counts them.
@@ -84,6 +86,9 @@ class Context:
     p85: dict[int, float] = field(default_factory=dict)
     # The latest "blocked since" cut-off of any board (set when the cut-offs are filled).
     blocked_bound: datetime | None = None
+    # The soft-limited columns over their limit, counted once per scan (None: count in
+    # each statement). Counting a column's cards is most of the WIP kind's cost.
+    over_limit: list[int] | None = None
 
     @property
     def now_param(self) -> Any:
@@ -244,7 +249,10 @@ def column_fill() -> ColumnElement[Any]:
     )
 
 
-def over_soft_limit() -> ColumnElement[bool]:
+def over_soft_limit(ctx: Context | None = None) -> ColumnElement[bool]:
+    """The column is soft-limited and holds more live cards than its limit."""
+    if ctx is not None and ctx.over_limit is not None:
+        return columns.c.id.in_(ctx.over_limit)
     return and_(
         columns.c.wip_policy == "soft",
         columns.c.wip_limit.is_not(None),
@@ -266,7 +274,7 @@ def _wip_breach(ctx: Context, only_alerted: bool) -> Select[Any]:
         )
     ).where(
         columns.c.over_limit_since.is_not(None),
-        over_soft_limit(),
+        over_soft_limit(ctx),
         # A timestamp comparison, not ``age >= interval``: SQLite's julianday arithmetic
         # makes exactly one interval 29.999998 s, which would hold the alert back a scan.
         columns.c.over_limit_since
@@ -281,26 +289,54 @@ def _wip_breach(ctx: Context, only_alerted: bool) -> Select[Any]:
     return stmt.where(_alerted("wip_breach", columns.c.id, "column:")) if only_alerted else stmt
 
 
-def _sla(ctx: Context, kind: str, only_alerted: bool) -> Select[Any]:
-    """Cards past 80% (warning) or 100% (breach) of their policy's FRT or TTR target.
-
-    The business clock is the card's age minus the time it spent waiting on the
-    customer: ``waiting_seconds`` for finished waits, plus the current stay when its
-    column waits. The cut-off table prunes by raw age first (waiting only slows it).
-    """
+def _elapsed(ctx: Context) -> ColumnElement[Any]:
+    """The card's business clock in seconds: its age minus the time it spent waiting on
+    the customer (``waiting_seconds`` for finished waits, plus the current stay when its
+    column waits)."""
     now = ctx.now_param
+    # Membership in the (few) waiting columns rather than a join per card: a hashed
+    # lookup on PostgreSQL, an index built once per statement on SQLite.
+    waiting = select(columns.c.id).where(columns.c.waits_on_customer.is_(True))
     current_wait = case(
         (
-            columns.c.waits_on_customer.is_(True),
+            cards.c.column_id.in_(waiting),
             seconds_between(now, cards.c.column_entered_at, ctx.dialect),
         ),
         else_=0.0,
     )
-    elapsed = (
+    return (
         seconds_between(now, cards.c.created_at, ctx.dialect)
         - cards.c.waiting_seconds
         - current_wait
     )
+
+
+def _sla_scope(stmt: Select[Any], cut: Any, target: str) -> Select[Any]:
+    """The unfinished cards whose policy has a ``target`` and that are old enough (raw
+    age past the cut-off table's warning share: waiting only slows the clock)."""
+    # NOT IN the (few) done columns rather than a join per card: PostgreSQL turns a
+    # join or an IN into a nested loop of primary-key probes (the cut-off table has no
+    # statistics), but checks NOT IN against a hashed list; SQLite builds it once.
+    done = select(columns.c.id).where(columns.c.stage == "done")
+    stmt = (
+        stmt.select_from(cut)
+        .join(
+            cards,
+            and_(cards.c.sla_policy_id == cut.c.key, cards.c.created_at <= cut.c.cutoff),
+        )
+        .where(cut.c.kind == target, cards.c.column_id.not_in(done), _live)
+    )
+    if target == "frt":  # FRT ends at the first response
+        stmt = stmt.where(cards.c.first_response_at.is_(None))
+    return stmt
+
+
+def _sla(
+    ctx: Context, kind: str, only_alerted: bool, card_ids: list[int] | None = None
+) -> Select[Any]:
+    """Cards past 80% (warning) or 100% (breach) of their policy's FRT or TTR target
+    (only those of ``card_ids`` when given)."""
+    elapsed = _elapsed(ctx)
     parts = []
     for target in ("frt", "ttr"):
         cut = _cut(target)
@@ -309,30 +345,22 @@ def _sla(ctx: Context, kind: str, only_alerted: bool) -> Select[Any]:
             if kind == "sla_breach"
             else and_(elapsed >= cut.c.threshold * WARN_AT, elapsed < cut.c.threshold)
         )
-        stmt = (
-            select(
-                *_shape(
-                    board_id=cards.c.board_id,
-                    subject=_card_subject(),
-                    card_id=cards.c.id,
-                    column_id=cards.c.column_id,
-                    episode_start=cards.c.created_at,
-                    threshold=cut.c.threshold,
-                    measured=elapsed,
-                    target=target,
-                    policy_id=cards.c.sla_policy_id,
-                )
+        shaped = select(
+            *_shape(
+                board_id=cards.c.board_id,
+                subject=_card_subject(),
+                card_id=cards.c.id,
+                column_id=cards.c.column_id,
+                episode_start=cards.c.created_at,
+                threshold=cut.c.threshold,
+                measured=elapsed,
+                target=target,
+                policy_id=cards.c.sla_policy_id,
             )
-            .select_from(cut)
-            .join(
-                cards,
-                and_(cards.c.sla_policy_id == cut.c.key, cards.c.created_at <= cut.c.cutoff),
-            )
-            .join(columns, columns.c.id == cards.c.column_id)
-            .where(cut.c.kind == target, columns.c.stage != "done", _live)
         )
-        if target == "frt":  # FRT ends at the first response
-            stmt = stmt.where(cards.c.first_response_at.is_(None))
+        stmt = _sla_scope(shaped, cut, target)
+        if card_ids is not None:
+            stmt = stmt.where(cards.c.id.in_(card_ids))
         if only_alerted:
             stmt = stmt.where(_alerted(kind, cards.c.id, "card:"))
         else:  # cheap index probes first: most old cards already have their alert
@@ -343,12 +371,34 @@ def _sla(ctx: Context, kind: str, only_alerted: bool) -> Select[Any]:
     return parts[0].union_all(parts[1])  # type: ignore[return-value]
 
 
+def sla_levels(ctx: Context) -> Select[Any]:
+    """(subject, level) per card and target in SLA scope: level 2 where the breach
+    condition holds, 1 where the warning one does, else 0 (the same comparisons as
+    :func:`firing`), without looking at alerts: one pass over the cards serves all
+    four SLA steps of a scan."""
+    elapsed = _elapsed(ctx)
+    parts = []
+    for target in ("frt", "ttr"):
+        cut = _cut(target)
+        level = case(
+            (elapsed >= cut.c.threshold, 2),
+            (elapsed >= cut.c.threshold * WARN_AT, 1),
+            else_=0,
+        )
+        shaped = select(_card_subject().label("subject"), level.label("level"))
+        parts.append(_sla_scope(shaped, cut, target))
+    return parts[0].union_all(parts[1])  # type: ignore[return-value]
+
+
 def _active_alert(kind: str) -> ColumnElement[bool]:
     return _active(kind, _card_subject())
 
 
-def firing(kind: str, ctx: Context, *, only_alerted: bool = False) -> Select[Any]:
-    """The subjects for which ``kind`` holds at ``ctx.now``."""
+def firing(
+    kind: str, ctx: Context, *, only_alerted: bool = False, card_ids: list[int] | None = None
+) -> Select[Any]:
+    """The subjects for which ``kind`` holds at ``ctx.now`` (``card_ids``: only those
+    cards, for the SLA kinds)."""
     if kind == "stalled":
         return _stalled(ctx, only_alerted)
     if kind == "blocked":
@@ -357,4 +407,4 @@ def firing(kind: str, ctx: Context, *, only_alerted: bool = False) -> Select[Any
         return _swarm_unanswered(ctx, only_alerted)
     if kind == "wip_breach":
         return _wip_breach(ctx, only_alerted)
-    return _sla(ctx, kind, only_alerted)
+    return _sla(ctx, kind, only_alerted, card_ids)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, text, update
+from sqlalchemy import and_, case, delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ from app.alerts.models import ACTIVE_STATES, Alert, SlaPolicy
 __all__ = [
     "active_column_stalls",
     "active_on_board",
+    "active_subjects",
     "analyze_alerts",
     "board_alert_limits",
     "get_policy",
@@ -39,11 +40,13 @@ __all__ = [
     "list_policies",
     "lock_alert",
     "new_firing",
+    "over_soft_limit",
     "policy_targets",
     "replace_cutoffs",
     "resolve_active",
     "resolve_card",
     "resolve_cleared",
+    "sla_levels",
     "track_soft_limits",
     "try_scan_lock",
 ]
@@ -116,13 +119,22 @@ def insert_alerts(session: Session, rows: list[dict[str, Any]]) -> list[Row[Any]
 
 
 def resolve_active(
-    session: Session, *, kind: str, at: Any, subject: str | None = None, keep: Any = None
+    session: Session,
+    *,
+    kind: str,
+    at: Any,
+    subject: str | None = None,
+    subjects: list[str] | None = None,
+    keep: Any = None,
 ) -> list[Row[Any]]:
-    """Resolve the active alerts of ``kind`` (for one ``subject``, or those whose subject
-    is not in the ``keep`` subquery); returns (id, board_id, kind, card_id, column_id) rows."""
+    """Resolve the active alerts of ``kind`` (for one ``subject``, for those of
+    ``subjects``, or for those whose subject is not in the ``keep`` subquery); returns
+    (id, board_id, kind, card_id, column_id) rows."""
     stmt = update(alerts).where(alerts.c.kind == kind, alerts.c.state.in_(ACTIVE_STATES))
     if subject is not None:
         stmt = stmt.where(alerts.c.subject == subject)
+    if subjects is not None:
+        stmt = stmt.where(alerts.c.subject.in_(subjects))
     if keep is not None:
         stmt = stmt.where(alerts.c.subject.not_in(keep))
     stmt = stmt.values(state="resolved", resolved_at=at).returning(
@@ -226,13 +238,19 @@ def replace_cutoffs(session: Session, rows: list[dict[str, Any]]) -> None:
         conn.execute(insert(cutoffs), rows)
 
 
-def track_soft_limits(session: Session, *, now: Any) -> None:
+def over_soft_limit(session: Session) -> list[int]:
+    """The ids of the soft-limited columns holding more live cards than their limit."""
+    stmt = select(columns.c.id).where(conditions.over_soft_limit()).order_by(columns.c.id)
+    return [int(c) for c in session.execute(stmt).scalars().all()]
+
+
+def track_soft_limits(session: Session, ctx: Context) -> None:
     """Remember since when each soft-limited column has been over its limit."""
-    over = conditions.over_soft_limit()
+    over = conditions.over_soft_limit(ctx)
     session.execute(
         update(columns)
         .where(columns.c.over_limit_since.is_(None), over)
-        .values(over_limit_since=now)
+        .values(over_limit_since=ctx.now_param)
     )
     session.execute(
         update(columns)
@@ -241,11 +259,13 @@ def track_soft_limits(session: Session, *, now: Any) -> None:
     )
 
 
-def new_firing(session: Session, kind: str, ctx: Context) -> list[Row[Any]]:
+def new_firing(
+    session: Session, kind: str, ctx: Context, *, card_ids: list[int] | None = None
+) -> list[Row[Any]]:
     """The subjects for which ``kind`` fires now and that have no alert for it: none
     active, and none resolved by hand in the same episode (the stay in a column, the
-    blocked spell, ...)."""
-    fire = conditions.firing(kind, ctx).subquery()
+    blocked spell, ...); only those of ``card_ids`` when given (SLA kinds)."""
+    fire = conditions.firing(kind, ctx, card_ids=card_ids).subquery()
     seen = exists().where(
         alerts.c.subject == fire.c.subject,
         alerts.c.kind == kind,
@@ -261,3 +281,39 @@ def resolve_cleared(session: Session, kind: str, ctx: Context) -> list[Row[Any]]
     """Resolve the active alerts of ``kind`` whose condition no longer holds."""
     still = conditions.firing(kind, ctx, only_alerted=True).subquery()
     return resolve_active(session, kind=kind, at=ctx.now_param, keep=select(still.c.subject))
+
+
+# The SLA steps read tens of thousands of subjects per scan; one string per group costs
+# a fraction of as many rows through the driver and the result layer ("card:<id>"
+# subjects hold no comma).
+_SEP = ","
+
+
+def _split(joined: str | None) -> set[str]:
+    return set(joined.split(_SEP)) if joined else set()
+
+
+def sla_levels(session: Session, ctx: Context) -> dict[int, set[str]]:
+    """The card subjects in SLA scope by level (2 breach, 1 warning) on one of their
+    targets: a card may breach one and be in warning on the other."""
+    levels = conditions.sla_levels(ctx).subquery()
+    # One pass, no grouping (a sort of every subject): NULLs are left out of each.
+    stmt = select(
+        *(
+            func.aggregate_strings(case((levels.c.level == level, levels.c.subject)), _SEP)
+            for level in (1, 2)
+        )
+    )
+    row = session.execute(stmt).one()
+    return {1: _split(row[0]), 2: _split(row[1])}
+
+
+def active_subjects(session: Session, kinds: tuple[str, ...]) -> dict[str, set[str]]:
+    """The subjects of the active alerts of each of ``kinds``."""
+    stmt = (
+        select(alerts.c.kind, func.aggregate_strings(alerts.c.subject, _SEP))
+        .where(alerts.c.kind.in_(kinds), alerts.c.state.in_(ACTIVE_STATES))
+        .group_by(alerts.c.kind)
+    )
+    found = {kind: _split(joined) for kind, joined in session.execute(stmt).all()}
+    return {k: set() for k in kinds} | found

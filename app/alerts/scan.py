@@ -4,7 +4,9 @@ One scan is one write transaction. On PostgreSQL it first takes a transaction-sc
 advisory lock, so when several replicas run the scheduler only one scans at a time and
 the others skip that round; the partial unique index on alerts is the backstop. Each
 kind is two set-based statements (new subjects, cleared subjects) whatever the number
-of cards; Python only touches the alerts that change.
+of cards; Python only touches the alerts that change. The two SLA kinds share one pass
+over the cards and one read of their active alerts (:class:`_SlaView`), as a backlog
+keeps tens of thousands of them standing.
 """
 
 from __future__ import annotations
@@ -69,7 +71,13 @@ class Scanner:
         _track_soft_limits(session, ctx)
         _fill_cutoffs(session, ctx)
         result = ScanResult()
+        sla: _SlaView | None = None
         for kind in KINDS:
+            if kind in conditions.SLA_KINDS:
+                sla = sla or _SlaView.read(session, ctx)
+                result.resolved[kind] = sla.resolve_cleared(session, kind, ctx)
+                result.raised[kind] = sla.raise_new(session, kind, ctx)
+                continue
             result.resolved[kind] = _resolve_cleared(session, kind, ctx)
             result.raised[kind] = _raise_new(session, kind, ctx)
         changed = sum(result.raised.values()) + sum(result.resolved.values())
@@ -126,12 +134,70 @@ def _fill_cutoffs(session: Session, ctx: Context) -> None:
 
 
 def _track_soft_limits(session: Session, ctx: Context) -> None:
-    """Remember since when each soft-limited column has been over its limit."""
-    repository.track_soft_limits(session, now=ctx.now_param)
+    """Remember since when each soft-limited column has been over its limit; count the
+    columns' cards once for the scan (the WIP kind's two statements reuse it)."""
+    over = repository.over_soft_limit(session)
+    if len(over) <= BY_LIST_MAX:
+        ctx.over_limit = over
+    repository.track_soft_limits(session, ctx)
 
 
-def _raise_new(session: Session, kind: str, ctx: Context) -> int:
-    rows = repository.new_firing(session, kind, ctx)
+@dataclass(slots=True)
+class _SlaView:
+    """Where each SLA kind holds and which SLA alerts are active, read once per scan.
+
+    With a backlog, tens of thousands of cards stand in breach with their alert open.
+    Evaluating the condition and probing alerts per card in each of the four SLA steps
+    (resolve and raise, warning and breach) was most of a scan; here the cards are
+    evaluated once, the differences are taken in Python, and each step touches only
+    the subjects that change, through the same statements as before restricted to
+    them. Only the scan raises SLA alerts (under its lock), so active ones can only
+    disappear meanwhile: the live checks of those statements (active, resolved by
+    hand in the episode, the unique index) still decide.
+    """
+
+    firing: dict[str, set[str]]
+    active: dict[str, set[str]]
+
+    @classmethod
+    def read(cls, session: Session, ctx: Context) -> _SlaView:
+        levels = repository.sla_levels(session, ctx)
+        firing = {kind: levels.get(level, set()) for level, kind in _LEVELS.items()}
+        return cls(firing, repository.active_subjects(session, conditions.SLA_KINDS))
+
+    def resolve_cleared(self, session: Session, kind: str, ctx: Context) -> int:
+        cleared = self.active[kind] - self.firing[kind]
+        if not cleared:
+            return 0
+        self.active[kind] -= cleared
+        if len(cleared) > BY_LIST_MAX:  # a mass clear: one set-based statement
+            return _resolve_cleared(session, kind, ctx)
+        rows = repository.resolve_active(
+            session, kind=kind, at=ctx.now_param, subjects=sorted(cleared)
+        )
+        return _announce_resolved(session, kind, rows)
+
+    def raise_new(self, session: Session, kind: str, ctx: Context) -> int:
+        new = self.firing[kind] - self.active[kind]
+        if kind == "sla_warning":  # a card in breach is past warning
+            new -= self.active["sla_breach"]
+        if not new:
+            return 0
+        card_ids = None if len(new) > BY_LIST_MAX else sorted(int(s[5:]) for s in new)
+        return _raise_new(session, kind, ctx, card_ids=card_ids)
+
+
+# sla_levels' level -> the kind that holds.
+_LEVELS = {1: "sla_warning", 2: "sla_breach"}
+# Above this many subjects a step runs set-based over every card, as a first scan does:
+# bounded parameter lists (PostgreSQL takes at most 32,767 per statement).
+BY_LIST_MAX = 2000
+
+
+def _raise_new(
+    session: Session, kind: str, ctx: Context, *, card_ids: list[int] | None = None
+) -> int:
+    rows = repository.new_firing(session, kind, ctx, card_ids=card_ids)
     if not rows:
         return 0
     values: dict[str, dict[str, Any]] = {}
@@ -183,7 +249,10 @@ def _details(row: Any) -> dict[str, Any]:
 
 
 def _resolve_cleared(session: Session, kind: str, ctx: Context) -> int:
-    cleared = repository.resolve_cleared(session, kind, ctx)
+    return _announce_resolved(session, kind, repository.resolve_cleared(session, kind, ctx))
+
+
+def _announce_resolved(session: Session, kind: str, cleared: list[Any]) -> int:
     events.append_many(
         session,
         [
