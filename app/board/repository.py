@@ -192,8 +192,6 @@ _CARD_WITH_ACCESS = (
     )
     .where(cards.c.id == bindparam("card_id"))
 )
-# Locking through the join would let PostgreSQL re-check the join after a concurrent
-# move and drop the row (a false 404); so the card row is locked on its own first.
 # FOR NO KEY UPDATE (key_share): writers of the same row still queue, but a foreign-key
 # check (an alert or a stay naming this card or column) does not wait for the lock.
 # With FOR UPDATE, an alert scan holding the board's seq lock and inserting an alert for
@@ -201,6 +199,11 @@ _CARD_WITH_ACCESS = (
 _LOCK_CARD = (
     select(cards.c.id).where(cards.c.id == bindparam("card_id")).with_for_update(key_share=True)
 )
+# The card locked through the join, in one round trip. After waiting for the lock,
+# PostgreSQL returns the card as the other writer left it but re-checks the join against
+# the column row it had read: when that writer moved the card to another column, the
+# row is dropped (a false 404). Only then is the card locked on its own and read again.
+_CARD_WITH_ACCESS_LOCKED = _CARD_WITH_ACCESS.with_for_update(key_share=True, of=cards)
 _LOCK_COLUMN = (
     select(columns).where(columns.c.id == bindparam("column_id")).with_for_update(key_share=True)
 )
@@ -259,12 +262,19 @@ def card_with_access(
     """The card, its column's stage and the caller's membership.
 
     With ``lock`` the card row is locked until commit (PostgreSQL; SQLite's single
-    writer already excludes other writers, so it skips that round trip).
+    writer already excludes other writers, so it skips the lock); one round trip unless
+    a concurrent writer moved the card meanwhile.
     """
     conn = session.connection()
+    params = {"card_id": card_id, "user_id": user_id}
     if lock and conn.dialect.name != "sqlite":
+        row = conn.execute(_CARD_WITH_ACCESS_LOCKED, params).first()
+        if row is not None:
+            return row
+        # No card, or the join dropped it after a concurrent move (see above): the lock
+        # alone, then a read in a new snapshot that sees what that writer committed.
         conn.execute(_LOCK_CARD, {"card_id": card_id})
-    return conn.execute(_CARD_WITH_ACCESS, {"card_id": card_id, "user_id": user_id}).first()
+    return conn.execute(_CARD_WITH_ACCESS, params).first()
 
 
 def lock_column(session: Session, column_id: int) -> Row[Any] | None:

@@ -47,6 +47,14 @@ def _etag(response: Response, card: CardPublic) -> CardPublic:
     return card
 
 
+def _card_response(card: CardPublic) -> Response:
+    """The card as JSON with its ETag, serialised once: returned as a model, FastAPI
+    would validate it against ``response_model`` again and then dump it (the move path
+    is the busiest; the bytes are the same)."""
+    headers = {"ETag": f'"{card.version}"'}
+    return Response(card.model_dump_json(), media_type="application/json", headers=headers)
+
+
 @router.post("/boards", status_code=status.HTTP_201_CREATED, response_model=BoardDetail)
 async def create_board(body: BoardCreate, user: CurrentUser, db: Db) -> BoardDetail:
     """Create a board with its columns (in order) and lanes, or from a preset."""
@@ -192,18 +200,13 @@ async def update_card(
 
 @router.post("/cards/{card_id}/move", response_model=CardPublic)
 async def move_card(
-    card_id: PathId,
-    body: CardMove,
-    user: CurrentUser,
-    db: Db,
-    response: Response,
-    if_match: IfMatch = None,
-) -> CardPublic:
+    card_id: PathId, body: CardMove, user: CurrentUser, db: Db, if_match: IfMatch = None
+) -> Response:
     """Move a card; the server enforces column, lane and personal WIP limits."""
     card = await db.write(
         cards.move_card, actor=user, card_id=card_id, data=body, if_match=if_match
     )
-    return _etag(response, card)
+    return _card_response(card)
 
 
 @router.post("/cards/{card_id}/archive", response_model=CardPublic)

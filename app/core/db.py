@@ -8,9 +8,9 @@ they flush and never commit. :class:`Database` owns the transaction around them:
   In-process writers queue on that thread instead of fighting over SQLite's lock
   (no "database is locked"), and a transaction costs one thread hop rather than
   several per statement as with aiosqlite. Reads run on a small reader pool (WAL).
-* **PostgreSQL**: the same functions run on an asyncpg ``AsyncSession`` through
-  ``run_sync``, so no thread is involved; row locks (``FOR UPDATE``) serialise
-  conflicting writers and deadlocks or serialisation failures are retried.
+* **PostgreSQL**: the same functions run on a session of the asyncpg engine, the whole
+  transaction inside one greenlet, so no thread is involved; row locks (``FOR UPDATE``)
+  serialise conflicting writers and deadlocks or serialisation failures are retried.
 
 Events appended by services are collected on ``session.info`` and handed to the
 ``after_commit`` hooks only once the transaction has committed.
@@ -29,8 +29,9 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.util import greenlet_spawn
 
 from app.core.config import Settings
 
@@ -166,8 +167,17 @@ class Database:
                 # connection found dead is invalidated and the transaction retried.
                 pool_recycle=1800,
             )
-            self._async_sessions = async_sessionmaker(
-                self._async_engine, expire_on_commit=False, info=self._info()
+            # Plain sessions on the async engine's sync facade, run whole inside one
+            # greenlet (see _pg_tx): an AsyncSession would enter a greenlet for each of
+            # begin, run_sync, commit and close.
+            sync_engine = self._async_engine.sync_engine
+            self._pg_sessions = sessionmaker(sync_engine, expire_on_commit=False, info=self._info())
+            # Same pool; a connection checked out through these runs each statement in
+            # its own implicit transaction, so a lookup sends no BEGIN and no ROLLBACK.
+            self._lookup_sessions = sessionmaker(
+                sync_engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+                info=self._info(),
             )
 
     def _info(self) -> dict[str, Any]:
@@ -219,6 +229,24 @@ class Database:
             return await asyncio.get_running_loop().run_in_executor(self._readers, call)
         result, _ = await self._pg_tx_with_retry(fn, args, kwargs, commit=False)
         return result
+
+    async def lookup(self, fn: ServiceFn[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn``, a read of ONE statement, outside any transaction.
+
+        On PostgreSQL that is one round trip instead of three (BEGIN, the statement,
+        ROLLBACK): the API token behind every request is resolved this way. A single
+        statement sees one snapshot either way; ``fn`` must not write or run a second
+        statement that expects the first one's snapshot. SQLite runs it as :meth:`read`.
+        """
+        if self.is_sqlite:
+            return await self.read(fn, *args, **kwargs)
+        for attempt in range(5):
+            try:
+                return await greenlet_spawn(self._pg_lookup, fn, args, kwargs)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated or attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
 
     async def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""
@@ -275,20 +303,26 @@ class Database:
     async def _pg_tx(
         self, fn: Callable[..., T], args: Any, kwargs: Any, *, commit: bool
     ) -> tuple[T, list[dict[str, Any]]]:
-        async with self._async_sessions() as session:
+        # One greenlet for the whole transaction: each driver call inside it awaits the
+        # event loop as usual, without an AsyncSession hop per step.
+        return await greenlet_spawn(self._pg_tx_sync, fn, args, kwargs, commit)
+
+    def _pg_tx_sync(
+        self, fn: Callable[..., T], args: Any, kwargs: Any, commit: bool
+    ) -> tuple[T, list[dict[str, Any]]]:
+        with self._pg_sessions() as session:
             if not commit:  # a read: the session closes with a rollback
-                return await session.run_sync(lambda s: fn(s, *args, **kwargs)), []
-            async with session.begin():
+                return fn(session, *args, **kwargs), []
+            with session.begin():
                 session.info["events"] = []
-
-                def run(sync_session: Session) -> T:
-                    out = fn(sync_session, *args, **kwargs)
-                    sync_session.flush()
-                    self._before_commit(sync_session)
-                    if self.pg_notify_channel:
-                        self._notify(sync_session, self.pg_notify_channel)
-                    return out
-
-                result = await session.run_sync(run)
+                result = fn(session, *args, **kwargs)
+                session.flush()
+                self._before_commit(session)
+                if self.pg_notify_channel:
+                    self._notify(session, self.pg_notify_channel)
                 events: list[dict[str, Any]] = session.info["events"]
         return result, events
+
+    def _pg_lookup(self, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
+        with self._lookup_sessions() as session:
+            return fn(session, *args, **kwargs)
