@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from app.auth.models import ApiToken, User, UserInvitation, WebSession
@@ -27,6 +28,7 @@ __all__ = [
     "list_users",
     "lock_user",
     "people_filter",
+    "principal_fields_for_token_hash",
     "revoke_all_tokens",
     "revoke_named_tokens",
     "revoke_token",
@@ -57,6 +59,27 @@ def user_for_token_hash(session: Session, token_hash: str) -> User | None:
         )
     )
     return session.execute(stmt).scalar_one_or_none()
+
+
+# Every API request resolves its token: a Core statement built once, reading only what
+# a Principal holds (no ORM entity, no identity map), about half the CPU of the above.
+_PRINCIPAL_FOR_TOKEN = (
+    select(_users.c.id, _users.c.name, _users.c.role, _users.c.kind, _users.c.availability)
+    .join(_tokens, _tokens.c.user_id == _users.c.id)
+    .where(
+        _tokens.c.token_hash == bindparam("token_hash"),
+        _tokens.c.revoked_at.is_(None),
+        _users.c.deactivated_at.is_(None),
+    )
+)
+
+
+def principal_fields_for_token_hash(
+    session: Session, token_hash: str
+) -> Row[Any, Any, Any, Any, Any] | None:
+    """(id, name, role, kind, availability) of the live user behind a live token."""
+    params = {"token_hash": token_hash}
+    return session.connection().execute(_PRINCIPAL_FOR_TOKEN, params).one_or_none()
 
 
 def lock_user(session: Session, user_id: int) -> User | None:

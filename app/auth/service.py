@@ -81,10 +81,12 @@ def hash_token(token: str) -> str:
 
 def principal_for_token(session: Session, token_hash: str) -> Principal | None:
     """Resolve a token hash to its user, or ``None`` for an unknown or revoked token."""
-    user = repository.user_for_token_hash(session, token_hash)
-    if user is None or user.id is None:
+    row = repository.principal_fields_for_token_hash(session, token_hash)
+    if row is None:
         return None
-    return principal_of(user)
+    return Principal(
+        id=row.id, name=row.name, role=row.role, kind=row.kind, availability=row.availability
+    )
 
 
 def issue_token(session: Session, *, user_id: int, name: str = "default") -> tuple[ApiToken, str]:
