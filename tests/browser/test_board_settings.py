@@ -521,6 +521,41 @@ async def test_what_someone_is_typing_survives_anothers_change_to_the_same_secti
     assert (cols[triage]["wip_limit"], cols[investigating]["name"]) == (7, "Escalated")
 
 
+async def test_a_field_selected_to_type_over_keeps_its_selection_through_a_live_re_read(
+    api: httpx.AsyncClient,
+    new_board: BoardFactory,
+    new_person: NewPerson,
+    people: dict[str, Person],
+    open_settings: Opener,
+):
+    """Select-all, someone else's change re-reads the section, then type: it replaces."""
+    board = await new_board()
+    bid = board["id"]
+    triage, investigating, _ = (c["id"] for c in board["columns"])
+    other = await _second_lead(api, new_person, people, bid)
+    b = await open_settings(other, bid)
+    field = b.page.get_by_label("WIP limit for Investigating", exact=True)
+    before = await field.input_value()
+    assert before not in ("", "9")  # a limit to type over
+    await field.focus()
+    await field.press("ControlOrMeta+a")  # nothing typed yet: the form is not dirty
+
+    r = await api.patch(f"/api/columns/{triage}", json={"name": "Inbox"})
+    assert r.status_code == 200, r.text
+    await expect(b.row("column", triage)).to_have_attribute(
+        "data-name", "Inbox", timeout=TIMEOUT_MS
+    )
+    await expect(field).to_be_focused()
+    await b.page.keyboard.type("9")
+    await expect(field).to_have_value("9")  # not the old value with a 9 stuck in front
+    await field.press("Enter")
+    await expect(b.form(f"column-{investigating}").locator(".saved")).to_have_text(
+        "Saved.", timeout=TIMEOUT_MS
+    )
+    cols = {c["id"]: c for c in (await board_state(api, bid))["columns"]}
+    assert cols[investigating]["wip_limit"] == 9
+
+
 async def test_a_lead_made_an_agent_while_the_page_is_open_is_told_it_is_no_longer_theirs(
     api: httpx.AsyncClient,
     new_board: BoardFactory,

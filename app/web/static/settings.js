@@ -55,6 +55,12 @@
     form.dataset.dirty = "1";
   }
 
+  function sameValue(fresh, old) {
+    const typed = (el) => (el.tagName === "INPUT" && el.type !== "checkbox" && el.type !== "radio") || el.tagName === "TEXTAREA";
+    return typed(fresh) && typed(old) && fresh.type === old.type && fresh.value === old.value
+      && fresh.disabled === old.disabled && fresh.readOnly === old.readOnly;
+  }
+
   async function reload(section) {
     const old = document.getElementById("settings-" + section);
     if (!old) return false;
@@ -99,6 +105,13 @@
       if (box) box.textContent = note;
     }
     let again = focusId && fresh.querySelector("#" + CSS.escape(focusId));
+    // The field the person is in stays the very same element when its value did not
+    // change: the caret, a selection (select-all before typing over it) and half-typed
+    // input survive a re-read that landed between two keystrokes.
+    if (again && active.id === focusId && sameValue(again, active)) {
+      again.replaceWith(active);
+      again = active;
+    }
     if (!again && focusAction) {
       const row = fresh.querySelector('.set-row[data-id="' + CSS.escape(String(focusAction[0])) + '"]');
       again = row && row.querySelector('[data-action="' + focusAction[1] + '"]:not([disabled])');
