@@ -108,7 +108,9 @@ def serve_process(
         )
     server = ServeProcess(url=url, proc=proc, stderr_path=stderr_path, stdout_path=stdout_path)
     try:
-        deadline = time.monotonic() + 60
+        # Readiness, not speed: `--demo` seeds 90 days of history, and on a CI machine
+        # running two test passes at once that once took longer than a minute.
+        deadline = time.monotonic() + 180
         while True:
             assert proc.poll() is None, f"serve exited: {server.stderr()}"
             assert time.monotonic() < deadline, "serve never answered"
