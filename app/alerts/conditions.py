@@ -89,6 +89,9 @@ class Context:
     # The soft-limited columns over their limit, counted once per scan (None: count in
     # each statement). Counting a column's cards is most of the WIP kind's cost.
     over_limit: list[int] | None = None
+    # The scan's events, appended together at its end: appending takes each board's
+    # sequence lock, which every write to that board then waits on until the commit.
+    announced: list[tuple[int, str, Any, dict[str, Any]]] = field(default_factory=list)
 
     @property
     def now_param(self) -> Any:

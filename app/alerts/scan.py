@@ -86,6 +86,8 @@ class Scanner:
             # and the next scans would pick nested loops over every active alert
             # (seconds instead of milliseconds) until autovacuum catches up.
             repository.analyze_alerts(session)
+        # Last, just before the commit: from here each board's writers queue behind us.
+        events.append_many(session, ctx.announced)
         result.seconds = time.perf_counter() - started
         return result
 
@@ -175,7 +177,7 @@ class _SlaView:
         rows = repository.resolve_active(
             session, kind=kind, at=ctx.now_param, subjects=sorted(cleared)
         )
-        return _announce_resolved(session, kind, rows)
+        return _announce_resolved(ctx, kind, rows)
 
     def raise_new(self, session: Session, kind: str, ctx: Context) -> int:
         new = self.firing[kind] - self.active[kind]
@@ -216,8 +218,7 @@ def _raise_new(
             },
         )
     inserted = repository.insert_alerts(session, list(values.values()))
-    events.append_many(
-        session,
+    ctx.announced.extend(
         [
             (
                 a.board_id,
@@ -233,7 +234,7 @@ def _raise_new(
                 },
             )
             for a in inserted
-        ],
+        ]
     )
     return len(inserted)
 
@@ -249,12 +250,11 @@ def _details(row: Any) -> dict[str, Any]:
 
 
 def _resolve_cleared(session: Session, kind: str, ctx: Context) -> int:
-    return _announce_resolved(session, kind, repository.resolve_cleared(session, kind, ctx))
+    return _announce_resolved(ctx, kind, repository.resolve_cleared(session, kind, ctx))
 
 
-def _announce_resolved(session: Session, kind: str, cleared: list[Any]) -> int:
-    events.append_many(
-        session,
+def _announce_resolved(ctx: Context, kind: str, cleared: list[Any]) -> int:
+    ctx.announced.extend(
         [
             (
                 a.board_id,
@@ -269,6 +269,6 @@ def _announce_resolved(session: Session, kind: str, cleared: list[Any]) -> int:
                 },
             )
             for a in sorted(cleared, key=lambda a: a.id)
-        ],
+        ]
     )
     return len(cleared)
