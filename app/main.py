@@ -65,15 +65,15 @@ def _tune_gc() -> None:
     freeing nothing. Objects alive after start-up are moved out of the collector's
     view, so a full collection scans only what came later.
 
-    Young collections still run every 5,000 net new objects (default 700): each
-    costs well under a millisecond. At 50,000 they ran about twice in four minutes
-    under bench/load.py, and the cycles that every request's SQL statements form
-    (SQLAlchemy's memoized clause attributes) piled up meanwhile: several MB of garbage
-    per replica between collections, which a snapshot took for growth.
+    Young collections run every 50,000 net new objects (default 700). A threshold of
+    5,000 halved the RSS growth of a replica under bench/load.py (the cycles every
+    request's SQL statements form, SQLAlchemy's memoized clause attributes, are freed
+    sooner), but cost a card move ~40% more server CPU on bench/moves.py; docs/deploy.md
+    says what the growth amounts to.
     """
     gc.collect()
     gc.freeze()
-    gc.set_threshold(5_000, 10, 10)
+    gc.set_threshold(50_000, 20, 10)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
