@@ -64,27 +64,32 @@ def raw_ws_handshake(port: int, board_id: int, since: int) -> socket.socket:
     return sock
 
 
-def read_frames_until_close(sock: socket.socket) -> list[tuple[int, bytes]]:
-    """Read unmasked server frames until a close frame; return (opcode, payload) pairs."""
+def read_frame(sock: socket.socket) -> tuple[int, bytes]:
+    """Read one unmasked server frame off a raw socket: (opcode, payload)."""
 
     def exact(n: int) -> bytes:
         buf = b""
         while len(buf) < n:
             chunk = sock.recv(n - len(buf))
             if not chunk:
-                raise EOFError("connection ended before a close frame")
+                raise EOFError("connection ended mid-frame or before the expected frames")
             buf += chunk
         return buf
 
+    b0, b1 = exact(2)
+    length = b1 & 0x7F
+    if length == 126:
+        length = struct.unpack("!H", exact(2))[0]
+    elif length == 127:
+        length = struct.unpack("!Q", exact(8))[0]
+    return b0 & 0x0F, exact(length)
+
+
+def read_frames_until_close(sock: socket.socket) -> list[tuple[int, bytes]]:
+    """Read unmasked server frames until a close frame; return (opcode, payload) pairs."""
     frames = []
     while True:
-        b0, b1 = exact(2)
-        length = b1 & 0x7F
-        if length == 126:
-            length = struct.unpack("!H", exact(2))[0]
-        elif length == 127:
-            length = struct.unpack("!Q", exact(8))[0]
-        frames.append((b0 & 0x0F, exact(length)))
+        frames.append(read_frame(sock))
         if frames[-1][0] == 0x8:
             return frames
 

@@ -12,14 +12,19 @@ import asyncio
 import json
 import re
 import socket
-import struct
 
 import httpx
 import pytest
 
 from tests.conftest import LiveServer
 from tests.factories import create_board, create_card, events
-from tests.realtime.helpers import http_move, raw_ws_handshake, receive, ws_connect
+from tests.realtime.helpers import (
+    http_move,
+    raw_ws_handshake,
+    read_frame,
+    receive,
+    ws_connect,
+)
 
 
 def _sent(server: LiveServer) -> dict[str, float]:
@@ -30,26 +35,9 @@ def _sent(server: LiveServer) -> dict[str, float]:
 
 def _text_frames(sock: socket.socket, count: int) -> list[dict[str, object]]:
     """The next ``count`` text frames' messages (pings skipped), read off a raw socket."""
-
-    def exact(n: int) -> bytes:
-        buf = b""
-        while len(buf) < n:
-            chunk = sock.recv(n - len(buf))
-            if not chunk:
-                raise EOFError("the server closed the socket")
-            buf += chunk
-        return buf
-
     out: list[dict[str, object]] = []
     while len(out) < count:
-        b0, b1 = exact(2)
-        length = b1 & 0x7F
-        if length == 126:
-            length = struct.unpack("!H", exact(2))[0]
-        elif length == 127:
-            length = struct.unpack("!Q", exact(8))[0]
-        payload = exact(length)
-        opcode = b0 & 0x0F
+        opcode, payload = read_frame(sock)
         assert opcode in (0x1, 0x9), f"unexpected frame {opcode:#x}: {payload[:80]!r}"
         if opcode == 0x1:
             out.append(json.loads(payload))
