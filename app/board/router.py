@@ -42,8 +42,12 @@ MoveCardsTo = Annotated[
 ]
 
 
+def _etag_of(card: CardPublic) -> str:
+    return f'"{card.version}"'
+
+
 def _etag(response: Response, card: CardPublic) -> CardPublic:
-    response.headers["ETag"] = f'"{card.version}"'
+    response.headers["ETag"] = _etag_of(card)
     return card
 
 
@@ -51,7 +55,7 @@ def _card_response(card: CardPublic) -> Response:
     """The card as JSON with its ETag, serialised once: returned as a model, FastAPI
     would validate it against ``response_model`` again and then dump it (the move path
     is the busiest; the bytes are the same)."""
-    headers = {"ETag": f'"{card.version}"'}
+    headers = {"ETag": _etag_of(card)}
     return Response(card.model_dump_json(), media_type="application/json", headers=headers)
 
 

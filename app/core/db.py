@@ -240,13 +240,7 @@ class Database:
         """
         if self.is_sqlite:
             return await self.read(fn, *args, **kwargs)
-        for attempt in range(5):
-            try:
-                return await greenlet_spawn(self._pg_lookup, fn, args, kwargs)
-            except DBAPIError as exc:
-                if not exc.connection_invalidated or attempt == 4:
-                    raise
-        raise AssertionError("unreachable")
+        return await self._retrying(lambda: greenlet_spawn(self._pg_lookup, fn, args, kwargs))
 
     async def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""
@@ -271,9 +265,15 @@ class Database:
     async def _pg_tx_with_retry(
         self, fn: Callable[..., T], args: Any, kwargs: Any, *, commit: bool = True
     ) -> tuple[T, list[dict[str, Any]]]:
+        return await self._retrying(lambda: self._pg_tx(fn, args, kwargs, commit=commit))
+
+    @staticmethod
+    async def _retrying(run: Callable[[], Awaitable[T]]) -> T:
+        """``run()``, again after a deadlock, a serialisation failure or a dead
+        connection (it is invalidated, and the pool opens a fresh one)."""
         for attempt in range(5):
             try:
-                return await self._pg_tx(fn, args, kwargs, commit=commit)
+                return await run()
             except DBAPIError as exc:
                 code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
                 retryable = code in _RETRY_SQLSTATES or exc.connection_invalidated
