@@ -12,7 +12,10 @@ What is measured:
   cards, intake tickets and one open swarm per Escalated card.
 * **Websockets.** ``--ws`` clients (default 500) in a separate process
   (``bench/load_ws.py`` on the raw client of ``bench/wsclient.py``), split evenly over
-  both replicas and both boards, stay subscribed for the whole run.
+  both replicas and both boards, stay subscribed for the whole run. With
+  ``--gateways N``, N more replicas of the same app (scan and relay off) hold all the
+  sockets and the two replicas serve only HTTP: the API / socket-gateway split of
+  ``docs/deploy.md``.
 * **Load.** ``--workers`` keep-alive connections (``bench/httpclient.py``), half to each
   replica, each authenticated as one of the people, send a Poisson stream totalling
   ``--rate`` requests/s for a warm-up plus ``--minutes``. The mix (weights in ``MIX`` of
@@ -52,7 +55,7 @@ all in ``bench/``: ``load_setup`` (replicas, seeded world), ``load_traffic`` (th
 ``load_report`` (tables, verdict, JSON line) and ``load_ws`` (the websocket process).
 
     .venv/bin/python bench/load.py [--minutes 10] [--ws 500] [--rate 40] [--workers 24]
-        [--warmup 20] [--sample 30] [--seed N]
+        [--warmup 20] [--sample 30] [--seed N] [--gateways 0]
     .venv/bin/python bench/load.py --minutes 1 --ws 100      # short run while developing
     .venv/bin/python bench/load.py --minutes 8 --ws 200 --tracemalloc 120  # what grows
 
@@ -80,6 +83,7 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvloop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,12 +119,32 @@ def run(args: argparse.Namespace, runner: asyncio.Runner, nofile: int) -> int:
             snaps = Path(tempfile.mkdtemp(prefix="sb-load-snaps-")) if hooked else None
             env = memory.tracing_env(snaps) if snaps else None
             start_replicas(replicas, url, token, pg_name, Path(tmp), nofile, env)
+            if args.gateways:
+                # Socket gateways: the same app, given only the websockets; the scan and
+                # the webhook relay stay on the API replicas.
+                gateway_env = (env or {}) | {
+                    "SWARMBOARD_SCHEDULER": "off",
+                    "SWARMBOARD_WEBHOOK_RELAY": "off",
+                }
+                start_replicas(
+                    replicas,
+                    url,
+                    token,
+                    pg_name,
+                    Path(tmp),
+                    nofile,
+                    gateway_env,
+                    count=args.gateways,
+                    prefix="gateway",
+                )
+            api, gateways = replicas[:2], replicas[2:]
             rng = random.Random(args.seed)
             world = runner.run(build_world(replicas[0].port, token, rng))
             since = {b.id: b.last_seq for b in world.boards}
             print(
-                f"setup: db {pg_name}, replicas on :{replicas[0].port} and :{replicas[1].port}, "
-                f"boards {[b.id for b in world.boards]} (last_seq {list(since.values())}), "
+                f"setup: db {pg_name}, replicas on :{api[0].port} and :{api[1].port}, "
+                + (f"gateways on {[f':{g.port}' for g in gateways]}, " if gateways else "")
+                + f"boards {[b.id for b in world.boards]} (last_seq {list(since.values())}), "
                 f"{len(world.users)} people, {time.monotonic() - t_setup:.1f} s",
                 flush=True,
             )
@@ -128,7 +152,7 @@ def run(args: argparse.Namespace, runner: asyncio.Runner, nofile: int) -> int:
             agents = [u for u in world.users if u.role == "agent"]
             sockets = [
                 SocketPlan(
-                    port=replicas[i % 2].port,
+                    port=(gateways or api)[i % len(gateways or api)].port,
                     board_id=world.boards[(i // 2) % 2].id,
                     since=world.boards[(i // 2) % 2].last_seq,
                     token=agents[i % len(agents)].token,
@@ -148,14 +172,15 @@ def run(args: argparse.Namespace, runner: asyncio.Runner, nofile: int) -> int:
             t_measure = t0 + args.warmup
             t_end = t_measure + args.minutes * 60
             stats = Stats(t_measure=t_measure, t_end=t_end)
-            pids = {"replica0": replicas[0].proc.pid, "replica1": replicas[1].proc.pid}
+            pids = {r.name: r.proc.pid for r in replicas}
             pids |= {"loadgen": os.getpid(), "ws": ws.proc.pid or 0}
             sampler = Sampler(replicas, pids, ws)
-            load = Load(world, [r.port for r in replicas], args, stats)
+            load = Load(world, [r.port for r in api], args, stats)
             print(
                 f"load: {args.rate:g} req/s over {args.workers} connections, "
                 f"{args.warmup:g} s warm-up + {args.minutes:g} min measured; samples every "
-                f"{args.sample:g} s (RSS MB replica0 / replica1; CPU % of one core)",
+                f"{args.sample:g} s (RSS MB {' / '.join(r.name for r in replicas)}; "
+                "CPU % of one core)",
                 flush=True,
             )
             first: list[Path] = []
@@ -180,6 +205,7 @@ def run(args: argparse.Namespace, runner: asyncio.Runner, nofile: int) -> int:
                 for r, old in zip(replicas, first, strict=True):
                     memory.compare(r.name, old, memory.snapshot(r.proc.pid, snaps, 2), minutes)
 
+            print_upkeep(replicas)
             time.sleep(1.0)  # let the last commits fan out before reading the final seqs
             events = runner.run(load_events(dsn, [b.id for b in world.boards]))
             finals = {b: (log[-1][0] if log else 0) for b, log in events.items()}
@@ -189,7 +215,16 @@ def run(args: argparse.Namespace, runner: asyncio.Runner, nofile: int) -> int:
             dbcheck = runner.run(check_database(dsn, events))
             fan = match_fanout(stats.writes, events, ws_result, since, (t_measure, t_end))
             return report(
-                args, stats, sampler.samples, ws_result, int(hello[1]), fan, dbcheck, finals, since
+                args,
+                stats,
+                sampler.samples,
+                ws_result,
+                int(hello[1]),
+                fan,
+                dbcheck,
+                finals,
+                since,
+                [r.name for r in replicas],
             )
         finally:
             if ws is not None:
@@ -198,6 +233,26 @@ def run(args: argparse.Namespace, runner: asyncio.Runner, nofile: int) -> int:
                 r.stop()
                 print_server_log(r)
             runner.run(pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+
+
+def print_upkeep(replicas: list[Server]) -> None:
+    """Each replica's memory upkeep (app/ops/memory.py): its collections and their pauses."""
+    for r in replicas:
+        text = httpx.get(f"http://127.0.0.1:{r.port}/metrics", timeout=10, trust_env=False).text
+        figures = {
+            name: float(value)
+            for name, _, value in (line.partition(" ") for line in text.splitlines())
+            if name.startswith("swarmboard_memory_upkeep")
+        }
+        runs = figures.get("swarmboard_memory_upkeep_pause_seconds_count", 0.0)
+        total = figures.get("swarmboard_memory_upkeep_pause_seconds_sum", 0.0)
+        last = figures.get("swarmboard_memory_upkeep_last_pause_seconds", 0.0)
+        mean = f"{1000 * total / runs:.1f}" if runs else "-"
+        print(
+            f"memory upkeep {r.name}: {runs:.0f} full collections, pause mean {mean} ms, "
+            f"last {1000 * last:.1f} ms",
+            flush=True,
+        )
 
 
 async def _drive(
@@ -265,6 +320,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sample", type=float, default=30.0, help="seconds between samples")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the mix")
     parser.add_argument(
+        "--gateways",
+        type=int,
+        default=0,
+        help="extra replicas that hold all the websockets, so the two replicas serve only "
+        "HTTP (docs/deploy.md, 'API and socket-gateway replicas'); 0: every replica does both",
+    )
+    parser.add_argument(
         "--tracemalloc",
         type=float,
         default=0.0,
@@ -283,6 +345,8 @@ def parse_args() -> argparse.Namespace:
         parser.error("--tracemalloc and --heap-stats are separate runs")
     if args.minutes <= 0 or args.ws < 1 or args.rate <= 0 or args.workers < 2:
         parser.error("--minutes, --ws and --rate must be positive, --workers at least 2")
+    if not 0 <= args.gateways <= 8:
+        parser.error("--gateways must be between 0 and 8")
     if args.warmup < 0 or args.sample < 1:
         parser.error("--warmup must be >= 0 and --sample >= 1")
     if not 0 <= args.tracemalloc < args.minutes * 60:

@@ -27,7 +27,9 @@ def report(
     db: DbCheck,
     finals: dict[int, int],
     since: dict[int, int],
+    names: list[str],
 ) -> int:
+    """Print the tables and the verdict, then the JSON line; 0 when the run passed."""
     span = stats.t_end - stats.t_measure
     print(f"\nThroughput and latency over the measured {span:.0f} s (request start to response)")
     head = (
@@ -107,16 +109,18 @@ def report(
         print(f"  WS ERROR {n} x {text}")
 
     print("\nServer memory (VmRSS) and CPU (% of one core) per sample interval")
-    rss_series = {f"replica{k}": [round(s.rss_kb[k] / 1024, 1) for s in samples] for k in (0, 1)}
+    rss_series = {
+        name: [round(s.rss_kb[k] / 1024, 1) for s in samples] for k, name in enumerate(names)
+    }
     slopes = {}
-    for k in (0, 1):
+    for k, name in enumerate(names):
         half = [(s.t, float(s.rss_kb[k])) for s in samples if s.t >= span / 2]
-        slopes[f"replica{k}"] = slope_mb_per_min(half)
-        series = " ".join(f"{v:.1f}" for v in rss_series[f"replica{k}"])
+        slopes[name] = slope_mb_per_min(half)
+        series = " ".join(f"{v:.1f}" for v in rss_series[name])
         print(
-            f"  replica{k}: start {samples[0].rss_kb[k] / 1024:.1f} MB, end "
+            f"  {name}: start {samples[0].rss_kb[k] / 1024:.1f} MB, end "
             f"{samples[-1].rss_kb[k] / 1024:.1f} MB, second-half slope "
-            f"{slopes[f'replica{k}']:+.2f} MB/min; series {series}"
+            f"{slopes[name]:+.2f} MB/min; series {series}"
         )
     cpu_total = cpu_pct(samples[0], samples[-1]) if len(samples) > 1 else {}
     print("  CPU over the window: " + "  ".join(f"{k} {v:.0f}%" for k, v in cpu_total.items()))

@@ -172,12 +172,16 @@ def start_replicas(
     tmp: Path,
     nofile: int,
     extra_env: dict[str, str] | None = None,
+    *,
+    count: int = 2,
+    prefix: str = "replica",
 ) -> None:
-    """Start the two replicas and wait until they answer.
+    """Start ``count`` replicas (named ``prefix`` + index) and wait until they answer.
 
     Each is appended to ``replicas`` as it starts, so the caller stops it on any error.
     """
-    for k in range(2):
+    started = len(replicas)
+    for k in range(count):
         env = {
             "SWARMBOARD_DATABASE_URL": url,
             "SWARMBOARD_ADMIN_TOKEN": token,
@@ -193,14 +197,14 @@ def start_replicas(
         } | (extra_env or {})
         replicas.append(
             Server(
-                f"replica{k}",
+                f"{prefix}{k}",
                 "app.main:create_app",
                 env,
                 tmp,
                 preexec_fn=lambda: raise_nofile(nofile),
             )
         )
-    for r in replicas:
+    for r in replicas[started:]:
         r.wait_ready()
 
 
