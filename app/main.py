@@ -39,7 +39,6 @@ from app.metrics.router import router as metrics_router
 from app.metrics.support_router import router as support_metrics_router
 from app.ops import install_ops
 from app.ops.apidocs import install_api_docs
-from app.ops.memory import MemoryUpkeep
 from app.realtime import wiring as realtime
 from app.realtime.router import router as realtime_router
 from app.swarm.router import router as swarm_router
@@ -106,8 +105,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db.before_commit.append(outbox.enqueue_for_events)
         relay = Relay(db, settings) if settings.webhook_relay == "on" else None
         app.state.relay = relay
-        upkeep = MemoryUpkeep(settings.memory_upkeep_seconds)
-        app.state.memory = upkeep
         grace = settings.shutdown_grace_seconds
         stopping: asyncio.Task[None] | None = None
         began = 0.0
@@ -140,12 +137,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if relay is not None:
                 await relay.start()
             _tune_gc()
-            upkeep.start()
             async with mcp_server.running(app, settings):
                 yield
         finally:
             await begin_shutdown()
-            await upkeep.stop()
             await broker.stop()
             cpu.shutdown()
             await db.dispose()

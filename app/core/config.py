@@ -58,9 +58,6 @@ class Settings(BaseSettings):
     # webhook attempts in flight get to finish before they are cut short (whole
     # seconds). The default fits inside Docker's 10 s before it sends SIGKILL.
     shutdown_grace_seconds: int = Field(default=8, ge=1, le=3600)
-    # A full garbage collection and a heap trim this often (app/ops/memory.py), so a
-    # long-running replica hands freed memory back; 0 turns it off.
-    memory_upkeep_seconds: float = Field(default=60.0, ge=0, le=86_400)
 
     # Uploaded evidence lives under this directory (created on first upload).
     data_dir: str = "./data"

@@ -76,25 +76,6 @@ class _StateCollector(Collector):
         skipped.add_metric([], int(getattr(alerts, "skipped", 0)))
         yield skipped
 
-        memory = getattr(state, "memory", None)
-        pauses = SummaryMetricFamily(
-            "swarmboard_memory_upkeep_pause_seconds",
-            "Full garbage collections of the memory upkeep, and the event-loop pause they took.",
-        )
-        pauses.add_metric(
-            [],
-            count_value=int(getattr(memory, "runs", 0)),
-            sum_value=float(getattr(memory, "pause_seconds", 0.0)),
-        )
-        yield pauses
-        last_pause = GaugeMetricFamily(
-            "swarmboard_memory_upkeep_last_pause_seconds",
-            "How long this process's most recent upkeep collection paused its event loop.",
-        )
-        if memory is not None and memory.runs:
-            last_pause.add_metric([], float(memory.last_pause))
-        yield last_pause
-
         deliveries = GaugeMetricFamily(
             "swarmboard_webhook_deliveries",
             "Webhook deliveries in the database by state (the same on every replica).",
