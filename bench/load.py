@@ -83,7 +83,6 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import uvloop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -205,7 +204,6 @@ def run(args: argparse.Namespace, runner: asyncio.Runner, nofile: int) -> int:
                 for r, old in zip(replicas, first, strict=True):
                     memory.compare(r.name, old, memory.snapshot(r.proc.pid, snaps, 2), minutes)
 
-            print_upkeep(replicas)
             time.sleep(1.0)  # let the last commits fan out before reading the final seqs
             events = runner.run(load_events(dsn, [b.id for b in world.boards]))
             finals = {b: (log[-1][0] if log else 0) for b, log in events.items()}
@@ -233,26 +231,6 @@ def run(args: argparse.Namespace, runner: asyncio.Runner, nofile: int) -> int:
                 r.stop()
                 print_server_log(r)
             runner.run(pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
-
-
-def print_upkeep(replicas: list[Server]) -> None:
-    """Each replica's memory upkeep (app/ops/memory.py): its collections and their pauses."""
-    for r in replicas:
-        text = httpx.get(f"http://127.0.0.1:{r.port}/metrics", timeout=10, trust_env=False).text
-        figures = {
-            name: float(value)
-            for name, _, value in (line.partition(" ") for line in text.splitlines())
-            if name.startswith("swarmboard_memory_upkeep")
-        }
-        runs = figures.get("swarmboard_memory_upkeep_pause_seconds_count", 0.0)
-        total = figures.get("swarmboard_memory_upkeep_pause_seconds_sum", 0.0)
-        last = figures.get("swarmboard_memory_upkeep_last_pause_seconds", 0.0)
-        mean = f"{1000 * total / runs:.1f}" if runs else "-"
-        print(
-            f"memory upkeep {r.name}: {runs:.0f} full collections, pause mean {mean} ms, "
-            f"last {1000 * last:.1f} ms",
-            flush=True,
-        )
 
 
 async def _drive(
