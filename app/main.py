@@ -39,7 +39,6 @@ from app.metrics.router import router as metrics_router
 from app.metrics.support_router import router as support_metrics_router
 from app.ops import install_ops
 from app.ops.apidocs import install_api_docs
-from app.ops.malloc import fix_mmap_threshold
 from app.realtime import wiring as realtime
 from app.realtime.router import router as realtime_router
 from app.swarm.router import router as swarm_router
@@ -138,7 +137,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if relay is not None:
                 await relay.start()
             _tune_gc()
-            fix_mmap_threshold()  # large buffers back to the system (app/ops/malloc.py)
             async with mcp_server.running(app, settings):
                 yield
         finally:
