@@ -85,9 +85,29 @@ def test_compose_replicas_trust_forwarded_headers_from_the_proxy_only():
     proxy_address = services["proxy"]["networks"]["default"]["ipv4_address"]
     subnets = [c["subnet"] for c in compose["networks"]["default"]["ipam"]["config"]]
     assert any(ipaddress.ip_address(proxy_address) in ipaddress.ip_network(n) for n in subnets)
-    for name in ("app1", "app2"):
+    for name in ("app1", "app2", "gateway"):
         env = services[name]["environment"]
         assert env["SWARMBOARD_FORWARDED_ALLOW_IPS"] == proxy_address
         # uvicorn's own variable is ignored by `swarmboard serve`: it must not suggest
         # that anything else is trusted.
         assert "FORWARDED_ALLOW_IPS" not in env
+
+
+def test_compose_sends_the_live_boards_to_the_gateway_and_the_rest_to_the_api_replicas():
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    caddyfile = compose["configs"]["caddyfile"]["content"]
+    routes = [line.split()[1:] for line in caddyfile.splitlines() if "reverse_proxy" in line]
+    assert routes == [["/ws/*", "gateway:8000"], ["app1:8000", "app2:8000"]]
+    # The web page opens its socket at /ws/boards/{id}: the only websocket route.
+    assert '"/ws/boards/" + opts.boardId' in (ROOT / "app/web/static/live_socket.js").read_text()
+    proxy = services["proxy"]
+    assert proxy["configs"] == [{"source": "caddyfile", "target": "/etc/caddy/Caddyfile"}]
+    assert "/etc/caddy/Caddyfile" in proxy["command"]
+    gateway = services["gateway"]["environment"]
+    # The gateway only writes to sockets: scans and webhook sending stay on app1 and app2.
+    assert gateway["SWARMBOARD_SCHEDULER"] == "off"
+    assert gateway["SWARMBOARD_WEBHOOK_RELAY"] == "off"
+    assert (
+        gateway["SWARMBOARD_REDIS_URL"] == services["app1"]["environment"]["SWARMBOARD_REDIS_URL"]
+    )
