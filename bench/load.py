@@ -162,7 +162,7 @@ def run(args: argparse.Namespace, runner: asyncio.Runner, nofile: int) -> int:
             ws = WsProcess(WsPlan(sockets, nofile))
             if args.ws_nice:
                 # The client stands in for browsers on other machines: a higher priority
-                # keeps its own queueing on this box out of the delivery figures.
+                # puts less of its own queueing on this box into the delivery figures.
                 os.setpriority(os.PRIO_PROCESS, ws.proc.pid or 0, args.ws_nice)
             hello = ws.recv(CONNECT_TIMEOUT, replicas)
             print(
