@@ -62,7 +62,11 @@ all in ``bench/``: ``load_setup`` (replicas, seeded world), ``load_traffic`` (th
 ``--tracemalloc SECONDS`` traces the replicas' allocations (``bench/load_memory.py``) and
 prints the sites that grew most between that point of the measured window and its end
 (after a full collection each time). ``--heap-stats`` traces nothing: it prints where
-each replica's RSS went (malloc in use or kept free, and the RSS after ``malloc_trim``).
+each replica's RSS went (malloc and pymalloc, in use or kept free; the brk heap and the
+anonymous mappings), then what a full collection at the end frees (by type) and leaves,
+and the RSS after ``malloc_trim``:
+
+    .venv/bin/python bench/load.py --minutes 5 --heap-stats   # live memory or garbage?
 """
 
 from __future__ import annotations
@@ -325,8 +329,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--heap-stats",
         action="store_true",
-        help="without tracing: the replicas' malloc arenas and collector counts at the start "
-        "and end of the window, and their RSS after malloc_trim(0) at the end",
+        help="without tracing: the replicas' malloc and pymalloc figures and collector counts "
+        "at the start and end of the window, then what a full collection frees, and their "
+        "RSS after malloc_trim(0)",
     )
     args = parser.parse_args()
     if args.tracemalloc and args.heap_stats:

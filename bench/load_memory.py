@@ -71,7 +71,7 @@ def print_heap(name: str, start: dict[str, Any], end: dict[str, Any]) -> None:
     """Where the RSS went between two heap figures: malloc's arenas, in use or free."""
 
     def mb(d: dict[str, Any], key: str) -> float:
-        return float(d[key]) / 1024 / (1 if key.startswith("rss") else 1024)
+        return float(d[key]) / 1024 / (1 if "_kb" in key else 1024)
 
     print(f"heap {name} (MB, window start -> end):")
     for key, what in (
@@ -80,8 +80,25 @@ def print_heap(name: str, start: dict[str, Any], end: dict[str, Any]) -> None:
         ("uordblks", "  in use"),
         ("fordblks", "  free, kept by malloc"),
         ("hblkhd", "malloc's own mmaps (large blocks)"),
+        ("heap_size_kb", "[heap] mapping (brk), size"),
+        ("heap_rss_kb", "  resident"),
+        ("anon_size_kb", "anonymous mappings, size"),
+        ("anon_rss_kb", "  resident"),
+        ("pymalloc_total", "pymalloc arenas"),
+        ("pymalloc_used", "  in allocated blocks"),
+        ("pymalloc_free_blocks", "  free blocks in used pools"),
     ):
-        print(f"  {what:44} {mb(start, key):8.1f} -> {mb(end, key):8.1f}")
+        if key in start and key in end:
+            print(f"  {what:44} {mb(start, key):8.1f} -> {mb(end, key):8.1f}")
+    if "gc_freed" in end:
+        print(
+            f"  a full collection at the end freed {end['gc_freed']} objects: pymalloc in "
+            f"allocated blocks {mb(end, 'pymalloc_used_after_collect'):.1f}, malloc in use "
+            f"{mb(end, 'uordblks_after_collect'):.1f}, VmRSS {mb(end, 'rss_kb_after_collect'):.1f}"
+        )
+    if end.get("gc_garbage_top"):
+        found = ", ".join(f"{kind} {n}" for kind, n in end["gc_garbage_top"])
+        print(f"  what it freed, by type: {found}")
     if "rss_kb_after_trim" in end:
         print(
             f"  {'VmRSS after malloc_trim(0) at the end':44} {mb(end, 'rss_kb_after_trim'):>20.1f}"

@@ -1,9 +1,12 @@
 """Bench-only: trace allocations from the first SIGUSR2, dump a snapshot on each next one.
 
 SIGUSR1 writes the heap's figures instead, without tracing: VmRSS, glibc's ``mallinfo2``
-(what malloc holds in its arenas, in use or free) and the collector's counts; from the
-second one on, it then runs ``malloc_trim(0)`` and records VmRSS again, which tells how
-much of the RSS is free memory malloc kept rather than live objects.
+(what malloc holds in its arenas, in use or free), pymalloc's arenas and allocated
+blocks (``sys._debugmallocstats``), the brk heap and anonymous mappings of
+``/proc/self/smaps``, and the collector's counts. From the second one on, it then runs a
+full collection (counting what it frees by type) and records the figures again, which
+tells live memory from garbage not collected yet; then ``malloc_trim(0)`` and VmRSS
+again, which tells how much of the RSS is free memory malloc kept.
 
 Python imports ``sitecustomize`` at start-up when this directory is on ``PYTHONPATH``;
 ``bench/load.py --tracemalloc`` puts it there for the replicas only (see
@@ -20,7 +23,10 @@ import gc
 import json
 import os
 import signal
+import sys
+import tempfile
 import tracemalloc
+from collections import Counter
 from pathlib import Path
 from types import FrameType
 
@@ -47,6 +53,61 @@ def _rss_kb() -> int:
     return 0
 
 
+def _kind(obj: object) -> str:
+    """A garbage object's type; for a frame, its function and file too."""
+    if isinstance(obj, FrameType):
+        return f"frame {obj.f_code.co_name} ({obj.f_code.co_filename.rsplit('/', 2)[-2:]})"
+    kind = type(obj)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _pymalloc() -> dict[str, int]:
+    """Python's small-object allocator: its arenas and how full they are.
+
+    ``sys._debugmallocstats`` writes to the C stderr only, so fd 2 is pointed at a file
+    for the call.
+    """
+    wanted = {
+        "arenas allocated current": "pymalloc_arenas",
+        "bytes in allocated blocks": "pymalloc_used",
+        "bytes in available blocks": "pymalloc_free_blocks",
+        "arenas highwater mark": "pymalloc_arenas_peak",
+        "Total": "pymalloc_total",  # the first Total: the arenas' bytes
+    }
+    with tempfile.TemporaryFile(mode="w+") as tmp:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            os.dup2(tmp.fileno(), 2)
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        tmp.seek(0)
+        text = tmp.read()
+    out: dict[str, int] = {}
+    for line in text.splitlines():
+        key, sep, value = line.lstrip("# ").partition("=")
+        if sep and key.strip() in wanted and wanted[key.strip()] not in out:
+            out[wanted[key.strip()]] = int(value.strip().replace(",", ""))
+    return out
+
+
+def _maps_kb() -> dict[str, int]:
+    """Resident KB of the brk heap and of all anonymous mappings (thread arenas,
+    pymalloc arenas, large blocks), from ``/proc/self/smaps``."""
+    out = {"heap_rss_kb": 0, "heap_size_kb": 0, "anon_rss_kb": 0, "anon_size_kb": 0}
+    kind = None
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        first = line.split(maxsplit=6)
+        if "-" in first[0] and len(first) >= 5 and ":" not in first[0]:
+            name = first[5] if len(first) > 5 else ""
+            kind = "heap" if name == "[heap]" else "anon" if not name else None
+        elif kind and first[0] in ("Size:", "Rss:"):
+            out[f"{kind}_{'size' if first[0] == 'Size:' else 'rss'}_kb"] += int(first[1])
+    return out
+
+
 def _heap(signum: int, frame: FrameType | None) -> None:
     global _heap_count
     if _DIR is None:
@@ -58,7 +119,23 @@ def _heap(signum: int, frame: FrameType | None) -> None:
     out: dict[str, object] = {name: getattr(info, name) for name, *_ in _MallInfo2._fields_}
     out |= {"rss_kb": _rss_kb(), "gc_count": gc.get_count(), "gc_stats": gc.get_stats()}
     out["threads"] = len(os.listdir("/proc/self/task"))
+    out |= _pymalloc() | _maps_kb()
     if _heap_count > 1:
+        # What a full collection frees now: cyclic garbage not collected yet (the app
+        # raises the collector's thresholds, see app/main.py), and what is left live.
+        # DEBUG_SAVEALL keeps what it finds in gc.garbage, so its types can be counted.
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            out["gc_freed"] = gc.collect()
+            found = Counter(_kind(obj) for obj in gc.garbage)
+            out["gc_garbage_top"] = found.most_common(25)
+        finally:
+            gc.garbage.clear()
+            gc.set_debug(0)
+        gc.collect()  # frees what gc.garbage held
+        out |= {f"{key}_after_collect": value for key, value in _pymalloc().items()}
+        out["uordblks_after_collect"] = libc.mallinfo2().uordblks
+        out["rss_kb_after_collect"] = _rss_kb()
         libc.malloc_trim(0)
         out["rss_kb_after_trim"] = _rss_kb()
     path = Path(_DIR, f"{os.getpid()}-heap-{_heap_count}.json")
