@@ -91,11 +91,16 @@ def print_heap(name: str, start: dict[str, Any], end: dict[str, Any]) -> None:
         if key in start and key in end:
             print(f"  {what:44} {mb(start, key):8.1f} -> {mb(end, key):8.1f}")
     if "gc_freed" in end:
-        print(
-            f"  a full collection at the end freed {end['gc_freed']} objects: pymalloc in "
-            f"allocated blocks {mb(end, 'pymalloc_used_after_collect'):.1f}, malloc in use "
-            f"{mb(end, 'uordblks_after_collect'):.1f}, VmRSS {mb(end, 'rss_kb_after_collect'):.1f}"
-        )
+        left = [
+            f"{what} {mb(end, key):.1f}"
+            for key, what in (
+                ("pymalloc_used_after_collect", "pymalloc in allocated blocks"),
+                ("uordblks_after_collect", "malloc in use"),
+                ("rss_kb_after_collect", "VmRSS"),
+            )
+            if key in end  # no pymalloc figures under PYTHONMALLOC=malloc
+        ]
+        print(f"  a full collection at the end freed {end['gc_freed']} objects: " + ", ".join(left))
     if end.get("gc_garbage_top"):
         found = ", ".join(f"{kind} {n}" for kind, n in end["gc_garbage_top"])
         print(f"  what it freed, by type: {found}")
