@@ -56,7 +56,8 @@ def _rss_kb() -> int:
 def _kind(obj: object) -> str:
     """A garbage object's type; for a frame, its function and file too."""
     if isinstance(obj, FrameType):
-        return f"frame {obj.f_code.co_name} ({obj.f_code.co_filename.rsplit('/', 2)[-2:]})"
+        where = "/".join(obj.f_code.co_filename.rsplit("/", 2)[-2:])
+        return f"frame {obj.f_code.co_name} ({where})"
     kind = type(obj)
     return f"{kind.__module__}.{kind.__qualname__}"
 
@@ -94,8 +95,9 @@ def _pymalloc() -> dict[str, int]:
 
 
 def _maps_kb() -> dict[str, int]:
-    """Resident KB of the brk heap and of all anonymous mappings (thread arenas,
-    pymalloc arenas, large blocks), from ``/proc/self/smaps``."""
+    """Size and resident KB of the brk heap and of all unnamed anonymous mappings
+    (malloc's thread arenas and large blocks, pymalloc's arenas), from
+    ``/proc/self/smaps``."""
     out = {"heap_rss_kb": 0, "heap_size_kb": 0, "anon_rss_kb": 0, "anon_size_kb": 0}
     kind = None
     for line in Path("/proc/self/smaps").read_text().splitlines():
